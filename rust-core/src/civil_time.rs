@@ -1,0 +1,155 @@
+//! UTC calendar arithmetic for partition dates and file names, without a date library.
+//!
+//! Invariants: all functions are total over `i64` inputs (floor division, so instants before 1970 map to
+//! the right earlier day, and no overflow panics); the proleptic Gregorian calendar is used throughout
+//! (Howard Hinnant's `civil_from_days`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+const SECONDS_PER_DAY: i64 = 86_400;
+const MICROS_PER_DAY: i64 = MICROS_PER_SECOND * SECONDS_PER_DAY;
+
+/// A UTC calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CivilDate {
+    /// Year (proleptic Gregorian, may be ≤ 0 for absurd timestamps).
+    pub year: i64,
+    /// Month 1..=12.
+    pub month: u32,
+    /// Day 1..=31.
+    pub day: u32,
+}
+
+impl CivilDate {
+    /// `YYYY-MM-DD` (the Hive `date=` value).
+    pub fn iso(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Days since 1970-01-01 of the UTC day containing `micros` (floor).
+pub fn day_of_unix_micros(micros: i64) -> i64 {
+    micros.div_euclid(MICROS_PER_DAY)
+}
+
+/// Calendar date of a day number (days since 1970-01-01).
+pub fn civil_from_days(days: i64) -> CivilDate {
+    // Shift the epoch to 0000-03-01 so leap days fall at the end of each 400-year era.
+    let z = i128::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i128::from(month <= 2);
+    CivilDate {
+        year: year as i64,
+        month: month as u32,
+        day: day as u32,
+    }
+}
+
+/// Compact UTC timestamp `yyyymmddThhmmssZ` of a Unix time in seconds (used in file names).
+pub fn compact_utc(unix_seconds: i64) -> String {
+    let date = civil_from_days(unix_seconds.div_euclid(SECONDS_PER_DAY));
+    let second_of_day = unix_seconds.rem_euclid(SECONDS_PER_DAY);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        date.year,
+        date.month,
+        date.day,
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    )
+}
+
+/// Now, in microseconds since the Unix epoch (0 if the clock is before 1970).
+pub fn now_unix_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(civil_from_days(0).iso(), "1970-01-01");
+        assert_eq!(civil_from_days(-1).iso(), "1969-12-31");
+        assert_eq!(civil_from_days(11_016).iso(), "2000-02-29");
+        assert_eq!(civil_from_days(11_017).iso(), "2000-03-01");
+        assert_eq!(civil_from_days(20_416).iso(), "2025-11-24");
+        assert_eq!(day_of_unix_micros(1_764_000_000_123_456), 20_416);
+        assert_eq!(day_of_unix_micros(-1), -1);
+        assert_eq!(day_of_unix_micros(0), 0);
+    }
+
+    #[test]
+    fn round_trips_day_by_day_across_centuries() {
+        let mut expected = CivilDate {
+            year: 1600,
+            month: 3,
+            day: 1,
+        };
+        let start = -135_080; // 1600-03-01
+        assert_eq!(civil_from_days(start), expected);
+        for days in start + 1..start + 200_000 {
+            let date = civil_from_days(days);
+            let leap =
+                expected.year % 4 == 0 && (expected.year % 100 != 0 || expected.year % 400 == 0);
+            let month_len = match expected.month {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            expected = if expected.day < month_len {
+                CivilDate {
+                    day: expected.day + 1,
+                    ..expected
+                }
+            } else if expected.month < 12 {
+                CivilDate {
+                    month: expected.month + 1,
+                    day: 1,
+                    ..expected
+                }
+            } else {
+                CivilDate {
+                    year: expected.year + 1,
+                    month: 1,
+                    day: 1,
+                }
+            };
+            assert_eq!(date, expected, "day {days}");
+        }
+    }
+
+    #[test]
+    fn extremes_do_not_panic() {
+        let _ = civil_from_days(day_of_unix_micros(i64::MIN));
+        let _ = civil_from_days(day_of_unix_micros(i64::MAX));
+        let _ = civil_from_days(i64::MIN);
+        let _ = compact_utc(i64::MIN);
+        let _ = compact_utc(i64::MAX);
+    }
+
+    #[test]
+    fn compact_timestamps() {
+        assert_eq!(compact_utc(0), "19700101T000000Z");
+        assert_eq!(compact_utc(1_764_000_000), "20251124T160000Z");
+        assert_eq!(compact_utc(-1), "19691231T235959Z");
+    }
+}

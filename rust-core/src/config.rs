@@ -1,0 +1,326 @@
+//! Core options, parsed from the `key, value` pairs that the agent passes to `start`
+//! (keys and defaults: docs/native-interface.md, "Core options").
+//!
+//! Invariants: every numeric option is > 0 once parsed (so no zero-sized queue, row group or
+//! interval reaches the writer); unknown keys, repeated keys and bad values are errors that name the key
+//! and the value; `output` is required.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Default of `roll_seconds`.
+pub const DEFAULT_ROLL_SECONDS: u64 = 60;
+/// Default of `roll_bytes` (128 MiB).
+pub const DEFAULT_ROLL_BYTES: u64 = 134_217_728;
+/// Default of `row_group_rows`.
+pub const DEFAULT_ROW_GROUP_ROWS: usize = 65_536;
+/// Default of `queue_batches`.
+pub const DEFAULT_QUEUE_BATCHES: usize = 4096;
+/// Default of `stats_seconds`.
+pub const DEFAULT_STATS_SECONDS: u64 = 10;
+/// File name of the default key file, placed in the parent directory of `output`.
+pub const DEFAULT_KEY_FILE_NAME: &str = "cdflow-key-hash.secret";
+
+/// Upper bound of `row_group_rows` (rows are buffered in memory per open file).
+const MAX_ROW_GROUP_ROWS: u64 = 16 * 1024 * 1024;
+/// Upper bound of `queue_batches` (the queue's slots are allocated up front).
+const MAX_QUEUE_BATCHES: u64 = 1024 * 1024;
+
+/// A rejected option.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The key is not one of the documented core options.
+    #[error("unknown core option {key:?} (value {value:?})")]
+    UnknownKey {
+        /// The unknown key.
+        key: String,
+        /// Its value.
+        value: String,
+    },
+    /// The value does not parse or is out of range.
+    #[error("bad value {value:?} for core option {key:?}: {expected}")]
+    BadValue {
+        /// The option.
+        key: String,
+        /// The rejected value.
+        value: String,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// The same key was given twice.
+    #[error("core option {key:?} given twice (second value {value:?})")]
+    Repeated {
+        /// The repeated key.
+        key: String,
+        /// Its second value.
+        value: String,
+    },
+    /// `output` was not given.
+    #[error("core option \"output\" is required")]
+    MissingOutput,
+}
+
+/// The validated options of one [`crate::Pipeline`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreConfig {
+    /// Lineage root directory (`output`).
+    pub output: PathBuf,
+    /// A file is closed at most this long after its first row (`roll_seconds`, > 0).
+    pub roll_seconds: u64,
+    /// A file is closed once its estimated size reaches this (`roll_bytes`, > 0).
+    pub roll_bytes: u64,
+    /// Rows buffered per open file before they are encoded as one row group (`row_group_rows`, > 0).
+    pub row_group_rows: usize,
+    /// Capacity of the queue between JNI callers and the writer, in batches (`queue_batches`, > 0).
+    pub queue_batches: usize,
+    /// 16-byte secret for the keyed partition-key hash (`key_file`).
+    pub key_file: PathBuf,
+    /// Adds the `partition_key_hex` column (`raw_keys`).
+    pub raw_keys: bool,
+    /// Interval of `agent_stats` rows (`stats_seconds`, > 0).
+    pub stats_seconds: u64,
+}
+
+impl CoreConfig {
+    /// The documented defaults for a given output directory.
+    pub fn new(output: impl Into<PathBuf>) -> Self {
+        let output = output.into();
+        let key_file = default_key_file(&output);
+        CoreConfig {
+            output,
+            roll_seconds: DEFAULT_ROLL_SECONDS,
+            roll_bytes: DEFAULT_ROLL_BYTES,
+            row_group_rows: DEFAULT_ROW_GROUP_ROWS,
+            queue_batches: DEFAULT_QUEUE_BATCHES,
+            key_file,
+            raw_keys: false,
+            stats_seconds: DEFAULT_STATS_SECONDS,
+        }
+    }
+
+    /// Parses `(key, value)` pairs as passed to `start`. Unset keys keep their defaults.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ConfigError> {
+        let mut seen: Vec<&str> = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            if seen.contains(&key.as_str()) {
+                return Err(ConfigError::Repeated {
+                    key: key.clone(),
+                    value: value.clone(),
+                });
+            }
+            seen.push(key);
+        }
+        let output = pairs
+            .iter()
+            .find(|(key, _)| key == "output")
+            .map(|(key, value)| {
+                if value.is_empty() {
+                    Err(bad_value(key, value, "a directory path"))
+                } else {
+                    Ok(PathBuf::from(value))
+                }
+            })
+            .ok_or(ConfigError::MissingOutput)??;
+        let mut config = CoreConfig::new(output);
+        for (key, value) in pairs {
+            config.apply(key, value)?;
+        }
+        Ok(config)
+    }
+
+    /// Sets one option (other than `output`, which [`CoreConfig::from_pairs`] reads first).
+    fn apply(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        match key {
+            "output" => {}
+            "roll_seconds" => self.roll_seconds = positive(key, value, u64::MAX)?,
+            "roll_bytes" => self.roll_bytes = positive(key, value, u64::MAX)?,
+            "row_group_rows" => {
+                self.row_group_rows = positive(key, value, MAX_ROW_GROUP_ROWS)? as usize
+            }
+            "queue_batches" => {
+                self.queue_batches = positive(key, value, MAX_QUEUE_BATCHES)? as usize
+            }
+            "stats_seconds" => self.stats_seconds = positive(key, value, u64::MAX)?,
+            "raw_keys" => self.raw_keys = boolean(key, value)?,
+            "key_file" => {
+                if value.is_empty() {
+                    return Err(bad_value(key, value, "a file path"));
+                }
+                self.key_file = PathBuf::from(value);
+            }
+            _ => {
+                return Err(ConfigError::UnknownKey {
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `roll_seconds` as a duration.
+    pub fn roll_interval(&self) -> Duration {
+        Duration::from_secs(self.roll_seconds)
+    }
+
+    /// `stats_seconds` as a duration.
+    pub fn stats_interval(&self) -> Duration {
+        Duration::from_secs(self.stats_seconds)
+    }
+}
+
+/// `<parent of output>/cdflow-key-hash.secret` (the current directory when `output` has no parent).
+pub fn default_key_file(output: &Path) -> PathBuf {
+    match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(DEFAULT_KEY_FILE_NAME),
+        _ => PathBuf::from(".").join(DEFAULT_KEY_FILE_NAME),
+    }
+}
+
+fn bad_value(key: &str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError::BadValue {
+        key: key.to_owned(),
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+/// Parses an integer in `1..=max`.
+fn positive(key: &str, value: &str, max: u64) -> Result<u64, ConfigError> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 && n <= max => Ok(n),
+        _ if max == u64::MAX => Err(bad_value(key, value, "a whole number > 0")),
+        _ => Err(bad_value(
+            key,
+            value,
+            "a whole number > 0 and within the documented limit",
+        )),
+    }
+}
+
+/// Parses `true` or `false` (any letter case).
+fn boolean(key: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad_value(key, value, "true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_only_output_is_given() {
+        let config = CoreConfig::from_pairs(&pairs(&[("output", "/data/lineage")])).unwrap();
+        assert_eq!(config, CoreConfig::new("/data/lineage"));
+        assert_eq!(config.roll_seconds, 60);
+        assert_eq!(config.roll_bytes, 134_217_728);
+        assert_eq!(config.row_group_rows, 65_536);
+        assert_eq!(config.queue_batches, 4096);
+        assert_eq!(config.stats_seconds, 10);
+        assert!(!config.raw_keys);
+        assert_eq!(
+            config.key_file,
+            PathBuf::from("/data/cdflow-key-hash.secret")
+        );
+    }
+
+    #[test]
+    fn every_key_is_parsed() {
+        let config = CoreConfig::from_pairs(&pairs(&[
+            ("roll_seconds", "5"),
+            ("output", "out"),
+            ("roll_bytes", "1000"),
+            ("row_group_rows", "10"),
+            ("queue_batches", "2"),
+            ("key_file", "/k/secret"),
+            ("raw_keys", "TRUE"),
+            ("stats_seconds", "3"),
+        ]))
+        .unwrap();
+        assert_eq!(config.output, PathBuf::from("out"));
+        assert_eq!(config.roll_seconds, 5);
+        assert_eq!(config.roll_bytes, 1000);
+        assert_eq!(config.row_group_rows, 10);
+        assert_eq!(config.queue_batches, 2);
+        assert_eq!(config.key_file, PathBuf::from("/k/secret"));
+        assert!(config.raw_keys);
+        assert_eq!(config.stats_seconds, 3);
+    }
+
+    #[test]
+    fn relative_output_without_parent_puts_the_key_in_the_current_directory() {
+        assert_eq!(
+            default_key_file(Path::new("lineage")),
+            PathBuf::from("./cdflow-key-hash.secret")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key_and_the_value() {
+        let err =
+            CoreConfig::from_pairs(&pairs(&[("output", "o"), ("colour", "blue")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"unknown core option "colour" (value "blue")"#
+        );
+
+        let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("roll_seconds", "soon")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(r#""soon""#) && err.to_string().contains(r#""roll_seconds""#),
+            "{err}"
+        );
+
+        for (key, value) in [
+            ("roll_seconds", "0"),
+            ("roll_bytes", "-1"),
+            ("row_group_rows", "0"),
+            ("row_group_rows", "999999999999"),
+            ("queue_batches", "0"),
+            ("stats_seconds", ""),
+            ("raw_keys", "yes"),
+            ("key_file", ""),
+        ] {
+            let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), (key, value)])).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::BadValue { .. }),
+                "{key}={value}: {err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("{key:?}")) && text.contains(&format!("{value:?}")),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn output_is_required_and_keys_are_not_repeated() {
+        assert_eq!(
+            CoreConfig::from_pairs(&pairs(&[("roll_seconds", "1")])),
+            Err(ConfigError::MissingOutput)
+        );
+        assert!(matches!(
+            CoreConfig::from_pairs(&pairs(&[("output", "")])),
+            Err(ConfigError::BadValue { .. })
+        ));
+        let err = CoreConfig::from_pairs(&pairs(&[("output", "a"), ("output", "b")])).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::Repeated {
+                key: "output".into(),
+                value: "b".into()
+            }
+        );
+    }
+}

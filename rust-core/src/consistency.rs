@@ -1,0 +1,50 @@
+//! Cassandra consistency-level codes (native protocol) → the names written to the `consistency` column.
+//!
+//! Invariants: 255 ("unknown", sent on replicas) maps to `None` (NULL); codes 0..=11 map to Cassandra's
+//! names; any other code (a newer Cassandra) is kept visible as `CODE_<n>` rather than lost.
+
+use std::borrow::Cow;
+
+/// The wire value meaning "unknown consistency".
+pub const UNKNOWN: u8 = 255;
+
+const NAMES: [&str; 12] = [
+    "ANY",
+    "ONE",
+    "TWO",
+    "THREE",
+    "QUORUM",
+    "ALL",
+    "LOCAL_QUORUM",
+    "EACH_QUORUM",
+    "SERIAL",
+    "LOCAL_SERIAL",
+    "LOCAL_ONE",
+    "NODE_LOCAL",
+];
+
+/// The column value for a consistency code (`None` = NULL).
+pub fn consistency_name(code: u8) -> Option<Cow<'static, str>> {
+    if code == UNKNOWN {
+        return None;
+    }
+    Some(match NAMES.get(usize::from(code)) {
+        Some(name) => Cow::Borrowed(*name),
+        None => Cow::Owned(format!("CODE_{code}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(consistency_name(0).as_deref(), Some("ANY"));
+        assert_eq!(consistency_name(4).as_deref(), Some("QUORUM"));
+        assert_eq!(consistency_name(6).as_deref(), Some("LOCAL_QUORUM"));
+        assert_eq!(consistency_name(11).as_deref(), Some("NODE_LOCAL"));
+        assert_eq!(consistency_name(12).as_deref(), Some("CODE_12"));
+        assert_eq!(consistency_name(255), None);
+    }
+}

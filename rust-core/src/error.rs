@@ -1,0 +1,55 @@
+//! The crate-level error: every module has its own `thiserror` enum that converts into [`CoreError`].
+//!
+//! Invariant: every message is one line and names what failed (key, value, path, record), because the
+//! bridge hands it to the Java agent verbatim.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+use crate::keyhash::KeyFileError;
+
+/// Everything the public API of the core can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// A bad `start` option.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The partition-key hash key file could not be read or created.
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    /// The output directory could not be created.
+    #[error("cannot create output directory {path}: {source}")]
+    CreateOutput {
+        /// The configured `output` directory.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// The output directory exists but a file cannot be created in it.
+    #[error("output directory {path} is not writable: {source}")]
+    OutputNotWritable {
+        /// The configured `output` directory.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// The writer thread could not be spawned.
+    #[error("cannot start the cdflow-writer thread: {0}")]
+    SpawnWriter(io::Error),
+    /// A `define` batch was (partly) rejected; the message names the first bad record.
+    #[error("define rejected: {0}")]
+    Define(String),
+    /// The pipeline has been shut down (or its writer died).
+    #[error("the cdflow core is not running")]
+    NotRunning,
+    /// `shutdown` gave up waiting for the writer thread; a later call may wait again.
+    #[error("the writer thread did not finish within {millis} ms")]
+    ShutdownTimeout {
+        /// The timeout that expired.
+        millis: u128,
+    },
+    /// The writer thread ended with a panic (its message is included).
+    #[error("the writer thread panicked: {0}")]
+    WriterPanicked(String),
+}

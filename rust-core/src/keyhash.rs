@@ -1,0 +1,228 @@
+//! Keyed 64-bit hash of partition keys (SipHash-2-4, 128-bit key) and its key file.
+//!
+//! Invariants:
+//! - the hash is standard SipHash-2-4 (checked against the reference vectors of the SipHash paper), so
+//!   every node and any offline tool with the same 16-byte key computes the same value;
+//! - the key file is created once with mode 0600 (`create_new`: an existing file is never overwritten)
+//!   from 16 bytes of /dev/urandom, and reused on every later run; a file of another size is an error.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Length of the key file and of the SipHash key.
+pub const KEY_LEN: usize = 16;
+
+/// The key file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// Reading an existing key file failed.
+    #[error("cannot read key file {path}: {source}")]
+    Read {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The key file exists but does not hold exactly 16 bytes.
+    #[error(
+        "key file {path} has {size} bytes, expected exactly 16 (restore the original or remove it to start a new key)"
+    )]
+    WrongSize {
+        /// The key file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+    },
+    /// Creating a new key file failed.
+    #[error("cannot create key file {path}: {source}")]
+    Create {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// /dev/urandom could not be read.
+    #[error("cannot read 16 random bytes from /dev/urandom: {0}")]
+    Random(io::Error),
+}
+
+/// SipHash-2-4 keyed with 16 secret bytes.
+#[derive(Clone, Copy)]
+pub struct PartitionKeyHasher {
+    k0: u64,
+    k1: u64,
+}
+
+impl std::fmt::Debug for PartitionKeyHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PartitionKeyHasher { key: <secret> }")
+    }
+}
+
+impl PartitionKeyHasher {
+    /// A hasher for a 16-byte key (k0 = bytes 0..8 LE, k1 = bytes 8..16 LE, as in the reference code).
+    pub fn new(key: [u8; KEY_LEN]) -> Self {
+        let (k0, k1) = key.split_at(8);
+        PartitionKeyHasher {
+            k0: le_u64(k0),
+            k1: le_u64(k1),
+        }
+    }
+
+    /// SipHash-2-4 of `message`.
+    pub fn hash(&self, message: &[u8]) -> u64 {
+        let mut state = SipState {
+            v0: self.k0 ^ 0x736f_6d65_7073_6575,
+            v1: self.k1 ^ 0x646f_7261_6e64_6f6d,
+            v2: self.k0 ^ 0x6c79_6765_6e65_7261,
+            v3: self.k1 ^ 0x7465_6462_7974_6573,
+        };
+        let mut words = message.chunks_exact(8);
+        for word in &mut words {
+            state.compress(le_u64(word));
+        }
+        let mut last = (message.len() as u64) << 56;
+        for (shift, byte) in words.remainder().iter().enumerate() {
+            last |= u64::from(*byte) << (8 * shift);
+        }
+        state.compress(last);
+        state.v2 ^= 0xff;
+        for _ in 0..4 {
+            state.round();
+        }
+        state.v0 ^ state.v1 ^ state.v2 ^ state.v3
+    }
+}
+
+struct SipState {
+    v0: u64,
+    v1: u64,
+    v2: u64,
+    v3: u64,
+}
+
+impl SipState {
+    #[inline]
+    fn round(&mut self) {
+        self.v0 = self.v0.wrapping_add(self.v1);
+        self.v1 = self.v1.rotate_left(13) ^ self.v0;
+        self.v0 = self.v0.rotate_left(32);
+        self.v2 = self.v2.wrapping_add(self.v3);
+        self.v3 = self.v3.rotate_left(16) ^ self.v2;
+        self.v0 = self.v0.wrapping_add(self.v3);
+        self.v3 = self.v3.rotate_left(21) ^ self.v0;
+        self.v2 = self.v2.wrapping_add(self.v1);
+        self.v1 = self.v1.rotate_left(17) ^ self.v2;
+        self.v2 = self.v2.rotate_left(32);
+    }
+
+    /// Two compression rounds over one 64-bit message word.
+    #[inline]
+    fn compress(&mut self, word: u64) {
+        self.v3 ^= word;
+        self.round();
+        self.round();
+        self.v0 ^= word;
+    }
+}
+
+/// Little-endian u64 of up to 8 bytes (missing high bytes are 0).
+fn le_u64(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |acc, (i, byte)| acc | u64::from(*byte) << (8 * i))
+}
+
+/// Reads the key file, or creates it (mode 0600, 16 random bytes) if it does not exist.
+pub fn load_or_create_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
+    match read_key(path) {
+        Err(KeyFileError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
+        other => return other,
+    }
+    let mut key = [0u8; KEY_LEN];
+    File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut key))
+        .map_err(KeyFileError::Random)?;
+    let created = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match created {
+        Ok(mut file) => {
+            file.write_all(&key)
+                .and_then(|()| file.sync_all())
+                .map_err(|source| KeyFileError::Create {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            Ok(key)
+        }
+        // Another process created it between our read and our create: use theirs.
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => read_key(path),
+        Err(source) => Err(KeyFileError::Create {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
+    let read_error = |source| KeyFileError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(read_error)?;
+    let size = file.metadata().map_err(read_error)?.len();
+    if size != KEY_LEN as u64 {
+        return Err(KeyFileError::WrongSize {
+            path: path.to_owned(),
+            size,
+        });
+    }
+    let mut key = [0u8; KEY_LEN];
+    file.read_exact(&mut key).map_err(read_error)?;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference_key() -> [u8; KEY_LEN] {
+        std::array::from_fn(|i| i as u8)
+    }
+
+    #[test]
+    fn matches_the_siphash_paper_vectors() {
+        let hasher = PartitionKeyHasher::new(reference_key());
+        // From the SipHash reference implementation (vectors.h), key 00..0f, message 00..(n-1).
+        assert_eq!(hasher.hash(&[]), 0x726f_db47_dd0e_0e31);
+        let message: Vec<u8> = (0..15).collect();
+        assert_eq!(hasher.hash(&message), 0xa129_ca61_49be_45e5);
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn matches_the_standard_library_siphasher_for_many_lengths() {
+        use std::hash::Hasher;
+        let key: [u8; KEY_LEN] =
+            std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
+        let hasher = PartitionKeyHasher::new(key);
+        let message: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(91)).collect();
+        for len in 0..message.len() {
+            let mut std_hasher =
+                std::hash::SipHasher::new_with_keys(le_u64(&key[..8]), le_u64(&key[8..]));
+            std_hasher.write(&message[..len]);
+            assert_eq!(
+                hasher.hash(&message[..len]),
+                std_hasher.finish(),
+                "length {len}"
+            );
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The public face of the core: start, submit, define, counters, shutdown (docs/native-interface.md).
+//!
+//! Invariants:
+//! - [`Pipeline::start`] fails up front (bad output directory, key file) rather than later;
+//! - [`Pipeline::submit`] never blocks: it copies the bytes and `try_send`s them on a bounded queue of
+//!   `queue_batches`; a full queue drops the batch and counts its events;
+//! - exactly one writer thread, `cdflow-writer`, owns every file;
+//! - [`Pipeline::shutdown`] is idempotent: the first successful call closes the queue, lets the writer
+//!   drain it and close every file, and joins the thread; later calls return the same result. A call
+//!   that times out leaves the writer running and a later call may wait again.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use parking_lot::{Mutex, RwLock};
+
+use crate::civil_time::now_unix_micros;
+use crate::config::CoreConfig;
+use crate::error::CoreError;
+use crate::keyhash::{PartitionKeyHasher, load_or_create_key};
+use crate::log::RateLimitedLog;
+use crate::stats::{Counters, CountersSnapshot};
+use crate::strings::StringTable;
+use crate::wire::decode_batch;
+use crate::writer::{QueuedBatch, Shared, Writer, rejected_in};
+
+/// Name of the writer thread.
+pub const WRITER_THREAD_NAME: &str = "cdflow-writer";
+
+/// What happened to a submitted batch. [`SubmitOutcome::code`] gives the JNI return value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Copied into the queue (0).
+    Accepted,
+    /// Dropped: the queue was full (1).
+    QueueFull,
+    /// Dropped: the core is shut down or its writer died (2).
+    NotRunning,
+}
+
+impl SubmitOutcome {
+    /// The `submit` return code of docs/native-interface.md.
+    pub fn code(self) -> i32 {
+        match self {
+            SubmitOutcome::Accepted => 0,
+            SubmitOutcome::QueueFull => 1,
+            SubmitOutcome::NotRunning => 2,
+        }
+    }
+}
+
+/// A running core: a bounded queue and the writer thread behind it.
+pub struct Pipeline {
+    config: CoreConfig,
+    queue: RwLock<Option<Sender<QueuedBatch>>>,
+    strings: Arc<StringTable>,
+    counters: Arc<Counters>,
+    lifecycle: Mutex<Lifecycle>,
+}
+
+/// The writer thread's handle and the outcome of shutdown once known.
+struct Lifecycle {
+    writer: Option<JoinHandle<()>>,
+    /// Disconnected when the writer thread ends (its sender is dropped, also when it unwinds).
+    writer_done: Receiver<()>,
+    outcome: Option<Result<(), String>>,
+}
+
+impl Pipeline {
+    /// Validates the output directory, loads or creates the key file and starts the writer thread.
+    pub fn start(config: CoreConfig) -> Result<Pipeline, CoreError> {
+        prepare_output(&config.output)?;
+        let key = load_or_create_key(&config.key_file)?;
+        let strings = Arc::new(StringTable::new());
+        let counters = Arc::new(Counters::default());
+        let shared = Shared {
+            strings: Arc::clone(&strings),
+            counters: Arc::clone(&counters),
+            log: Arc::new(RateLimitedLog::default()),
+        };
+        let writer = Writer::new(
+            &config,
+            shared,
+            PartitionKeyHasher::new(key),
+            now_unix_micros(),
+        );
+        let (sender, receiver) = crossbeam_channel::bounded(config.queue_batches);
+        let (done_sender, writer_done) = crossbeam_channel::bounded::<()>(0);
+        let handle = std::thread::Builder::new()
+            .name(WRITER_THREAD_NAME.to_owned())
+            .spawn(move || {
+                let _done = done_sender; // dropped when the thread ends, normally or by unwinding
+                writer.run(receiver);
+            })
+            .map_err(CoreError::SpawnWriter)?;
+        Ok(Pipeline {
+            config,
+            queue: RwLock::new(Some(sender)),
+            strings,
+            counters,
+            lifecycle: Mutex::new(Lifecycle {
+                writer: Some(handle),
+                writer_done,
+                outcome: None,
+            }),
+        })
+    }
+
+    /// The options this pipeline runs with.
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    /// Queues a copy of `batch` for the writer. Never blocks. `event_count` (the events the batch
+    /// announces) is counted as offered, then as accepted or dropped_queue_full.
+    pub fn submit(&self, batch: &[u8], event_count: u32) -> SubmitOutcome {
+        let queue = self.queue.read();
+        let Some(sender) = queue.as_ref() else {
+            return SubmitOutcome::NotRunning;
+        };
+        let events = u64::from(event_count);
+        if sender.is_full() {
+            self.count_dropped(events);
+            return SubmitOutcome::QueueFull;
+        }
+        match sender.try_send(QueuedBatch {
+            bytes: batch.to_vec(),
+            event_count,
+        }) {
+            Ok(()) => {
+                Counters::add(&self.counters.offered, events);
+                Counters::add(&self.counters.accepted, events);
+                SubmitOutcome::Accepted
+            }
+            Err(TrySendError::Full(_)) => {
+                self.count_dropped(events);
+                SubmitOutcome::QueueFull
+            }
+            Err(TrySendError::Disconnected(_)) => SubmitOutcome::NotRunning,
+        }
+    }
+
+    fn count_dropped(&self, events: u64) {
+        Counters::add(&self.counters.offered, events);
+        Counters::add(&self.counters.dropped_queue_full, events);
+    }
+
+    /// Applies a batch of STRING_DEF records synchronously, so the ids are known before any event that
+    /// uses them is submitted. Every bad record is counted as rejected; the error names the first one.
+    pub fn define(&self, batch: &[u8]) -> Result<(), CoreError> {
+        if self.queue.read().is_none() {
+            return Err(CoreError::NotRunning);
+        }
+        let decoded = decode_batch(batch, &self.strings);
+        Counters::add(&self.counters.rejected, rejected_in(&decoded, 0));
+        Counters::add(&self.counters.skipped_records, decoded.skipped_records);
+        let events = decoded.events.len();
+        if events > 0 {
+            Counters::add(&self.counters.rejected, events as u64);
+        }
+        match decoded.errors.first() {
+            Some(first) if decoded.errors.len() > 1 => Err(CoreError::Define(format!(
+                "{first} (and {} more errors)",
+                decoded.errors.len() - 1
+            ))),
+            Some(first) => Err(CoreError::Define(first.to_string())),
+            None if events > 0 => Err(CoreError::Define(format!(
+                "{events} MUTATION_EVENT records in a define batch were ignored (submit events instead)"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores the agent's absolute totals (events seen, events dropped before reaching the core).
+    pub fn record_agent_counters(&self, events_seen: u64, dropped: u64) {
+        self.counters.set_agent_counters(events_seen, dropped);
+    }
+
+    /// The nine counters, in the order of `NativeCore.counters()`.
+    pub fn counters(&self) -> [u64; 9] {
+        self.counters.snapshot().to_array()
+    }
+
+    /// The counters by name.
+    pub fn snapshot(&self) -> CountersSnapshot {
+        self.counters.snapshot()
+    }
+
+    /// Event rows lost to I/O failures so far (not one of the nine counters).
+    pub fn rows_lost_to_io_errors(&self) -> u64 {
+        self.counters.lost_to_io_errors.load(Ordering::Relaxed)
+    }
+
+    /// True until shutdown starts (or the writer thread dies).
+    pub fn is_running(&self) -> bool {
+        self.lifecycle
+            .lock()
+            .writer
+            .as_ref()
+            .is_some_and(|writer| !writer.is_finished())
+            && self.queue.read().is_some()
+    }
+
+    /// Stops accepting batches, lets the writer drain the queue, close and rename every file and write
+    /// the final stats row, and joins it, waiting at most `timeout`. Idempotent.
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), CoreError> {
+        let mut lifecycle = self.lifecycle.lock();
+        if let Some(outcome) = &lifecycle.outcome {
+            return outcome.clone().map_err(CoreError::WriterPanicked);
+        }
+        self.queue.write().take(); // disconnects the queue: the writer drains it, then finishes
+        match lifecycle.writer_done.recv_timeout(timeout) {
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(CoreError::ShutdownTimeout {
+                    millis: timeout.as_millis(),
+                });
+            }
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {}
+        }
+        let outcome = match lifecycle.writer.take().map(JoinHandle::join) {
+            Some(Err(payload)) => Err(panic_message(payload.as_ref())),
+            Some(Ok(())) | None => Ok(()),
+        };
+        lifecycle.outcome = Some(outcome.clone());
+        outcome.map_err(CoreError::WriterPanicked)
+    }
+}
+
+impl Drop for Pipeline {
+    /// Shuts down (waiting up to 30 s) if nobody did; the result can only be logged.
+    fn drop(&mut self) {
+        if let Err(error) = self.shutdown(Duration::from_secs(30)) {
+            crate::log::log_line(format_args!("shutdown on drop: {error}"));
+        }
+    }
+}
+
+/// Creates the output directory and proves it writable by creating and removing a probe file.
+fn prepare_output(output: &Path) -> Result<(), CoreError> {
+    fs::create_dir_all(output).map_err(|source| CoreError::CreateOutput {
+        path: output.to_owned(),
+        source,
+    })?;
+    let probe = output.join(format!(".cdflow-write-probe-{}", std::process::id()));
+    let written = fs::File::create(&probe).and_then(|mut file| file.write_all(b"cdflow"));
+    let _ = fs::remove_file(&probe);
+    written.map_err(|source| CoreError::OutputNotWritable {
+        path: output.to_owned(),
+        source,
+    })
+}
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

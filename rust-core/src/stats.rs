@@ -1,0 +1,132 @@
+//! The core's counters (docs/native-interface.md `counters()`, docs/schema.md `agent_stats`).
+//!
+//! Invariants: counters only grow (the two agent counters are absolute totals reported by Java and
+//! stored as given); they are plain relaxed atomics, readable from any thread at any time;
+//! `offered == accepted + dropped_queue_full` at every quiescent point.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters, shared by the JNI callers and the writer thread.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Events offered through `submit` while running.
+    pub offered: AtomicU64,
+    /// Events queued.
+    pub accepted: AtomicU64,
+    /// Events dropped because the queue was full.
+    pub dropped_queue_full: AtomicU64,
+    /// Records rejected as malformed (plus announced events lost when a batch was cut short).
+    pub rejected: AtomicU64,
+    /// Event rows in completed (renamed) files.
+    pub written: AtomicU64,
+    /// Completed event files.
+    pub files: AtomicU64,
+    /// Records of unknown type skipped.
+    pub skipped_records: AtomicU64,
+    /// Events the agent's advice handed to its encoder (absolute, from Java).
+    pub agent_events_seen: AtomicU64,
+    /// Events the agent dropped before the core saw them (absolute, from Java).
+    pub agent_dropped: AtomicU64,
+    /// Event rows lost to I/O failures (disk full, directory removed). Not one of the nine counters of
+    /// the native interface; logged, and readable through [`crate::Pipeline::rows_lost_to_io_errors`].
+    pub lost_to_io_errors: AtomicU64,
+}
+
+/// A copy of every counter at one moment.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CountersSnapshot {
+    /// See [`Counters::offered`].
+    pub offered: u64,
+    /// See [`Counters::accepted`].
+    pub accepted: u64,
+    /// See [`Counters::dropped_queue_full`].
+    pub dropped_queue_full: u64,
+    /// See [`Counters::rejected`].
+    pub rejected: u64,
+    /// See [`Counters::written`].
+    pub written: u64,
+    /// See [`Counters::files`].
+    pub files: u64,
+    /// See [`Counters::skipped_records`].
+    pub skipped_records: u64,
+    /// See [`Counters::agent_events_seen`].
+    pub agent_events_seen: u64,
+    /// See [`Counters::agent_dropped`].
+    pub agent_dropped: u64,
+}
+
+impl CountersSnapshot {
+    /// The order of `NativeCore.counters()`: `[offered, accepted, dropped_queue_full, rejected, written,
+    /// files, skipped_records, agent_events_seen, agent_dropped]`.
+    pub fn to_array(&self) -> [u64; 9] {
+        [
+            self.offered,
+            self.accepted,
+            self.dropped_queue_full,
+            self.rejected,
+            self.written,
+            self.files,
+            self.skipped_records,
+            self.agent_events_seen,
+            self.agent_dropped,
+        ]
+    }
+}
+
+impl Counters {
+    /// Reads every counter.
+    pub fn snapshot(&self) -> CountersSnapshot {
+        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        CountersSnapshot {
+            offered: get(&self.offered),
+            accepted: get(&self.accepted),
+            dropped_queue_full: get(&self.dropped_queue_full),
+            rejected: get(&self.rejected),
+            written: get(&self.written),
+            files: get(&self.files),
+            skipped_records: get(&self.skipped_records),
+            agent_events_seen: get(&self.agent_events_seen),
+            agent_dropped: get(&self.agent_dropped),
+        }
+    }
+
+    /// Adds `amount` to `counter`.
+    #[inline]
+    pub fn add(counter: &AtomicU64, amount: u64) {
+        if amount != 0 {
+            counter.fetch_add(amount, Ordering::Relaxed);
+        }
+    }
+
+    /// Stores the agent's absolute totals.
+    pub fn set_agent_counters(&self, events_seen: u64, dropped: u64) {
+        self.agent_events_seen.store(events_seen, Ordering::Relaxed);
+        self.agent_dropped.store(dropped, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_order_matches_the_native_interface() {
+        let counters = Counters::default();
+        for (i, counter) in [
+            &counters.offered,
+            &counters.accepted,
+            &counters.dropped_queue_full,
+            &counters.rejected,
+            &counters.written,
+            &counters.files,
+            &counters.skipped_records,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            Counters::add(counter, i as u64 + 1);
+        }
+        counters.set_agent_counters(8, 9);
+        assert_eq!(counters.snapshot().to_array(), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+}

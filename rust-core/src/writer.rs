@@ -1,0 +1,223 @@
+//! The writer thread (`cdflow-writer`): drains the queue, decodes, resolves and appends rows, rolls
+//! files, writes `agent_stats` rows, and on disconnect closes everything.
+//!
+//! Invariants:
+//! - this is the only thread that writes lineage files; it never touches the JVM;
+//! - it wakes at least every [`TICK`], so files roll by age even when no event arrives; every
+//!   `stats_seconds` it writes an `agent_stats` row if any counter changed since the previous row (an
+//!   idle node adds no rows), and always one final row at shutdown;
+//! - the string-table read lock is held only while rows are appended to in-memory builders, not
+//!   across encoding or file I/O (JNI threads calling `define` do not wait for a disk), the one
+//!   exception being the rare eviction of a partition when more than
+//!   [`crate::rolling::MAX_OPEN_PARTITIONS`] days/nodes are open at once;
+//! - when the channel is disconnected (shutdown), every queued batch is still processed, then every
+//!   event file is closed, then the final `agent_stats` row is written (so it counts those files), then
+//!   the stats files are closed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+
+use crate::civil_time::{day_of_unix_micros, now_unix_micros};
+use crate::config::CoreConfig;
+use crate::event_rows::EventRows;
+use crate::keyhash::PartitionKeyHasher;
+use crate::layout::UNKNOWN_NODE;
+use crate::log::RateLimitedLog;
+use crate::rolling::{RollPolicy, RollingWriter, TableSpec};
+use crate::schema::{
+    AGENT_STATS_TABLE, EVENTS_TABLE, agent_stats_schema, agent_stats_writer_properties,
+    events_schema, events_writer_properties,
+};
+use crate::stats::{Counters, CountersSnapshot};
+use crate::stats_rows::{StatsRow, StatsRows};
+use crate::strings::StringTable;
+use crate::wire::{DecodedBatch, decode_batch};
+
+/// Longest wait for a batch before housekeeping runs anyway.
+const TICK: Duration = Duration::from_millis(100);
+
+/// One submitted batch: a copy of the caller's bytes and the event count it announced.
+pub(crate) struct QueuedBatch {
+    pub bytes: Vec<u8>,
+    pub event_count: u32,
+}
+
+/// What the writer shares with the [`crate::Pipeline`].
+pub(crate) struct Shared {
+    pub strings: Arc<StringTable>,
+    pub counters: Arc<Counters>,
+    pub log: Arc<RateLimitedLog>,
+}
+
+/// Records rejected in one decoded batch. A batch cut short also loses the events it announced but did
+/// not deliver, so `agent_dropped + dropped_queue_full + rejected` stays an honest loss count.
+pub(crate) fn rejected_in(decoded: &DecodedBatch<'_>, announced_events: u32) -> u64 {
+    let record_errors = decoded.rejected_records() as u64;
+    if !decoded.cut_short() {
+        return record_errors;
+    }
+    let undelivered = u64::from(announced_events).saturating_sub(decoded.events.len() as u64);
+    (record_errors + 1).max(undelivered)
+}
+
+/// The writer thread's state.
+pub(crate) struct Writer {
+    shared: Shared,
+    hasher: PartitionKeyHasher,
+    events: RollingWriter<EventRows>,
+    stats: RollingWriter<StatsRows>,
+    stats_interval: Duration,
+    next_stats_at: Instant,
+    last_stats: Option<CountersSnapshot>,
+    last_node: String,
+    start_time_us: i64,
+}
+
+impl Writer {
+    /// A writer for `config`, with nothing open yet.
+    pub fn new(
+        config: &CoreConfig,
+        shared: Shared,
+        hasher: PartitionKeyHasher,
+        start_time_us: i64,
+    ) -> Self {
+        let policy = RollPolicy {
+            max_age: config.roll_interval(),
+            max_bytes: config.roll_bytes,
+            row_group_rows: config.row_group_rows,
+        };
+        let events = RollingWriter::new(
+            TableSpec {
+                root: config.output.clone(),
+                table: EVENTS_TABLE,
+                schema: events_schema(config.raw_keys),
+                properties: events_writer_properties(config.row_group_rows),
+            },
+            policy,
+            Arc::clone(&shared.log),
+        );
+        let stats = RollingWriter::new(
+            TableSpec {
+                root: config.output.clone(),
+                table: AGENT_STATS_TABLE,
+                schema: agent_stats_schema(),
+                properties: agent_stats_writer_properties(),
+            },
+            policy,
+            Arc::clone(&shared.log),
+        );
+        Writer {
+            shared,
+            hasher,
+            events,
+            stats,
+            stats_interval: config.stats_interval(),
+            next_stats_at: Instant::now() + config.stats_interval(),
+            last_stats: None,
+            last_node: UNKNOWN_NODE.to_owned(),
+            start_time_us,
+        }
+    }
+
+    /// Runs until `queue` is disconnected and drained, then closes every file.
+    pub fn run(mut self, queue: Receiver<QueuedBatch>) {
+        let mut next_housekeeping = Instant::now() + TICK;
+        loop {
+            match queue.recv_timeout(TICK) {
+                Ok(batch) => self.process(&batch),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            let now = Instant::now();
+            if now >= next_housekeeping {
+                self.housekeeping(now);
+                next_housekeeping = now + TICK;
+            }
+        }
+        self.finish();
+    }
+
+    /// Decodes one batch and buffers its events.
+    fn process(&mut self, batch: &QueuedBatch) {
+        let now = Instant::now();
+        let decoded = decode_batch(&batch.bytes, &self.shared.strings);
+        let counters = &self.shared.counters;
+        Counters::add(&counters.rejected, rejected_in(&decoded, batch.event_count));
+        Counters::add(&counters.skipped_records, decoded.skipped_records);
+        for error in &decoded.errors {
+            self.shared.log.log(format_args!("rejected {error}"));
+        }
+        if decoded.events.is_empty() {
+            return;
+        }
+        {
+            let strings = self.shared.strings.read();
+            for event in &decoded.events {
+                let node = strings.get(event.node).unwrap_or(UNKNOWN_NODE);
+                let day = day_of_unix_micros(event.event_time_us);
+                let key_hash = self.hasher.hash(event.key);
+                self.events.append(node, day, now, |rows| {
+                    rows.append(event, &strings, key_hash)
+                });
+            }
+            if let Some(last) = decoded.events.last() {
+                let node = strings.get(last.node).unwrap_or(UNKNOWN_NODE);
+                if self.last_node != node {
+                    node.clone_into(&mut self.last_node);
+                }
+            }
+        }
+        self.events.flush_full();
+        self.collect_outcomes();
+    }
+
+    /// Rolls aged files and writes a stats row when one is due.
+    fn housekeeping(&mut self, now: Instant) {
+        self.events.roll_due(now);
+        self.collect_outcomes();
+        if now >= self.next_stats_at {
+            self.next_stats_at = now + self.stats_interval;
+            let snapshot = self.shared.counters.snapshot();
+            if self.last_stats != Some(snapshot) {
+                self.append_stats_row(snapshot, now);
+            }
+        }
+        self.stats.roll_due(now);
+        self.stats.flush_full();
+        let _ = self.stats.take_outcomes();
+    }
+
+    /// Closes every event file, writes the final stats row, closes the stats files.
+    fn finish(&mut self) {
+        self.events.close_all();
+        self.collect_outcomes();
+        let snapshot = self.shared.counters.snapshot();
+        self.append_stats_row(snapshot, Instant::now());
+        self.stats.close_all();
+        let _ = self.stats.take_outcomes();
+    }
+
+    fn append_stats_row(&mut self, counters: CountersSnapshot, now: Instant) {
+        let row = StatsRow {
+            stats_time_us: now_unix_micros(),
+            node: self.last_node.clone(),
+            agent_start_time_us: self.start_time_us,
+            counters,
+        };
+        let day = day_of_unix_micros(row.stats_time_us);
+        self.stats
+            .append(&row.node, day, now, |rows| rows.append(&row));
+        self.last_stats = Some(counters);
+    }
+
+    /// Moves completed files and lost rows of the events table into the counters.
+    fn collect_outcomes(&mut self) {
+        let outcomes = self.events.take_outcomes();
+        let counters = &self.shared.counters;
+        Counters::add(&counters.written, outcomes.completed_rows);
+        Counters::add(&counters.files, outcomes.completed_files);
+        Counters::add(&counters.lost_to_io_errors, outcomes.lost_rows);
+    }
+}

@@ -1,0 +1,6 @@
+//! The single integration-test binary of cdflow-core.
+
+mod pipeline;
+mod start;
+mod support;
+mod vectors;

@@ -1,0 +1,106 @@
+//! Start-up checks: bad options, unusable output directories, the key file.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::time::Duration;
+
+use cdflow_core::config::DEFAULT_KEY_FILE_NAME;
+use cdflow_core::{CoreConfig, CoreError, Pipeline};
+
+use crate::support::TempDir;
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
+}
+
+#[test]
+fn option_errors_name_key_and_value() {
+    let error = CoreConfig::from_pairs(&pairs(&[("output", "/tmp/x"), ("queue_batches", "many")]))
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("queue_batches") && text.contains("many"),
+        "{text}"
+    );
+    let error =
+        CoreConfig::from_pairs(&pairs(&[("output", "/tmp/x"), ("rol_seconds", "5")])).unwrap_err();
+    assert!(
+        error.to_string().contains("rol_seconds") && error.to_string().contains('5'),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_output_path_below_a_file_fails_at_start() {
+    let dir = TempDir::new("bad-output");
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"not a directory").expect("write");
+    let mut config = CoreConfig::new(file.join("lineage"));
+    config.key_file = dir.path().join("key");
+    let error = Pipeline::start(config).err().expect("start must fail");
+    assert!(matches!(error, CoreError::CreateOutput { .. }), "{error}");
+    assert!(error.to_string().contains("plain-file/lineage"), "{error}");
+}
+
+#[test]
+fn a_read_only_output_directory_fails_at_start() {
+    let dir = TempDir::new("read-only");
+    let output = dir.path().join("lineage");
+    std::fs::create_dir(&output).expect("mkdir");
+    if std::fs::metadata(&output).expect("stat").uid() == 0 {
+        return; // root writes anywhere: nothing to test
+    }
+    std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let error = Pipeline::start(CoreConfig::new(&output))
+        .err()
+        .expect("start must fail");
+    std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert!(error.to_string().contains("is not writable"), "{error}");
+}
+
+#[test]
+fn the_key_file_is_created_private_and_reused() {
+    let dir = TempDir::new("key-file");
+    let config = CoreConfig::new(dir.path().join("lineage"));
+    let key_path = dir.path().join(DEFAULT_KEY_FILE_NAME);
+    assert_eq!(config.key_file, key_path);
+
+    let first = Pipeline::start(config.clone()).expect("first start");
+    first.shutdown(Duration::from_secs(30)).expect("shutdown");
+    let metadata = std::fs::metadata(&key_path).expect("key file exists");
+    assert_eq!(metadata.len(), 16);
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+    let key = std::fs::read(&key_path).expect("read key");
+    assert_ne!(key, vec![0u8; 16]);
+
+    let second = Pipeline::start(config).expect("second start");
+    second.shutdown(Duration::from_secs(30)).expect("shutdown");
+    assert_eq!(
+        std::fs::read(&key_path).expect("read key"),
+        key,
+        "the key must be reused, never replaced"
+    );
+}
+
+#[test]
+fn a_key_file_of_the_wrong_size_is_a_clear_error() {
+    let dir = TempDir::new("bad-key");
+    let mut config = CoreConfig::new(dir.path().join("lineage"));
+    config.key_file = dir.path().join("short.secret");
+    std::fs::write(&config.key_file, b"too short").expect("write");
+    let error = Pipeline::start(config.clone())
+        .err()
+        .expect("start must fail");
+    let text = error.to_string();
+    assert!(
+        text.contains("short.secret") && text.contains("has 9 bytes, expected exactly 16"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(&config.key_file).expect("read"),
+        b"too short",
+        "never overwritten"
+    );
+}

@@ -1,0 +1,359 @@
+//! Test helpers: the shared wire vectors, a small independent batch encoder, temporary directories and
+//! a Parquet reader that turns `events` files back into comparable rows.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::array::cast::AsArray;
+use arrow::datatypes::{Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow::array::{Array, RecordBatch};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde::Deserialize;
+
+/// One case of tests/vectors/wire-v1.json.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    pub hex: String,
+    #[serde(default)]
+    pub strings: BTreeMap<u32, String>,
+    #[serde(default)]
+    pub events: Vec<VectorEvent>,
+    pub error: Option<String>,
+}
+
+impl Case {
+    pub fn bytes(&self) -> Vec<u8> {
+        from_hex(&self.hex)
+    }
+
+    /// The text of string id `id` in this case (`None` for 0).
+    pub fn text(&self, id: u32) -> Option<&str> {
+        if id == 0 {
+            return None;
+        }
+        Some(
+            self.strings
+                .get(&id)
+                .unwrap_or_else(|| panic!("{}: id {id} not in strings", self.name)),
+        )
+    }
+}
+
+/// An event as the vectors describe it: string fields are ids into `Case::strings`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorEvent {
+    pub event_time_us: i64,
+    pub kind: String,
+    pub consistency_code: u8,
+    pub flags: u16,
+    pub node: u32,
+    pub keyspace: u32,
+    pub table: u32,
+    pub user: u32,
+    pub client_address: u32,
+    pub driver_name: u32,
+    pub driver_version: u32,
+    pub statement_type: u32,
+    pub coordinator: u32,
+    pub error: u32,
+    pub token: i64,
+    pub message_id: i64,
+    pub latency_us: i64,
+    pub bytes: u32,
+    pub rows: u32,
+    pub cells: u32,
+    pub tombstones: u32,
+    pub ttl_cells: u32,
+    pub replicas: u16,
+    pub key_hex: String,
+}
+
+impl VectorEvent {
+    /// The MUTATION_EVENT record (header included).
+    pub fn encode(&self) -> Vec<u8> {
+        let key = from_hex(&self.key_hex);
+        let kind: u8 = match self.kind.as_str() {
+            "coordinator_write" => 1,
+            "replica_write" => 2,
+            other => panic!("unknown kind {other}"),
+        };
+        let mut payload = Vec::with_capacity(100 + key.len());
+        payload.extend_from_slice(&self.event_time_us.to_le_bytes());
+        payload.push(kind);
+        payload.push(self.consistency_code);
+        payload.extend_from_slice(&self.flags.to_le_bytes());
+        for id in [
+            self.node,
+            self.keyspace,
+            self.table,
+            self.user,
+            self.client_address,
+            self.driver_name,
+            self.driver_version,
+            self.statement_type,
+            self.coordinator,
+            self.error,
+        ] {
+            payload.extend_from_slice(&id.to_le_bytes());
+        }
+        for value in [self.token, self.message_id, self.latency_us] {
+            payload.extend_from_slice(&value.to_le_bytes());
+        }
+        for value in [
+            self.bytes,
+            self.rows,
+            self.cells,
+            self.tombstones,
+            self.ttl_cells,
+        ] {
+            payload.extend_from_slice(&value.to_le_bytes());
+        }
+        payload.extend_from_slice(&self.replicas.to_le_bytes());
+        payload.extend_from_slice(&(key.len() as u16).to_le_bytes());
+        payload.extend_from_slice(&key);
+        record(2, &payload)
+    }
+}
+
+/// All cases of the shared vectors.
+pub fn load_cases() -> Vec<Case> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/wire-v1.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The valid cases only.
+pub fn valid_cases() -> Vec<Case> {
+    load_cases()
+        .into_iter()
+        .filter(|case| case.error.is_none())
+        .collect()
+}
+
+pub fn from_hex(hex: &str) -> Vec<u8> {
+    assert!(hex.len().is_multiple_of(2), "odd hex length");
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digit"))
+        .collect()
+}
+
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A record with its 3-byte header.
+pub fn record(record_type: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![record_type];
+    out.extend_from_slice(&(payload.len() as u16).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// A STRING_DEF record.
+pub fn string_def(id: u32, text: &str) -> Vec<u8> {
+    let mut payload = id.to_le_bytes().to_vec();
+    payload.extend_from_slice(text.as_bytes());
+    record(1, &payload)
+}
+
+/// A batch of records.
+pub fn batch(records: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"CDF1".to_vec();
+    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
+    for record in records {
+        out.extend_from_slice(record);
+    }
+    out
+}
+
+/// A batch defining every string of `case` and holding its events `copies` times.
+pub fn repeated_batch(case: &Case, copies: usize) -> (Vec<u8>, u32) {
+    let mut records: Vec<Vec<u8>> = case
+        .strings
+        .iter()
+        .map(|(id, text)| string_def(*id, text))
+        .collect();
+    for _ in 0..copies {
+        records.extend(case.events.iter().map(VectorEvent::encode));
+    }
+    (batch(&records), (case.events.len() * copies) as u32)
+}
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "cdflow-it-{label}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Every file below `dir`, recursively, sorted.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every completed `.parquet` file below `dir`.
+pub fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    files_below(dir)
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "parquet"))
+        .collect()
+}
+
+/// Every record batch of one Parquet file.
+pub fn read_batches(path: &Path) -> Vec<RecordBatch> {
+    let file = File::open(path).expect("open parquet");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet metadata")
+        .build()
+        .expect("reader");
+    reader.map(|batch| batch.expect("record batch")).collect()
+}
+
+/// A row of `events` with every column, for comparisons.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventRow {
+    pub event_time: i64,
+    pub node: Option<String>,
+    pub kind: String,
+    pub keyspace_name: Option<String>,
+    pub table_name: Option<String>,
+    pub token: i64,
+    pub partition_key_hash: i64,
+    pub partition_key_hex: Option<String>,
+    pub user_name: Option<String>,
+    pub client_address: Option<String>,
+    pub driver_name: Option<String>,
+    pub driver_version: Option<String>,
+    pub statement_type: Option<String>,
+    pub consistency: Option<String>,
+    pub bytes: i64,
+    pub rows: i32,
+    pub cells: i32,
+    pub tombstones: i32,
+    pub ttl_cells: i32,
+    pub replicas: i32,
+    pub coordinator: Option<String>,
+    pub message_id: Option<i64>,
+    pub latency_us: Option<i64>,
+    pub applied_locally: bool,
+    pub error: Option<String>,
+}
+
+/// Reads every row of `events` files below `dir`.
+pub fn read_event_rows(dir: &Path) -> Vec<EventRow> {
+    let mut rows = Vec::new();
+    for path in parquet_files(dir) {
+        for batch in read_batches(&path) {
+            rows.extend(event_rows_of(&batch));
+        }
+    }
+    rows
+}
+
+fn event_rows_of(batch: &RecordBatch) -> Vec<EventRow> {
+    let text = |name: &str, row: usize| -> Option<String> {
+        let column = batch
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+            .as_string::<i32>();
+        column.is_valid(row).then(|| column.value(row).to_owned())
+    };
+    let big = |name: &str, row: usize| -> Option<i64> {
+        let column = batch
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        let column = column.as_primitive::<Int64Type>();
+        column.is_valid(row).then(|| column.value(row))
+    };
+    let int = |name: &str, row: usize| -> i32 {
+        batch
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+            .as_primitive::<Int32Type>()
+            .value(row)
+    };
+    let times = batch
+        .column_by_name("event_time")
+        .expect("event_time")
+        .as_primitive::<TimestampMicrosecondType>();
+    let applied = batch
+        .column_by_name("applied_locally")
+        .expect("applied_locally")
+        .as_boolean();
+    let has_hex = batch.column_by_name("partition_key_hex").is_some();
+    (0..batch.num_rows())
+        .map(|row| EventRow {
+            event_time: times.value(row),
+            node: text("node", row),
+            kind: text("kind", row).expect("kind"),
+            keyspace_name: text("keyspace_name", row),
+            table_name: text("table_name", row),
+            token: big("token", row).expect("token"),
+            partition_key_hash: big("partition_key_hash", row).expect("hash"),
+            partition_key_hex: if has_hex {
+                text("partition_key_hex", row)
+            } else {
+                None
+            },
+            user_name: text("user_name", row),
+            client_address: text("client_address", row),
+            driver_name: text("driver_name", row),
+            driver_version: text("driver_version", row),
+            statement_type: text("statement_type", row),
+            consistency: text("consistency", row),
+            bytes: big("bytes", row).expect("bytes"),
+            rows: int("rows", row),
+            cells: int("cells", row),
+            tombstones: int("tombstones", row),
+            ttl_cells: int("ttl_cells", row),
+            replicas: int("replicas", row),
+            coordinator: text("coordinator", row),
+            message_id: big("message_id", row),
+            latency_us: big("latency_us", row),
+            applied_locally: applied.value(row),
+            error: text("error", row),
+        })
+        .collect()
+}
