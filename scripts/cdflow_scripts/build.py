@@ -47,5 +47,3 @@ def build_all():
     return AGENT_JAR
 
 
-if __name__ == "__main__":
-    build_all()

@@ -78,11 +78,7 @@ class Node:
             pid = int(self.pid_file.read_text())
         except (OSError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return pid
+        return pid if process_alive(pid) else None
 
     def write_config(self, nodes, seeds):
         for sub in ("data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs", "conf"):
@@ -201,6 +197,20 @@ max_hint_window: 3h
                 out.append(f"--- {f} ---")
                 out += f.read_text(errors="replace").splitlines()[-lines:]
         return "\n".join(out)
+
+
+def process_alive(pid):
+    """True while the process runs; reaps it if it is our own exited child (a zombie still answers kill 0)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def port_open(host, port):

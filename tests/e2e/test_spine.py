@@ -1,6 +1,7 @@
 """The spine, end to end: a real Cassandra 5.0 node with the real agent jar and native library, a known
 workload by two roles, then exact assertions on the Parquet lineage through DuckDB."""
 import pytest
+from cassandra.connection import DRIVER_NAME, DRIVER_VERSION
 from cassandra.query import BatchStatement, BatchType
 
 from cdflow_scripts import report
@@ -66,12 +67,12 @@ def test_inserts_are_attributed_to_their_role(lineage):
 
 def test_identity_columns_are_filled(lineage):
     con = report.connect(lineage)
-    rows = con.execute(f"""SELECT DISTINCT node, coordinator, client_address LIKE '127.0.0.1:%', driver_name,
+    rows = con.execute(f"""SELECT DISTINCT node, coordinator, client_address LIKE '127.0.0.1:%', driver_name, driver_version,
                                statement_type, consistency, replicas
                            FROM events WHERE kind = 'coordinator_write' AND keyspace_name = '{KS}'
                            AND table_name = 't1' ORDER BY statement_type""").fetchall()
-    assert rows == [("127.0.0.1", "127.0.0.1", True, "DataStax Python Driver", "DELETE", "LOCAL_ONE", 1),
-                    ("127.0.0.1", "127.0.0.1", True, "DataStax Python Driver", "INSERT", "LOCAL_ONE", 1)]
+    driver = ("127.0.0.1", "127.0.0.1", True, DRIVER_NAME, DRIVER_VERSION)
+    assert rows == [driver + ("DELETE", "LOCAL_ONE", 1), driver + ("INSERT", "LOCAL_ONE", 1)]
 
 
 def test_row_deletes_sum_to_their_count(lineage):

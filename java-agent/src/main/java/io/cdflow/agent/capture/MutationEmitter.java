@@ -1,0 +1,67 @@
+package io.cdflow.agent.capture;
+
+import io.cdflow.agent.handoff.ThreadBuffer;
+import io.cdflow.agent.wire.MutationEvent;
+import java.util.Collection;
+import org.apache.cassandra.db.DecoratedKey;
+import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.db.partitions.PartitionUpdate;
+import org.apache.cassandra.dht.Murmur3Partitioner;
+import org.apache.cassandra.dht.Token;
+import org.apache.cassandra.net.MessagingService;
+import org.apache.cassandra.schema.TableMetadata;
+
+/**
+ * Turns one {@link Mutation} into one event per PartitionUpdate (i.e. per table it touches) and appends them to
+ * the thread's buffer.
+ *
+ * <p>The caller has filled the event's per-write fields (time, kind, flags, node, identity, coordinator, ...);
+ * this class sets keyspace, table, token, key, bytes and the counts, and clears the key reference when done.
+ * {@code bytes} is the mutation's serialized size when it touches one table, else each table's data size.
+ */
+final class MutationEmitter {
+    private static final long U32_MAX = 0xFFFF_FFFFL;
+
+    private MutationEmitter() {
+    }
+
+    /** Emits {@code mutation}'s events; returns the number emitted. */
+    static int emit(CaptureRuntime rt, CaptureThreadState st, Mutation mutation) {
+        MutationEvent e = st.event;
+        DecoratedKey key = mutation.key();
+        e.token = murmur3Token(key.getToken());
+        e.setKey(key.getKey());
+        try {
+            Collection<PartitionUpdate> updates = mutation.getPartitionUpdates();
+            boolean singleTable = updates.size() == 1;
+            long mutationBytes = singleTable ? mutation.serializedSize(MessagingService.current_version) : 0;
+            ThreadBuffer buffer = st.buffer(rt.buffers);
+            int emitted = 0;
+            for (PartitionUpdate update : updates) {
+                TableMetadata table = update.metadata();
+                e.keyspace = rt.strings.idOf(table.keyspace);
+                e.table = rt.strings.idOf(table.name);
+                e.bytes = singleTable ? mutationBytes : update.dataSize();
+                MutationFacts facts = st.facts.count(update);
+                e.rows = clampU32(facts.rows);
+                e.cells = clampU32(facts.cells);
+                e.tombstones = clampU32(facts.tombstones);
+                e.ttlCells = clampU32(facts.ttlCells);
+                buffer.append(e);
+                emitted++;
+            }
+            return emitted;
+        } finally {
+            e.key = null;
+        }
+    }
+
+    /** The Murmur3 token as a long; 0 for tokens of other partitioners. */
+    static long murmur3Token(Token token) {
+        return token instanceof Murmur3Partitioner.LongToken ? token.getLongValue() : 0L;
+    }
+
+    static long clampU32(long v) {
+        return v < 0 ? 0 : Math.min(v, U32_MAX);
+    }
+}

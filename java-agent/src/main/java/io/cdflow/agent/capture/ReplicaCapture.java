@@ -1,0 +1,92 @@
+package io.cdflow.agent.capture;
+
+import io.cdflow.agent.wire.EventClock;
+import io.cdflow.agent.wire.MutationEvent;
+import io.cdflow.agent.wire.WireFormat;
+import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.locator.InetAddressAndPort;
+import org.apache.cassandra.net.Message;
+
+/**
+ * Replica writes, one {@code replica_write} per mutation per table.
+ *
+ * <ul>
+ *   <li>{@link #remoteApplied}: exit of {@code MutationVerbHandler.applyMutation(Message, InetAddressAndPort)}, a
+ *       mutation sent by another coordinator (or forwarded): coordinator = the respond-to address, message id,
+ *       latency = now - the message's creation time (-1 if negative), no client identity.</li>
+ *   <li>{@link #localApplied}: exit of {@code Mutation.apply()}, the local replica of this node's own coordinator
+ *       path ({@code sendToHintedReplicas} runs {@code mutation::apply}): flag bit 0, coordinator = this node, no
+ *       message id, identity of the request on this thread if any.</li>
+ * </ul>
+ * The two never see the same write: MutationVerbHandler applies through {@code applyFuture()}, not {@code apply()}.
+ * Calls that threw emit nothing (the write was not applied). Never throws into Cassandra.
+ */
+public final class ReplicaCapture {
+    private ReplicaCapture() {
+    }
+
+    /** Exit of {@code MutationVerbHandler.applyMutation(message, respondTo)}. */
+    public static void remoteApplied(Object message, Object respondTo, Throwable thrown) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null || thrown != null) {
+            return;
+        }
+        CaptureThreadState st = null;
+        try {
+            Message<?> msg = (Message<?>) message;
+            if (!(msg.payload instanceof Mutation)) {
+                return;
+            }
+            Mutation mutation = (Mutation) msg.payload;
+            if (rt.skipsKeyspace(mutation.getKeyspaceName())) {
+                return;
+            }
+            st = CaptureThreadState.current();
+            long latency = (System.nanoTime() - msg.createdAtNanos()) / 1000;
+            MutationEvent e = st.event.clear();
+            e.eventTimeMicros = EventClock.nowMicros();
+            e.kind = WireFormat.KIND_REPLICA_WRITE;
+            e.node = NodeAddress.nodeId(rt);
+            e.coordinator = NodeAddress.addressId(rt, (InetAddressAndPort) respondTo);
+            e.messageId = msg.id();
+            e.latencyMicros = latency < 0 ? -1 : latency;
+            MutationEmitter.emit(rt, st, mutation);
+        } catch (Throwable t) {
+            rt.captureFailed(t);
+        } finally {
+            if (st != null) {
+                st.event.key = null;
+            }
+        }
+    }
+
+    /** Exit of {@code Mutation.apply()}. */
+    public static void localApplied(Object mutationObject, Throwable thrown) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null || thrown != null) {
+            return;
+        }
+        CaptureThreadState st = null;
+        try {
+            Mutation mutation = (Mutation) mutationObject;
+            if (rt.skipsKeyspace(mutation.getKeyspaceName())) {
+                return;
+            }
+            st = CaptureThreadState.current();
+            MutationEvent e = st.event.clear();
+            e.eventTimeMicros = EventClock.nowMicros();
+            e.kind = WireFormat.KIND_REPLICA_WRITE;
+            e.flags = WireFormat.FLAG_APPLIED_LOCALLY;
+            e.node = NodeAddress.nodeId(rt);
+            e.coordinator = e.node;
+            st.request.copyIdentityTo(e);
+            MutationEmitter.emit(rt, st, mutation);
+        } catch (Throwable t) {
+            rt.captureFailed(t);
+        } finally {
+            if (st != null) {
+                st.event.key = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.cdflow.agent.capture;
+
+import io.cdflow.agent.wire.EventClock;
+import io.cdflow.agent.wire.MutationEvent;
+import io.cdflow.agent.wire.WireFormat;
+import java.util.Collection;
+import java.util.List;
+import java.util.RandomAccess;
+import java.util.function.Function;
+import org.apache.cassandra.db.ConsistencyLevel;
+import org.apache.cassandra.db.CounterMutation;
+import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.locator.ReplicaPlan;
+
+/**
+ * Coordinator writes: {@code StorageProxy.mutateWithTriggers}, {@code mutate} and {@code mutateAtomically}.
+ *
+ * <p>These nest (mutateWithTriggers calls one of the others), so a per-thread depth counts hooked calls and only
+ * the outermost one emits, at its exit, one {@code coordinator_write} per mutation per table, with the latency of
+ * the whole call, the consistency level of its argument and, when it threw, the exception's simple class name
+ * (flag bit 1). {@code sendToHintedReplicas} entries inside that call record how many replicas each mutation was
+ * sent to (a mutation sent twice, e.g. by cheap-quorum retries, adds up). Never throws into Cassandra.
+ */
+public final class WriteCapture {
+    private static final Function<Class<?>, String> SIMPLE_NAME = Class::getSimpleName;
+    private static final int MAX_REPLICAS = 0xFFFF;
+
+    private WriteCapture() {
+    }
+
+    /**
+     * Entry of a hooked StorageProxy write method.
+     *
+     * @return whether this call was counted (pass it to {@link #exit})
+     */
+    public static boolean enter() {
+        if (CaptureRuntime.active() == null) {
+            return false;
+        }
+        CaptureThreadState st = CaptureThreadState.current();
+        if (st.coordinatorDepth++ <= 0) {
+            st.coordinatorDepth = 1;
+            st.coordinatorStartNanos = System.nanoTime();
+        }
+        return true;
+    }
+
+    /** Entry of {@code sendToHintedReplicas(Mutation, ReplicaPlan.ForWrite, ...)}. */
+    public static void replicasContacted(Object mutation, Object plan) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null) {
+            return;
+        }
+        try {
+            CaptureThreadState st = CaptureThreadState.current();
+            if (st.coordinatorDepth > 0) {
+                st.contacts.record(mutation, ((ReplicaPlan.ForWrite) plan).contacts().size());
+            }
+        } catch (Throwable t) {
+            rt.captureFailed(t);
+        }
+    }
+
+    /**
+     * Exit of a hooked StorageProxy write method (normal or exceptional).
+     *
+     * @param mutations the call's first argument (a collection of IMutation)
+     * @param consistency the call's second argument (a ConsistencyLevel)
+     * @param thrown what the call threw, or null
+     * @param entered what {@link #enter()} returned
+     */
+    public static void exit(Object mutations, Object consistency, Throwable thrown, boolean entered) {
+        if (!entered) {
+            return;
+        }
+        long endNanos = System.nanoTime();
+        CaptureThreadState st = CaptureThreadState.current();
+        if (--st.coordinatorDepth > 0) {
+            return;
+        }
+        st.coordinatorDepth = 0;
+        CaptureRuntime rt = CaptureRuntime.active();
+        try {
+            if (rt != null && mutations instanceof Collection) {
+                emitAll(rt, st, (Collection<?>) mutations, consistency, thrown, endNanos);
+            }
+        } catch (Throwable t) {
+            if (rt != null) {
+                rt.captureFailed(t);
+            }
+        } finally {
+            st.contacts.clear();
+            st.event.key = null;
+        }
+    }
+
+    private static void emitAll(CaptureRuntime rt, CaptureThreadState st, Collection<?> mutations, Object consistency,
+                                Throwable thrown, long endNanos) {
+        MutationEvent e = st.event.clear();
+        e.eventTimeMicros = EventClock.nowMicros();
+        e.kind = WireFormat.KIND_COORDINATOR_WRITE;
+        e.consistency = consistency instanceof ConsistencyLevel
+                ? ((ConsistencyLevel) consistency).code : WireFormat.CONSISTENCY_UNKNOWN;
+        e.flags = thrown == null ? 0 : WireFormat.FLAG_FAILED;
+        e.error = thrown == null ? WireFormat.NO_STRING : rt.strings.idOf(thrown.getClass(), SIMPLE_NAME);
+        e.latencyMicros = (endNanos - st.coordinatorStartNanos) / 1000;
+        e.messageId = -1;
+        st.request.copyIdentityTo(e);
+        int index = 0;
+        if (mutations instanceof List && mutations instanceof RandomAccess) {
+            List<?> list = (List<?>) mutations;
+            for (int n = list.size(); index < n; index++) {
+                emitOne(rt, st, list.get(index), index);
+            }
+        } else {
+            for (Object m : mutations) {
+                emitOne(rt, st, m, index++);
+            }
+        }
+    }
+
+    private static void emitOne(CaptureRuntime rt, CaptureThreadState st, Object item, int index) {
+        Mutation mutation = item instanceof Mutation ? (Mutation) item
+                : item instanceof CounterMutation ? ((CounterMutation) item).getMutation() : null;
+        if (mutation == null || rt.skipsKeyspace(mutation.getKeyspaceName())) {
+            return;
+        }
+        MutationEvent e = st.event;
+        e.node = NodeAddress.nodeId(rt);
+        e.coordinator = e.node;
+        e.replicas = Math.min(MAX_REPLICAS, st.contacts.countFor(mutation, index));
+        MutationEmitter.emit(rt, st, mutation);
+    }
+}

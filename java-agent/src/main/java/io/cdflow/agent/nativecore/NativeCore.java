@@ -1,0 +1,69 @@
+package io.cdflow.agent.nativecore;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Every native method of the Rust core ({@code libcdflow_jni.so}, crate {@code cdflow-jni}); docs/native-interface.md
+ * is the contract.
+ *
+ * <p>No native method throws a Java exception. Call none of them before {@link NativeLibraryLoader} reported the
+ * library loaded. Buffers are direct and little-endian, holding wire-format batches (docs/wire-format.md).
+ */
+public final class NativeCore {
+    /** Return values of {@link #submit}. */
+    public static final int SUBMIT_ACCEPTED = 0;
+    public static final int SUBMIT_QUEUE_FULL = 1;
+    public static final int SUBMIT_NOT_RUNNING = 2;
+    public static final int SUBMIT_INTERNAL_ERROR = 3;
+
+    /** Indexes into {@link #counters()}. */
+    public static final String[] COUNTER_NAMES = {
+        "offered", "accepted", "dropped_queue_full", "rejected", "written", "files", "skipped_records",
+        "agent_events_seen", "agent_dropped",
+    };
+    public static final int COUNTER_OFFERED = 0;
+    public static final int COUNTER_ACCEPTED = 1;
+    public static final int COUNTER_DROPPED_QUEUE_FULL = 2;
+    public static final int COUNTER_REJECTED = 3;
+    public static final int COUNTER_WRITTEN = 4;
+    public static final int COUNTER_FILES = 5;
+    public static final int COUNTER_SKIPPED_RECORDS = 6;
+    public static final int COUNTER_AGENT_EVENTS_SEEN = 7;
+    public static final int COUNTER_AGENT_DROPPED = 8;
+
+    private NativeCore() {
+    }
+
+    /** Starts the core; {@code options} is key, value, key, value, ... Returns null on success, else an error. */
+    public static native String start(String[] options);
+
+    /** Applies a batch of STRING_DEF records synchronously; null on success, else an error. */
+    public static native String define(ByteBuffer batch, int length);
+
+    /** Offers a batch of {@code eventCount} events; returns one of the {@code SUBMIT_*} codes. */
+    public static native int submit(ByteBuffer batch, int length, int eventCount);
+
+    /** Reports the Java side's absolute totals (events handed to the encoder, events dropped before the core). */
+    public static native void reportAgentCounters(long eventsSeen, long droppedInAgent);
+
+    /** The core's counters, in the order of {@link #COUNTER_NAMES}. */
+    public static native long[] counters();
+
+    /** Drains and closes everything; null on success, else an error. Idempotent. */
+    public static native String shutdown(long timeoutMillis);
+
+    /** "name=value name=value ..." of a {@link #counters()} result, for log lines. */
+    public static String describeCounters(long[] values) {
+        if (values == null) {
+            return "core counters unavailable";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                sb.append(' ');
+            }
+            sb.append(i < COUNTER_NAMES.length ? COUNTER_NAMES[i] : "counter" + i).append('=').append(values[i]);
+        }
+        return sb.toString();
+    }
+}

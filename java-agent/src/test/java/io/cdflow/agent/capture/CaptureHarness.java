@@ -1,0 +1,57 @@
+package io.cdflow.agent.capture;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cdflow.agent.handoff.ThreadBuffers;
+import io.cdflow.agent.testutil.DecodedEvent;
+import io.cdflow.agent.testutil.RecordingSink;
+import io.cdflow.agent.wire.StringIds;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A capture runtime wired to a recording sink, installed for one test. */
+final class CaptureHarness implements AutoCloseable {
+    final Map<Integer, String> strings = new ConcurrentHashMap<>();
+    final RecordingSink sink = new RecordingSink();
+    final StringIds ids = new StringIds((batch, length) -> {
+        int id = batch.getInt(11);
+        byte[] text = new byte[(batch.getShort(9) & 0xFFFF) - 4];
+        batch.get(15, text);
+        strings.put(id, new String(text, java.nio.charset.StandardCharsets.UTF_8));
+        return null;
+    });
+    final ThreadBuffers buffers = new ThreadBuffers(sink, 16384);
+    final CaptureRuntime runtime;
+
+    CaptureHarness(boolean includeSystemKeyspaces) {
+        runtime = new CaptureRuntime(ids, buffers, includeSystemKeyspaces);
+        runtime.setNodeAddress("127.0.0.1");
+        CaptureRuntime.install(runtime);
+    }
+
+    CaptureHarness() {
+        this(false);
+    }
+
+    /** Submits what the buffers hold and returns every event recorded so far. */
+    List<DecodedEvent> events() {
+        buffers.flushIdle();
+        return sink.events();
+    }
+
+    /** The text of a string id (null for 0). */
+    String text(int id) {
+        if (id == 0) {
+            return null;
+        }
+        String s = strings.get(id);
+        assertTrue(s != null, "string id " + id + " was used but never defined");
+        return s;
+    }
+
+    @Override
+    public void close() {
+        CaptureRuntime.uninstall();
+    }
+}
