@@ -37,7 +37,7 @@ def main():
           "hive_partitioning = true) LIMIT 5\"")
     report.print_report(lineage)
     con = report.connect(lineage)
-    n, seconds = con.execute("SELECT count(*), epoch(max(event_time)) - epoch(min(event_time)) FROM events").fetchone()
+    n, seconds = con.execute("SELECT count(*), epoch(max(event_time)) - epoch(min(event_time)) FROM events").fetchall()[0]
     print(f"\nPipeline: {n} events captured over {seconds:.1f}s of workload = {n / max(seconds, 1e-3):.0f} events/s sustained")
 
 

@@ -47,7 +47,7 @@ SECTIONS = [
 def print_report(lineage):
     con = connect(lineage)
     has_stats = bool(con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'agent_stats'").fetchone()[0])
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'agent_stats'").fetchall()[0][0])
     for title, query in SECTIONS:
         if "agent_stats" in query and not has_stats:
             print(f"\n== {title}\n(no agent_stats files yet)")

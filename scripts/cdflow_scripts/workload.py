@@ -33,7 +33,7 @@ def create_schema(host, keyspace="shop", replication_factor=1):
         s.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.orders (customer_id int, order_id int, item text, "
                   "qty int, note text, PRIMARY KEY (customer_id, order_id))")
         s.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.sessions (session_id uuid PRIMARY KEY, "
-                  "customer_id int, token text)")
+                  "customer_id int, auth_token text)")
         s.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.carts (customer_id int, item text, qty int, "
                   "PRIMARY KEY (customer_id, item))")
         create_role(s, SERVICE, "svc-secret", keyspace)
@@ -57,7 +57,7 @@ def run(host="127.0.0.1", keyspace="shop", orders=2000, seed=7):
         [f.result() for f in futures]
         summary.count(SERVICE, "insert orders", orders)
 
-        session_insert = s.prepare(f"INSERT INTO {keyspace}.sessions (session_id, customer_id, token) "
+        session_insert = s.prepare(f"INSERT INTO {keyspace}.sessions (session_id, customer_id, auth_token) "
                                    "VALUES (?, ?, ?) USING TTL 3600")
         for i in range(200):
             s.execute(session_insert, (uuid.UUID(int=rng.getrandbits(128)), i, f"tok-{i}"))

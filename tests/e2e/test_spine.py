@@ -52,7 +52,7 @@ def lineage(start_cluster):
 
 
 def one(con, sql):
-    return con.execute(sql).fetchone()
+    return con.execute(sql).fetchall()[0]
 
 
 def test_inserts_are_attributed_to_their_role(lineage):
