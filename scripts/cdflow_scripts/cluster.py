@@ -1,7 +1,8 @@
 """Real Cassandra nodes on loopback, started from the Maven-resolved `cassandra-all` classpath.
 
 Node i (1-based) listens on 127.0.0.i (storage 7000, CQL 9042), JMX on 127.0.0.1:7099+100*i, and keeps every
-directory under DIR/node<i>. All nodes of a cluster write lineage to DIR/lineage. Nodes start one after the
+directory under DIR/node<i>. CDFLOW_ADDRESS_OFFSET=k shifts node i to 127.0.0.(i+k) (and its JMX port), so
+that a benchmark or a second cluster can run beside the tests. All nodes of a cluster write lineage to DIR/lineage. Nodes start one after the
 other, each once the previous answers CQL.
 """
 import os
@@ -45,12 +46,15 @@ def log(msg):
     print(f"[cassandra] {msg}", file=sys.stderr, flush=True)
 
 
+ADDRESS_OFFSET = int(os.environ.get("CDFLOW_ADDRESS_OFFSET", "0"))
+
+
 def address(i):
-    return f"127.0.0.{i}"
+    return f"127.0.0.{i + ADDRESS_OFFSET}"
 
 
 def jmx_port(i):
-    return 7099 + 100 * i
+    return 7099 + 100 * (i + ADDRESS_OFFSET)
 
 
 def initial_token(i, nodes):
