@@ -1,0 +1,132 @@
+//! The command line (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::CliError;
+use crate::filter::Filters;
+use crate::time::parse_time;
+
+/// cdflow: how data flows through Apache Cassandra, from the Parquet lineage the cdflow agent writes.
+#[derive(Debug, Parser)]
+#[command(name = "cdflow", version, about, long_about = None)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Draw the flow graph: clients → coordinators → replicas → tables → SSTables → compactions.
+    Graph(GraphArgs),
+    /// Print writes, reads and tombstones per table, requests per client/role and events per node.
+    Summary(SummaryArgs),
+}
+
+/// Output formats of `cdflow graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Graphviz DOT, left to right.
+    Dot,
+    /// Mermaid flowchart (LR).
+    Mermaid,
+    /// SVG, laid out by Graphviz's `dot` (must be installed).
+    Svg,
+}
+
+/// `cdflow graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Lineage directories (one per node, or one shared); a directory holding lineage directories a
+    /// few levels down also works.
+    #[arg(required = true, value_name = "LINEAGE_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Dot)]
+    pub format: Format,
+    /// Write to FILE instead of standard output (`-` = standard output).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// At most N client/role vertices and N table vertices; the rest are merged into "other".
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_vertices: u32,
+    /// Row filters.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// `cdflow summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Lineage directories (one per node, or one shared).
+    #[arg(required = true, value_name = "LINEAGE_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// At most N rows per section; the rest are summed into one "(others)" row.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rows: u32,
+    /// Row filters.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// The filters common to every command.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Only rows at or after TIME (RFC 3339, e.g. 2026-11-25T14:00:00Z, or a UTC date 2026-11-25).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only rows before TIME (RFC 3339 or a UTC date).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only this keyspace.
+    #[arg(long, value_name = "KEYSPACE")]
+    pub keyspace: Option<String>,
+    /// Only this table: TABLE (any keyspace) or KEYSPACE.TABLE.
+    #[arg(long, value_name = "TABLE")]
+    pub table: Option<String>,
+    /// Only the requests of this role (user_name), including the replica writes they caused.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+}
+
+impl FilterArgs {
+    /// The filters, with the times parsed.
+    pub fn to_filters(&self) -> Result<Filters, CliError> {
+        let time =
+            |option: &'static str, value: &Option<String>| -> Result<Option<i64>, CliError> {
+                value
+                    .as_deref()
+                    .map(|text| {
+                        parse_time(text).map_err(|message| CliError::BadTime {
+                            option,
+                            value: text.to_string(),
+                            message,
+                        })
+                    })
+                    .transpose()
+            };
+        let since = time("--since", &self.since)?;
+        let until = time("--until", &self.until)?;
+        if let (Some(start), Some(end)) = (since, until)
+            && start >= end
+        {
+            return Err(CliError::EmptyTimeRange {
+                since: self.since.clone().unwrap_or_default(),
+                until: self.until.clone().unwrap_or_default(),
+            });
+        }
+        Ok(Filters {
+            since,
+            until,
+            keyspace: self.keyspace.clone(),
+            table: self.table.clone(),
+            role: self
+                .role
+                .as_deref()
+                .map(|role| role.strip_prefix("role:").unwrap_or(role).to_string()),
+        })
+    }
+}

@@ -1,0 +1,273 @@
+//! The first pass over the lineage: how often each client/role and each table occurs (to keep the
+//! most frequent ones as vertices and merge the rest), and, with `--role`, which requests the role
+//! made (to attribute replica rows, which carry no `user_name`, to it).
+//!
+//! Memory is bounded: at most [`TRACKED_KEYS`] distinct clients and tables are counted (later new
+//! ones go straight to "other") and at most [`ROLE_KEYS`] request keys are kept for attribution.
+//!
+//! Role attribution: a `replica_write` row whose `user_name` is NULL belongs to the role when a
+//! `coordinator_write` of the role on its `coordinator` has the same keyspace, table,
+//! `partition_key_hash` and `write_timestamp`; a `replica_read` when a `coordinator_read` of the
+//! role on its coordinator has the same keyspace, table and `partition_key_hash` (approximate: two
+//! roles reading the same partition through the same coordinator are not told apart). Replica rows
+//! whose coordinator's lineage was not given cannot be attributed and are left out.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use crate::discover::LineageFiles;
+use crate::error::CliError;
+use crate::filter::Filters;
+use crate::rows::{EventRow, Kind, scan_compactions, scan_events, scan_flushes};
+
+/// Most distinct clients (and, separately, tables) counted.
+pub const TRACKED_KEYS: usize = 100_000;
+/// Most request keys kept to attribute replica rows to the `--role`.
+pub const ROLE_KEYS: usize = 4_000_000;
+
+/// A string-keyed map holding at most `limit` keys; the values of keys beyond go to one overflow value.
+#[derive(Debug, Clone)]
+pub struct BoundedMap<V> {
+    map: HashMap<String, V>,
+    limit: usize,
+    overflow: V,
+    overflowed: bool,
+}
+
+impl<V: Default> BoundedMap<V> {
+    /// An empty map of at most `limit` keys.
+    pub fn new(limit: usize) -> Self {
+        BoundedMap {
+            map: HashMap::new(),
+            limit,
+            overflow: V::default(),
+            overflowed: false,
+        }
+    }
+
+    /// The value of `key`, created if there is room, else the overflow value.
+    pub fn entry(&mut self, key: &str) -> &mut V {
+        if !self.map.contains_key(key) {
+            if self.map.len() >= self.limit {
+                self.overflowed = true;
+                return &mut self.overflow;
+            }
+            self.map.insert(key.to_string(), V::default());
+        }
+        self.map.get_mut(key).expect("present or just inserted")
+    }
+
+    /// The value of a tracked key.
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.map.get(key)
+    }
+
+    /// The tracked keys and values.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.map.iter()
+    }
+
+    /// The value of the keys that did not fit, if any did not.
+    pub fn overflow(&self) -> Option<&V> {
+        self.overflowed.then_some(&self.overflow)
+    }
+
+    /// The `cap` keys to show on their own (the heaviest by `weight`, ties by name) — all of them when
+    /// there are at most `cap` keys in all, else `cap - 1`, the rest being merged into one "other".
+    pub fn top_keys(&self, cap: usize, weight: impl Fn(&V) -> u64) -> Vec<String> {
+        let mut keys: Vec<(u64, &String)> = self
+            .map
+            .iter()
+            .map(|(key, value)| (weight(value), key))
+            .collect();
+        keys.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let keep = if keys.len() <= cap && !self.overflowed {
+            keys.len()
+        } else {
+            cap.saturating_sub(1)
+        };
+        keys.into_iter()
+            .take(keep)
+            .map(|(_, key)| key.clone())
+            .collect()
+    }
+}
+
+/// Writes the vertex label of the client of a coordinator row into `out`: `role:<user_name>`,
+/// else `client:<host>` (the port is dropped: each connection has its own), else `internal`.
+pub fn client_label(user: Option<&str>, client: Option<&str>, out: &mut String) {
+    out.clear();
+    if let Some(user) = user {
+        out.push_str("role:");
+        out.push_str(user);
+    } else if let Some(client) = client {
+        out.push_str("client:");
+        out.push_str(client_host(client));
+    } else {
+        out.push_str("internal");
+    }
+}
+
+/// The host of a client address: `/10.0.0.1:5555` → `10.0.0.1`, `[::1]:5555` → `::1`.
+pub fn client_host(address: &str) -> &str {
+    let address = address.trim_start_matches('/');
+    if let Some(rest) = address.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match address.rsplit_once(':') {
+        Some((host, port))
+            if !host.contains(':')
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            host
+        }
+        _ => address,
+    }
+}
+
+/// Writes the vertex label of a table into `out`: `<keyspace>.<table>` (`?` for a NULL part).
+pub fn table_label(keyspace: Option<&str>, table: Option<&str>, out: &mut String) {
+    out.clear();
+    out.push_str(keyspace.unwrap_or("?"));
+    out.push('.');
+    out.push_str(table.unwrap_or("?"));
+}
+
+/// What the first pass learned.
+#[derive(Debug)]
+pub struct Census {
+    /// Coordinator rows per client label.
+    pub clients: BoundedMap<u64>,
+    /// Rows (events, flushes, compactions) per table label.
+    pub tables: BoundedMap<u64>,
+    role: Option<RoleRequests>,
+}
+
+/// The requests of the `--role`.
+#[derive(Debug)]
+struct RoleRequests {
+    role: String,
+    keys: HashSet<u64>,
+    tables: HashSet<String>,
+}
+
+impl Census {
+    /// Reads the lineage once to count clients and tables, and collect the role's requests.
+    pub fn take(files: &LineageFiles, filters: &Filters) -> Result<Census, CliError> {
+        let mut census = Census {
+            clients: BoundedMap::new(TRACKED_KEYS),
+            tables: BoundedMap::new(TRACKED_KEYS),
+            role: filters.role.as_ref().map(|role| RoleRequests {
+                role: role.clone(),
+                keys: HashSet::new(),
+                tables: HashSet::new(),
+            }),
+        };
+        let mut label = String::new();
+        scan_events(files, filters, |row| {
+            if let Some(role) = &mut census.role {
+                if row.user != Some(role.role.as_str()) {
+                    return;
+                }
+                if let Some(key) = request_key(row, row.coordinator_or_self())
+                    && role.keys.len() < ROLE_KEYS
+                {
+                    role.keys.insert(key);
+                }
+                table_label(row.keyspace, row.table, &mut label);
+                if role.tables.len() < TRACKED_KEYS && !role.tables.contains(&label) {
+                    role.tables.insert(label.clone());
+                }
+            }
+            if matches!(row.kind, Kind::CoordinatorWrite | Kind::CoordinatorRead) {
+                client_label(row.user, row.client, &mut label);
+                *census.clients.entry(&label) += 1;
+            }
+            table_label(row.keyspace, row.table, &mut label);
+            *census.tables.entry(&label) += 1;
+        })?;
+        if census.role.is_none() {
+            scan_flushes(files, filters, |row| {
+                table_label(row.keyspace, row.table, &mut label);
+                *census.tables.entry(&label) += 1;
+            })?;
+            scan_compactions(files, filters, |row| {
+                table_label(row.keyspace, row.table, &mut label);
+                *census.tables.entry(&label) += 1;
+            })?;
+        }
+        Ok(census)
+    }
+
+    /// Whether an `events` row belongs to the `--role` (always, without one).
+    pub fn event_matches_role(&self, row: &EventRow<'_>) -> bool {
+        let Some(role) = &self.role else {
+            return true;
+        };
+        match row.user {
+            Some(user) => user == role.role,
+            None => match row.kind {
+                Kind::ReplicaWrite | Kind::ReplicaRead => {
+                    request_key(row, row.coordinator).is_some_and(|key| role.keys.contains(&key))
+                }
+                _ => false,
+            },
+        }
+    }
+
+    /// Whether a table's flushes and compactions belong in the graph: always without `--role`, else
+    /// when the role's requests reached the table.
+    pub fn table_matches_role(&self, table_label: &str) -> bool {
+        self.role
+            .as_ref()
+            .is_none_or(|role| role.tables.contains(table_label))
+    }
+}
+
+/// The key that ties a replica row to its coordinator row (see the module documentation).
+fn request_key(row: &EventRow<'_>, coordinator: Option<&str>) -> Option<u64> {
+    let coordinator = coordinator?;
+    let partition = row.partition_key_hash?;
+    let mut hasher = DefaultHasher::new();
+    match row.kind {
+        Kind::CoordinatorWrite | Kind::ReplicaWrite => {
+            ('w', row.write_timestamp?).hash(&mut hasher);
+        }
+        Kind::CoordinatorRead | Kind::ReplicaRead => 'r'.hash(&mut hasher),
+        Kind::Other => return None,
+    }
+    (coordinator, row.keyspace, row.table, partition).hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_hosts_drop_the_port() {
+        assert_eq!(client_host("/10.0.0.1:5555"), "10.0.0.1");
+        assert_eq!(client_host("10.0.0.1"), "10.0.0.1");
+        assert_eq!(client_host("[::1]:5555"), "::1");
+        assert_eq!(client_host("fe80::1"), "fe80::1");
+    }
+
+    #[test]
+    fn bounded_map_overflows_and_keeps_the_heaviest() {
+        let mut map: BoundedMap<u64> = BoundedMap::new(3);
+        for (key, n) in [("a", 5), ("b", 1), ("c", 9), ("d", 7)] {
+            *map.entry(key) += n;
+        }
+        assert_eq!(map.overflow(), Some(&7));
+        assert_eq!(map.top_keys(10, |n| *n), vec!["c", "a", "b"]);
+        assert_eq!(map.top_keys(3, |n| *n), vec!["c", "a"]);
+        let mut small: BoundedMap<u64> = BoundedMap::new(10);
+        for (key, n) in [("a", 5), ("b", 1), ("c", 5)] {
+            *small.entry(key) += n;
+        }
+        assert_eq!(small.top_keys(3, |n| *n), vec!["a", "c", "b"]);
+        assert_eq!(small.top_keys(2, |n| *n), vec!["a"]);
+    }
+}

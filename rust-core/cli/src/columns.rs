@@ -1,0 +1,148 @@
+//! Typed, by-name access to the columns of one record batch. A column the file does not have reads as
+//! NULL in every row (the lineage schema only ever adds columns). Equivalent encodings are accepted
+//! (dictionary, large or view strings; any integer width; any timestamp unit), so files written by
+//! other tools read the same.
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
+use arrow::record_batch::RecordBatch;
+
+/// A VARCHAR column (empty strings read as NULL).
+pub struct TextColumn(Option<StringArray>);
+
+impl TextColumn {
+    /// The column `name` of `batch`.
+    pub fn read(batch: &RecordBatch, name: &str) -> Result<Self, String> {
+        let Some(array) = batch.column_by_name(name) else {
+            return Ok(Self(None));
+        };
+        let utf8: ArrayRef = match array.data_type() {
+            DataType::Null => return Ok(Self(None)),
+            DataType::Utf8 => array.clone(),
+            DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _) => {
+                cast(array, &DataType::Utf8).map_err(|error| type_error(name, array, &error))?
+            }
+            _ => return Err(unexpected(name, array, "a string")),
+        };
+        Ok(Self(utf8.as_string_opt::<i32>().cloned()))
+    }
+
+    /// The value of `row`, `None` when NULL or empty.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let array = self.0.as_ref()?;
+        if array.is_null(row) {
+            return None;
+        }
+        Some(array.value(row)).filter(|value| !value.is_empty())
+    }
+}
+
+/// An integer or timestamp column, as i64 (timestamps in microseconds since the epoch).
+pub struct IntColumn(Option<Int64Array>);
+
+impl IntColumn {
+    /// The column `name` of `batch`.
+    pub fn read(batch: &RecordBatch, name: &str) -> Result<Self, String> {
+        let Some(array) = batch.column_by_name(name) else {
+            return Ok(Self(None));
+        };
+        let ints = match array.data_type() {
+            DataType::Null => return Ok(Self(None)),
+            DataType::Int64 => array.as_primitive_opt().cloned(),
+            DataType::Timestamp(_, zone) => {
+                let micros = DataType::Timestamp(TimeUnit::Microsecond, zone.clone());
+                let micros =
+                    cast(array, &micros).map_err(|error| type_error(name, array, &error))?;
+                micros
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .map(|ts| Int64Array::new(ts.values().clone(), ts.nulls().cloned()))
+            }
+            data_type if data_type.is_integer() => {
+                let cast = cast(array, &DataType::Int64)
+                    .map_err(|error| type_error(name, array, &error))?;
+                cast.as_primitive_opt().cloned()
+            }
+            _ => return Err(unexpected(name, array, "an integer or a timestamp")),
+        };
+        Ok(Self(ints))
+    }
+
+    /// The value of `row`, `None` when NULL.
+    pub fn get(&self, row: usize) -> Option<i64> {
+        let array = self.0.as_ref()?;
+        (!array.is_null(row)).then(|| array.value(row))
+    }
+}
+
+/// A BOOLEAN column.
+pub struct BoolColumn(Option<BooleanArray>);
+
+impl BoolColumn {
+    /// The column `name` of `batch`.
+    pub fn read(batch: &RecordBatch, name: &str) -> Result<Self, String> {
+        let Some(array) = batch.column_by_name(name) else {
+            return Ok(Self(None));
+        };
+        match array.data_type() {
+            DataType::Null => Ok(Self(None)),
+            DataType::Boolean => Ok(Self(array.as_boolean_opt().cloned())),
+            _ => Err(unexpected(name, array, "a boolean")),
+        }
+    }
+
+    /// The value of `row`, `None` when NULL.
+    pub fn get(&self, row: usize) -> Option<bool> {
+        let array = self.0.as_ref()?;
+        (!array.is_null(row)).then(|| array.value(row))
+    }
+}
+
+/// A VARCHAR[] column, of which only the length of each list is read.
+pub struct ListLenColumn(Option<ArrayRef>);
+
+impl ListLenColumn {
+    /// The column `name` of `batch`.
+    pub fn read(batch: &RecordBatch, name: &str) -> Result<Self, String> {
+        let Some(array) = batch.column_by_name(name) else {
+            return Ok(Self(None));
+        };
+        match array.data_type() {
+            DataType::Null => Ok(Self(None)),
+            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => {
+                Ok(Self(Some(array.clone())))
+            }
+            _ => Err(unexpected(name, array, "a list")),
+        }
+    }
+
+    /// The number of items of `row`, `None` when NULL.
+    pub fn len(&self, row: usize) -> Option<u64> {
+        let array = self.0.as_ref()?;
+        if array.is_null(row) {
+            return None;
+        }
+        let len = if let Some(list) = array.as_list_opt::<i32>() {
+            list.value_length(row) as u64
+        } else if let Some(list) = array.as_list_opt::<i64>() {
+            list.value_length(row) as u64
+        } else {
+            array.as_fixed_size_list_opt()?.value_length() as u64
+        };
+        Some(len)
+    }
+}
+
+fn unexpected(name: &str, array: &ArrayRef, expected: &str) -> String {
+    format!(
+        "column {name} has type {}, expected {expected}",
+        array.data_type()
+    )
+}
+
+fn type_error(name: &str, array: &ArrayRef, error: &dyn std::fmt::Display) -> String {
+    format!(
+        "column {name} of type {} cannot be read: {error}",
+        array.data_type()
+    )
+}

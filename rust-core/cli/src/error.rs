@@ -1,0 +1,65 @@
+//! The errors `cdflow` reports: each displays as one line naming the path or value at fault, and
+//! every one of them makes the process exit with [`EXIT_ERROR`].
+
+use std::path::PathBuf;
+
+/// Exit code of every error (the same as a command-line usage error).
+pub const EXIT_ERROR: i32 = 2;
+
+/// An error that stops a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A lineage directory given on the command line does not exist.
+    #[error("no such lineage directory: {}", .0.display())]
+    NoSuchDir(PathBuf),
+    /// A lineage path given on the command line is not a directory.
+    #[error("not a directory: {}", .0.display())]
+    NotADir(PathBuf),
+    /// A lineage directory holds no Parquet file of the tables cdflow reads.
+    #[error("no lineage parquet files (events/, flushes/, compactions/) under {}", .0.display())]
+    NoParquet(PathBuf),
+    /// A directory could not be listed or a file could not be read or decoded.
+    #[error("cannot read {}: {message}", path.display())]
+    Unreadable {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A `--since` / `--until` value that is not a time.
+    #[error(
+        "invalid {option} {value:?}: {message} (expected RFC 3339 like 2026-11-25T14:00:00Z, or a date like 2026-11-25)"
+    )]
+    BadTime {
+        /// `--since` or `--until`.
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// `--since` is not before `--until`.
+    #[error("--since {since} is not before --until {until}")]
+    EmptyTimeRange {
+        /// The `--since` value.
+        since: String,
+        /// The `--until` value.
+        until: String,
+    },
+    /// `--format svg` without Graphviz installed.
+    #[error(
+        "`--format svg` needs Graphviz's `dot` on PATH: install graphviz (e.g. `apt-get install graphviz`) or use `--format dot`"
+    )]
+    NoGraphviz,
+    /// Graphviz ran but failed.
+    #[error("`dot -Tsvg` failed: {0}")]
+    Graphviz(String),
+    /// The output could not be written.
+    #[error("cannot write {}: {message}", path.display())]
+    Write {
+        /// The output file (`-` for standard output).
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,29 @@
+//! `cdflow`, the command-line tool of cdflow: reads the Parquet lineage that the cdflow agent writes
+//! (docs/schema.md) from one or many lineage directories and shows how data flows through the
+//! cluster — as a graph (`cdflow graph`: DOT, Mermaid or SVG) or as totals (`cdflow summary`).
+//! See docs/cli.md.
+//!
+//! Reading is streaming and column-projected; memory is bounded by the vertex cap, the number of
+//! nodes, and the fixed limits of [`census`].
+
+pub mod args;
+pub mod census;
+pub mod columns;
+pub mod discover;
+pub mod error;
+pub mod filter;
+pub mod graph;
+pub mod label;
+pub mod reader;
+pub mod render_dot;
+pub mod render_mermaid;
+pub mod render_svg;
+pub mod rows;
+pub mod run;
+pub mod stats;
+pub mod summary;
+pub mod time;
+
+pub use error::{CliError, EXIT_ERROR};
+pub use filter::Filters;
+pub use graph::{EdgeKind, FlowGraph, VertexKind};

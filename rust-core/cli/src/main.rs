@@ -1,0 +1,18 @@
+//! The `cdflow` binary: parses the command line and runs it; any error is one line on standard error
+//! and exit code 2 (the same as a usage error).
+
+use clap::Parser;
+
+use cdflow_cli::EXIT_ERROR;
+use cdflow_cli::args::Cli;
+use cdflow_cli::reader::install_panic_hook;
+use cdflow_cli::run::run;
+
+fn main() {
+    install_panic_hook();
+    let cli = Cli::parse();
+    if let Err(error) = run(cli) {
+        eprintln!("cdflow: {error}");
+        std::process::exit(EXIT_ERROR);
+    }
+}

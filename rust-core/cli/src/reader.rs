@@ -1,0 +1,95 @@
+//! Streaming one Parquet file's record batches, reading only the wanted columns. Any failure —
+//! including a panic inside the Parquet decoder on a corrupt file — becomes
+//! [`CliError::Unreadable`] naming the file.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::fs::File;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::error::CliError;
+
+/// Rows per record batch (bounds the memory of one read).
+const BATCH_ROWS: usize = 8192;
+
+thread_local! {
+    /// Set while a file is decoded: a panic there is reported as an unreadable file, not printed.
+    static DECODING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs a panic hook that stays quiet for panics caught while decoding a file (they are reported
+/// as [`CliError::Unreadable`]) and prints other panics on one line.
+pub fn install_panic_hook() {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !DECODING.with(Cell::get) {
+            previous(info);
+        }
+    }));
+}
+
+/// Calls `each` with every record batch of `path`, projected on the `wanted` columns the file has.
+/// An error of `each` (a column of an unexpected type) is reported against the file.
+pub fn for_each_batch(
+    path: &Path,
+    wanted: &[&str],
+    mut each: impl FnMut(&RecordBatch) -> Result<(), String>,
+) -> Result<(), CliError> {
+    DECODING.with(|decoding| decoding.set(true));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| read(path, wanted, &mut each)));
+    DECODING.with(|decoding| decoding.set(false));
+    let message = match outcome {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(message)) => message,
+        Err(panic) => format!("the Parquet decoder failed: {}", panic_text(&*panic)),
+    };
+    Err(CliError::Unreadable {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+fn read(
+    path: &Path,
+    wanted: &[&str],
+    each: &mut dyn FnMut(&RecordBatch) -> Result<(), String>,
+) -> Result<(), String> {
+    let file = File::open(path).map_err(|error| error.to_string())?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| error.to_string())?;
+    let roots: Vec<usize> = builder
+        .parquet_schema()
+        .root_schema()
+        .get_fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, field)| wanted.contains(&field.name()))
+        .map(|(index, _)| index)
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|error| error.to_string())?;
+    for batch in reader {
+        let batch = batch.map_err(|error| error.to_string())?;
+        each(&batch)?;
+    }
+    Ok(())
+}
+
+fn panic_text(panic: &(dyn Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "panic".to_string()
+    }
+}

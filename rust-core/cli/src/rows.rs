@@ -1,0 +1,360 @@
+//! Row views of the lineage tables and the scans that feed them to the commands, after the time,
+//! keyspace and table filters. Every column is read by name and optional.
+
+use arrow::record_batch::RecordBatch;
+
+use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
+use crate::discover::{LineageFile, LineageFiles, Table};
+use crate::error::CliError;
+use crate::filter::Filters;
+use crate::reader::for_each_batch;
+
+/// The `kind` of an `events` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A client write this node coordinated.
+    CoordinatorWrite,
+    /// A write this node applied as a replica.
+    ReplicaWrite,
+    /// A client read this node coordinated.
+    CoordinatorRead,
+    /// A read this node executed as a replica.
+    ReplicaRead,
+    /// A kind this version does not know (or NULL).
+    Other,
+}
+
+impl Kind {
+    fn parse(kind: Option<&str>) -> Kind {
+        match kind {
+            Some("coordinator_write") => Kind::CoordinatorWrite,
+            Some("replica_write") => Kind::ReplicaWrite,
+            Some("coordinator_read") => Kind::CoordinatorRead,
+            Some("replica_read") => Kind::ReplicaRead,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// One `events` row (NULL or absent columns are `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct EventRow<'a> {
+    /// `event_time`, µs since the epoch.
+    pub time: Option<i64>,
+    /// `node`, else the file's `node=` partition.
+    pub node: Option<&'a str>,
+    /// `kind`.
+    pub kind: Kind,
+    /// `keyspace_name`.
+    pub keyspace: Option<&'a str>,
+    /// `table_name`.
+    pub table: Option<&'a str>,
+    /// `user_name`.
+    pub user: Option<&'a str>,
+    /// `client_address`.
+    pub client: Option<&'a str>,
+    /// `coordinator`.
+    pub coordinator: Option<&'a str>,
+    /// `bytes`.
+    pub bytes: Option<i64>,
+    /// `rows`.
+    pub rows: Option<i64>,
+    /// `tombstones`.
+    pub tombstones: Option<i64>,
+    /// `latency_us`.
+    pub latency_us: Option<i64>,
+    /// `applied_locally`.
+    pub applied_locally: Option<bool>,
+    /// `partition_key_hash`.
+    pub partition_key_hash: Option<i64>,
+    /// `write_timestamp`.
+    pub write_timestamp: Option<i64>,
+    /// `rows_returned`.
+    pub rows_returned: Option<i64>,
+    /// `tombstones_scanned`.
+    pub tombstones_scanned: Option<i64>,
+    /// `live_rows`.
+    pub live_rows: Option<i64>,
+    /// `error`.
+    pub error: Option<&'a str>,
+}
+
+impl EventRow<'_> {
+    /// The coordinator of the request: the `coordinator` column, or this node for coordinator rows.
+    pub fn coordinator_or_self(&self) -> Option<&str> {
+        match self.kind {
+            Kind::CoordinatorWrite | Kind::CoordinatorRead => self.coordinator.or(self.node),
+            _ => self.coordinator,
+        }
+    }
+
+    /// Whether a replica row was served without a network hop (its coordinator is this node).
+    pub fn is_local(&self) -> bool {
+        self.applied_locally == Some(true)
+            || (self.coordinator.is_some() && self.coordinator == self.node)
+    }
+}
+
+/// The `events` columns read.
+const EVENT_COLUMNS: [&str; 19] = [
+    "event_time",
+    "node",
+    "kind",
+    "keyspace_name",
+    "table_name",
+    "user_name",
+    "client_address",
+    "coordinator",
+    "bytes",
+    "rows",
+    "tombstones",
+    "latency_us",
+    "applied_locally",
+    "partition_key_hash",
+    "write_timestamp",
+    "rows_returned",
+    "tombstones_scanned",
+    "live_rows",
+    "error",
+];
+
+struct EventColumns {
+    time: IntColumn,
+    node: TextColumn,
+    kind: TextColumn,
+    keyspace: TextColumn,
+    table: TextColumn,
+    user: TextColumn,
+    client: TextColumn,
+    coordinator: TextColumn,
+    bytes: IntColumn,
+    rows: IntColumn,
+    tombstones: IntColumn,
+    latency_us: IntColumn,
+    applied_locally: BoolColumn,
+    partition_key_hash: IntColumn,
+    write_timestamp: IntColumn,
+    rows_returned: IntColumn,
+    tombstones_scanned: IntColumn,
+    live_rows: IntColumn,
+    error: TextColumn,
+}
+
+impl EventColumns {
+    fn read(batch: &RecordBatch) -> Result<Self, String> {
+        Ok(Self {
+            time: IntColumn::read(batch, "event_time")?,
+            node: TextColumn::read(batch, "node")?,
+            kind: TextColumn::read(batch, "kind")?,
+            keyspace: TextColumn::read(batch, "keyspace_name")?,
+            table: TextColumn::read(batch, "table_name")?,
+            user: TextColumn::read(batch, "user_name")?,
+            client: TextColumn::read(batch, "client_address")?,
+            coordinator: TextColumn::read(batch, "coordinator")?,
+            bytes: IntColumn::read(batch, "bytes")?,
+            rows: IntColumn::read(batch, "rows")?,
+            tombstones: IntColumn::read(batch, "tombstones")?,
+            latency_us: IntColumn::read(batch, "latency_us")?,
+            applied_locally: BoolColumn::read(batch, "applied_locally")?,
+            partition_key_hash: IntColumn::read(batch, "partition_key_hash")?,
+            write_timestamp: IntColumn::read(batch, "write_timestamp")?,
+            rows_returned: IntColumn::read(batch, "rows_returned")?,
+            tombstones_scanned: IntColumn::read(batch, "tombstones_scanned")?,
+            live_rows: IntColumn::read(batch, "live_rows")?,
+            error: TextColumn::read(batch, "error")?,
+        })
+    }
+
+    fn row<'a>(&'a self, row: usize, path_node: Option<&'a str>) -> EventRow<'a> {
+        EventRow {
+            time: self.time.get(row),
+            node: self.node.get(row).or(path_node),
+            kind: Kind::parse(self.kind.get(row)),
+            keyspace: self.keyspace.get(row),
+            table: self.table.get(row),
+            user: self.user.get(row),
+            client: self.client.get(row),
+            coordinator: self.coordinator.get(row),
+            bytes: self.bytes.get(row),
+            rows: self.rows.get(row),
+            tombstones: self.tombstones.get(row),
+            latency_us: self.latency_us.get(row),
+            applied_locally: self.applied_locally.get(row),
+            partition_key_hash: self.partition_key_hash.get(row),
+            write_timestamp: self.write_timestamp.get(row),
+            rows_returned: self.rows_returned.get(row),
+            tombstones_scanned: self.tombstones_scanned.get(row),
+            live_rows: self.live_rows.get(row),
+            error: self.error.get(row),
+        }
+    }
+}
+
+/// One `flushes` row.
+#[derive(Debug, Clone, Copy)]
+pub struct FlushRow<'a> {
+    /// `node`, else the file's `node=` partition.
+    pub node: Option<&'a str>,
+    /// `keyspace_name`.
+    pub keyspace: Option<&'a str>,
+    /// `table_name`.
+    pub table: Option<&'a str>,
+    /// Number of `output_sstables`.
+    pub output_sstables: Option<u64>,
+    /// `bytes_out`.
+    pub bytes_out: Option<i64>,
+}
+
+/// One `compactions` row.
+#[derive(Debug, Clone, Copy)]
+pub struct CompactionRow<'a> {
+    /// `node`, else the file's `node=` partition.
+    pub node: Option<&'a str>,
+    /// `keyspace_name`.
+    pub keyspace: Option<&'a str>,
+    /// `table_name`.
+    pub table: Option<&'a str>,
+    /// Number of `input_sstables`.
+    pub input_sstables: Option<u64>,
+    /// Number of `output_sstables`.
+    pub output_sstables: Option<u64>,
+    /// `bytes_in`.
+    pub bytes_in: Option<i64>,
+    /// `bytes_out`.
+    pub bytes_out: Option<i64>,
+    /// `duration_us`.
+    pub duration_us: Option<i64>,
+}
+
+const FLUSH_COLUMNS: [&str; 6] = [
+    "event_time",
+    "node",
+    "keyspace_name",
+    "table_name",
+    "output_sstables",
+    "bytes_out",
+];
+
+const COMPACTION_COLUMNS: [&str; 9] = [
+    "event_time",
+    "node",
+    "keyspace_name",
+    "table_name",
+    "input_sstables",
+    "output_sstables",
+    "bytes_in",
+    "bytes_out",
+    "duration_us",
+];
+
+/// Calls `each` with every `events` row that passes the time and table filters.
+pub fn scan_events(
+    files: &LineageFiles,
+    filters: &Filters,
+    mut each: impl FnMut(&EventRow<'_>),
+) -> Result<(), CliError> {
+    scan(
+        files.of(Table::Events),
+        &EVENT_COLUMNS,
+        filters,
+        |batch, path_node| {
+            let columns = EventColumns::read(batch)?;
+            for row in 0..batch.num_rows() {
+                let event = columns.row(row, path_node);
+                if filters.keeps(event.time, event.keyspace, event.table) {
+                    each(&event);
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Calls `each` with every `flushes` row that passes the time and table filters.
+pub fn scan_flushes(
+    files: &LineageFiles,
+    filters: &Filters,
+    mut each: impl FnMut(&FlushRow<'_>),
+) -> Result<(), CliError> {
+    scan(
+        files.of(Table::Flushes),
+        &FLUSH_COLUMNS,
+        filters,
+        |batch, path_node| {
+            let time = IntColumn::read(batch, "event_time")?;
+            let node = TextColumn::read(batch, "node")?;
+            let keyspace = TextColumn::read(batch, "keyspace_name")?;
+            let table = TextColumn::read(batch, "table_name")?;
+            let output = ListLenColumn::read(batch, "output_sstables")?;
+            let bytes_out = IntColumn::read(batch, "bytes_out")?;
+            for row in 0..batch.num_rows() {
+                let flush = FlushRow {
+                    node: node.get(row).or(path_node),
+                    keyspace: keyspace.get(row),
+                    table: table.get(row),
+                    output_sstables: output.len(row),
+                    bytes_out: bytes_out.get(row),
+                };
+                if filters.keeps(time.get(row), flush.keyspace, flush.table) {
+                    each(&flush);
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Calls `each` with every `compactions` row that passes the time and table filters.
+pub fn scan_compactions(
+    files: &LineageFiles,
+    filters: &Filters,
+    mut each: impl FnMut(&CompactionRow<'_>),
+) -> Result<(), CliError> {
+    scan(
+        files.of(Table::Compactions),
+        &COMPACTION_COLUMNS,
+        filters,
+        |batch, path_node| {
+            let time = IntColumn::read(batch, "event_time")?;
+            let node = TextColumn::read(batch, "node")?;
+            let keyspace = TextColumn::read(batch, "keyspace_name")?;
+            let table = TextColumn::read(batch, "table_name")?;
+            let input = ListLenColumn::read(batch, "input_sstables")?;
+            let output = ListLenColumn::read(batch, "output_sstables")?;
+            let bytes_in = IntColumn::read(batch, "bytes_in")?;
+            let bytes_out = IntColumn::read(batch, "bytes_out")?;
+            let duration = IntColumn::read(batch, "duration_us")?;
+            for row in 0..batch.num_rows() {
+                let compaction = CompactionRow {
+                    node: node.get(row).or(path_node),
+                    keyspace: keyspace.get(row),
+                    table: table.get(row),
+                    input_sstables: input.len(row),
+                    output_sstables: output.len(row),
+                    bytes_in: bytes_in.get(row),
+                    bytes_out: bytes_out.get(row),
+                    duration_us: duration.get(row),
+                };
+                if filters.keeps(time.get(row), compaction.keyspace, compaction.table) {
+                    each(&compaction);
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Reads every file not pruned by the filters, handing each batch and the file's `node=` partition.
+fn scan(
+    files: &[LineageFile],
+    columns: &[&str],
+    filters: &Filters,
+    mut each: impl FnMut(&RecordBatch, Option<&str>) -> Result<(), String>,
+) -> Result<(), CliError> {
+    for file in files.iter().filter(|file| !filters.skips_file(file)) {
+        for_each_batch(&file.path, columns, |batch| {
+            each(batch, file.node.as_deref())
+        })?;
+    }
+    Ok(())
+}
