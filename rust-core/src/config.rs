@@ -79,6 +79,8 @@ pub struct CoreConfig {
     pub raw_keys: bool,
     /// Interval of `agent_stats` rows (`stats_seconds`, > 0).
     pub stats_seconds: u64,
+    /// YAML file mapping roles to owners (`identity_map`); read once by [`crate::Pipeline::start`].
+    pub identity_map: Option<PathBuf>,
 }
 
 impl CoreConfig {
@@ -95,6 +97,7 @@ impl CoreConfig {
             key_file,
             raw_keys: false,
             stats_seconds: DEFAULT_STATS_SECONDS,
+            identity_map: None,
         }
     }
 
@@ -147,6 +150,12 @@ impl CoreConfig {
                     return Err(bad_value(key, value, "a file path"));
                 }
                 self.key_file = PathBuf::from(value);
+            }
+            "identity_map" => {
+                if value.is_empty() {
+                    return Err(bad_value(key, value, "a file path"));
+                }
+                self.identity_map = Some(PathBuf::from(value));
             }
             _ => {
                 return Err(ConfigError::UnknownKey {
@@ -228,6 +237,7 @@ mod tests {
         assert_eq!(config.queue_batches, 4096);
         assert_eq!(config.stats_seconds, 10);
         assert!(!config.raw_keys);
+        assert_eq!(config.identity_map, None);
         assert_eq!(
             config.key_file,
             PathBuf::from("/data/cdflow-key-hash.secret")
@@ -245,6 +255,7 @@ mod tests {
             ("key_file", "/k/secret"),
             ("raw_keys", "TRUE"),
             ("stats_seconds", "3"),
+            ("identity_map", "/etc/cdflow/identity.yaml"),
         ]))
         .unwrap();
         assert_eq!(config.output, PathBuf::from("out"));
@@ -255,6 +266,10 @@ mod tests {
         assert_eq!(config.key_file, PathBuf::from("/k/secret"));
         assert!(config.raw_keys);
         assert_eq!(config.stats_seconds, 3);
+        assert_eq!(
+            config.identity_map,
+            Some(PathBuf::from("/etc/cdflow/identity.yaml"))
+        );
     }
 
     #[test]
@@ -290,6 +305,7 @@ mod tests {
             ("stats_seconds", ""),
             ("raw_keys", "yes"),
             ("key_file", ""),
+            ("identity_map", ""),
         ] {
             let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), (key, value)])).unwrap_err();
             assert!(

@@ -1,7 +1,8 @@
 //! Cassandra consistency-level codes (native protocol) → the names written to the `consistency` column.
 //!
 //! Invariants: 255 ("unknown", sent on replicas) maps to `None` (NULL); codes 0..=11 map to Cassandra's
-//! names; any other code (a newer Cassandra) is kept visible as `CODE_<n>` rather than lost.
+//! names; any other code (a newer Cassandra, or an I64 field outside 0..=255) is kept visible as
+//! `CODE_<n>` rather than lost.
 
 use std::borrow::Cow;
 
@@ -34,6 +35,15 @@ pub fn consistency_name(code: u8) -> Option<Cow<'static, str>> {
     })
 }
 
+/// The column value for a consistency code sent as an I64 field (field 11), mapped like the fixed
+/// event's byte.
+pub fn consistency_name_of(code: i64) -> Option<Cow<'static, str>> {
+    match u8::try_from(code) {
+        Ok(byte) => consistency_name(byte),
+        Err(_) => Some(Cow::Owned(format!("CODE_{code}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +56,9 @@ mod tests {
         assert_eq!(consistency_name(11).as_deref(), Some("NODE_LOCAL"));
         assert_eq!(consistency_name(12).as_deref(), Some("CODE_12"));
         assert_eq!(consistency_name(255), None);
+        assert_eq!(consistency_name_of(10).as_deref(), Some("LOCAL_ONE"));
+        assert_eq!(consistency_name_of(255), None);
+        assert_eq!(consistency_name_of(-1).as_deref(), Some("CODE_-1"));
+        assert_eq!(consistency_name_of(300).as_deref(), Some("CODE_300"));
     }
 }

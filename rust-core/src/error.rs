@@ -7,6 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
+use crate::identity::IdentityMapError;
 use crate::keyhash::KeyFileError;
 
 /// Everything the public API of the core can fail with.
@@ -18,6 +19,9 @@ pub enum CoreError {
     /// The partition-key hash key file could not be read or created.
     #[error(transparent)]
     KeyFile(#[from] KeyFileError),
+    /// The identity map file could not be read or parsed (the message names the file and the line).
+    #[error(transparent)]
+    IdentityMap(#[from] IdentityMapError),
     /// The output directory could not be created.
     #[error("cannot create output directory {path}: {source}")]
     CreateOutput {

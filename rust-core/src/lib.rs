@@ -2,8 +2,11 @@
 //!
 //! Data flow: JNI callers (through the `cdflow-jni` bridge) hand batches to [`Pipeline::submit`], which
 //! copies them into a bounded queue and never blocks; one writer thread (`cdflow-writer`) decodes them
-//! ([`wire`]), resolves string ids ([`strings`]), hashes partition keys ([`keyhash`]) and appends rows to
-//! Parquet files that roll by time and size ([`rolling`]), plus periodic `agent_stats` rows ([`stats`]).
+//! ([`wire`]: fixed MUTATION_EVENTs, self-describing [`fields`] in TAGGED_EVENTs and extensions),
+//! resolves string ids ([`strings`]), hashes partition keys ([`keyhash`]), joins the [`identity`] map and
+//! appends rows to the lineage tables described as data in [`tables`] ([`table_rows`]), in Parquet files
+//! that roll by time and size per (table, node, day) ([`rolling`]), plus periodic `agent_stats` rows
+//! ([`stats`]).
 //!
 //! Invariants of the whole crate:
 //! - it never depends on `jni` and never touches the JVM; the bridge is the only JNI code;
@@ -15,7 +18,9 @@ pub mod civil_time;
 pub mod config;
 pub mod consistency;
 pub mod error;
-pub mod event_rows;
+pub mod fields;
+pub mod identity;
+pub mod identity_parse;
 pub mod keyhash;
 pub mod layout;
 pub mod log;
@@ -26,6 +31,9 @@ pub mod schema;
 pub mod stats;
 pub mod stats_rows;
 pub mod strings;
+pub mod table_rows;
+pub mod tables;
+pub mod tagged;
 pub mod wire;
 mod writer;
 

@@ -1,7 +1,8 @@
 //! The public face of the core: start, submit, define, counters, shutdown (docs/native-interface.md).
 //!
 //! Invariants:
-//! - [`Pipeline::start`] fails up front (bad output directory, key file) rather than later;
+//! - [`Pipeline::start`] fails up front (bad identity map, output directory, key file) rather than
+//!   later; the identity map is read once, before anything is created;
 //! - [`Pipeline::submit`] never blocks: it copies the bytes and `try_send`s them on a bounded queue of
 //!   `queue_batches`; a full queue drops the batch and counts its events;
 //! - exactly one writer thread, `cdflow-writer`, owns every file;
@@ -23,6 +24,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::civil_time::now_unix_micros;
 use crate::config::CoreConfig;
 use crate::error::CoreError;
+use crate::identity::IdentityMap;
 use crate::keyhash::{PartitionKeyHasher, load_or_create_key};
 use crate::log::RateLimitedLog;
 use crate::stats::{Counters, CountersSnapshot};
@@ -73,8 +75,13 @@ struct Lifecycle {
 }
 
 impl Pipeline {
-    /// Validates the output directory, loads or creates the key file and starts the writer thread.
+    /// Loads the identity map (if any), validates the output directory, loads or creates the key file
+    /// and starts the writer thread.
     pub fn start(config: CoreConfig) -> Result<Pipeline, CoreError> {
+        let identities = match &config.identity_map {
+            Some(path) => IdentityMap::load(path)?,
+            None => IdentityMap::default(),
+        };
         prepare_output(&config.output)?;
         let key = load_or_create_key(&config.key_file)?;
         let strings = Arc::new(StringTable::new());
@@ -88,6 +95,7 @@ impl Pipeline {
             &config,
             shared,
             PartitionKeyHasher::new(key),
+            identities,
             now_unix_micros(),
         );
         let (sender, receiver) = crossbeam_channel::bounded(config.queue_batches);
@@ -171,7 +179,7 @@ impl Pipeline {
             ))),
             Some(first) => Err(CoreError::Define(first.to_string())),
             None if events > 0 => Err(CoreError::Define(format!(
-                "{events} MUTATION_EVENT records in a define batch were ignored (submit events instead)"
+                "{events} event records (MUTATION_EVENT, TAGGED_EVENT) in a define batch were ignored (submit events instead)"
             ))),
             None => Ok(()),
         }
@@ -182,8 +190,8 @@ impl Pipeline {
         self.counters.set_agent_counters(events_seen, dropped);
     }
 
-    /// The nine counters, in the order of `NativeCore.counters()`.
-    pub fn counters(&self) -> [u64; 9] {
+    /// The ten counters, in the order of `NativeCore.counters()`.
+    pub fn counters(&self) -> [u64; 10] {
         self.counters.snapshot().to_array()
     }
 
@@ -192,7 +200,7 @@ impl Pipeline {
         self.counters.snapshot()
     }
 
-    /// Event rows lost to I/O failures so far (not one of the nine counters).
+    /// Event rows lost to I/O failures so far (not one of the ten counters).
     pub fn rows_lost_to_io_errors(&self) -> u64 {
         self.counters.lost_to_io_errors.load(Ordering::Relaxed)
     }

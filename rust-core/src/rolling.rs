@@ -39,8 +39,10 @@ static NEXT_FILE_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// Rows buffered in Arrow builders, taken as one [`RecordBatch`] at a time.
 pub trait RowBuffer {
-    /// Empty buffers for `schema`.
-    fn empty(schema: SchemaRef) -> Self
+    /// What every partition's buffer is built from (the table's schema, its columns).
+    type Layout;
+    /// Empty buffers for `layout`.
+    fn empty(layout: &Self::Layout) -> Self
     where
         Self: Sized;
     /// Rows buffered.
@@ -69,7 +71,7 @@ pub struct RollPolicy {
 pub struct TableSpec {
     /// Lineage root directory.
     pub root: PathBuf,
-    /// Table directory name (`events`, `agent_stats`).
+    /// Table directory name (`events`, `flushes`, …, `agent_stats`).
     pub table: &'static str,
     /// Arrow schema of its files.
     pub schema: SchemaRef,
@@ -107,6 +109,7 @@ impl<B> OpenPartition<B> {
 /// The open files of one table.
 pub struct RollingWriter<B: RowBuffer> {
     spec: TableSpec,
+    layout: B::Layout,
     policy: RollPolicy,
     open: Vec<OpenPartition<B>>,
     last_used: usize,
@@ -117,14 +120,21 @@ pub struct RollingWriter<B: RowBuffer> {
 }
 
 impl<B: RowBuffer> RollingWriter<B> {
-    /// A writer with no open file.
-    pub fn new(spec: TableSpec, policy: RollPolicy, log: Arc<RateLimitedLog>) -> Self {
+    /// A writer with no open file; its buffers are built from `layout` (which must produce batches of
+    /// `spec.schema`).
+    pub fn new(
+        spec: TableSpec,
+        layout: B::Layout,
+        policy: RollPolicy,
+        log: Arc<RateLimitedLog>,
+    ) -> Self {
         let policy = RollPolicy {
             row_group_rows: policy.row_group_rows.max(1),
             ..policy
         };
         RollingWriter {
             spec,
+            layout,
             policy,
             open: Vec::new(),
             last_used: 0,
@@ -145,18 +155,31 @@ impl<B: RowBuffer> RollingWriter<B> {
         now: Instant,
         append_row: impl FnOnce(&mut B),
     ) -> bool {
+        self.append_rows(node, day, now, 1, append_row)
+    }
+
+    /// Appends `rows` rows to the partition (`node`, `day`) through `append_rows`, like
+    /// [`RollingWriter::append`]; if files are failing, all `rows` are counted as lost.
+    pub fn append_rows(
+        &mut self,
+        node: &str,
+        day: i64,
+        now: Instant,
+        rows: u64,
+        append_rows: impl FnOnce(&mut B),
+    ) -> bool {
         let index = match self.find(node, day) {
             Some(index) => index,
             None => {
                 if self.retry_after.is_some_and(|retry| now < retry) {
-                    self.outcomes.lost_rows += 1;
+                    self.outcomes.lost_rows += rows;
                     return false;
                 }
                 self.add_partition(node, day, now)
             }
         };
         self.last_used = index;
-        append_row(&mut self.open[index].buffer);
+        append_rows(&mut self.open[index].buffer);
         true
     }
 
@@ -235,7 +258,7 @@ impl<B: RowBuffer> RollingWriter<B> {
             day,
             first_row_at: now,
             started_unix_seconds: unix_seconds_now(),
-            buffer: B::empty(Arc::clone(&self.spec.schema)),
+            buffer: B::empty(&self.layout),
             file: None,
         });
         self.open.len() - 1

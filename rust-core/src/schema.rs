@@ -1,74 +1,49 @@
-//! Arrow schemas of the two lineage tables and their Parquet writer settings (docs/schema.md).
+//! Arrow schemas of the lineage tables and of `agent_stats`, and their Parquet writer settings
+//! (docs/schema.md). The lineage tables' columns are data ([`crate::tables`]); this module maps them
+//! to Arrow.
 //!
 //! Invariants: column names, order and types are exactly those of docs/schema.md (columns are only ever
 //! added); `partition_key_hex` exists only with `raw_keys=true`; timestamps are
-//! `Timestamp(Microsecond, None)` so DuckDB reads them as TIMESTAMP; files are zstd level 1.
+//! `Timestamp(Microsecond, None)` so DuckDB reads them as TIMESTAMP; VARCHAR[] is `List<Utf8>` with
+//! non-null items named `item`; files are zstd level 1.
 //! Tuning follows the measurements: `event_time` and `message_id` use DELTA_BINARY_PACKED without a
-//! dictionary, and unsorted low-cardinality strings carry no min/max statistics (they never prune).
+//! dictionary, and unsorted low-cardinality (or random) strings carry no min/max statistics (they never
+//! prune).
 
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
+use crate::tables::{Column, ColumnType, LineageTable};
+
 /// Directory name of the events table under the lineage root.
-pub const EVENTS_TABLE: &str = "events";
+pub const EVENTS_TABLE: &str = LineageTable::Events.name();
 /// Directory name of the agent statistics table under the lineage root.
 pub const AGENT_STATS_TABLE: &str = "agent_stats";
 
-/// Columns of `events`, in order, with (type, nullable). `partition_key_hex` is inserted after
-/// `partition_key_hash` when raw keys are enabled.
-const EVENT_COLUMNS: [(&str, ColumnType, bool); 24] = [
-    ("event_time", ColumnType::Timestamp, false),
-    ("node", ColumnType::Text, true),
-    ("kind", ColumnType::Text, false),
-    ("keyspace_name", ColumnType::Text, true),
-    ("table_name", ColumnType::Text, true),
-    ("token", ColumnType::BigInt, false),
-    ("partition_key_hash", ColumnType::BigInt, false),
-    ("user_name", ColumnType::Text, true),
-    ("client_address", ColumnType::Text, true),
-    ("driver_name", ColumnType::Text, true),
-    ("driver_version", ColumnType::Text, true),
-    ("statement_type", ColumnType::Text, true),
-    ("consistency", ColumnType::Text, true),
-    ("bytes", ColumnType::BigInt, false),
-    ("rows", ColumnType::Integer, false),
-    ("cells", ColumnType::Integer, false),
-    ("tombstones", ColumnType::Integer, false),
-    ("ttl_cells", ColumnType::Integer, false),
-    ("replicas", ColumnType::Integer, false),
-    ("coordinator", ColumnType::Text, true),
-    ("message_id", ColumnType::BigInt, true),
-    ("latency_us", ColumnType::BigInt, true),
-    ("applied_locally", ColumnType::Boolean, false),
-    ("error", ColumnType::Text, true),
-];
-
-/// The optional raw-key column and the column it follows.
-const RAW_KEY_COLUMN: &str = "partition_key_hex";
-const RAW_KEY_AFTER: &str = "partition_key_hash";
-
 /// Columns of `agent_stats`, in order.
-const AGENT_STATS_COLUMNS: [(&str, ColumnType, bool); 12] = [
-    ("stats_time", ColumnType::Timestamp, false),
-    ("node", ColumnType::Text, false),
-    ("agent_start_time", ColumnType::Timestamp, false),
-    ("agent_events_seen", ColumnType::BigInt, false),
-    ("agent_dropped", ColumnType::BigInt, false),
-    ("offered", ColumnType::BigInt, false),
-    ("accepted", ColumnType::BigInt, false),
-    ("dropped_queue_full", ColumnType::BigInt, false),
-    ("rejected", ColumnType::BigInt, false),
-    ("skipped_records", ColumnType::BigInt, false),
-    ("written", ColumnType::BigInt, false),
-    ("files", ColumnType::BigInt, false),
+const AGENT_STATS_COLUMNS: [(&str, ColumnType); 13] = [
+    ("stats_time", ColumnType::Timestamp),
+    ("node", ColumnType::Text),
+    ("agent_start_time", ColumnType::Timestamp),
+    ("agent_events_seen", ColumnType::BigInt),
+    ("agent_dropped", ColumnType::BigInt),
+    ("offered", ColumnType::BigInt),
+    ("accepted", ColumnType::BigInt),
+    ("dropped_queue_full", ColumnType::BigInt),
+    ("rejected", ColumnType::BigInt),
+    ("skipped_records", ColumnType::BigInt),
+    ("written", ColumnType::BigInt),
+    ("files", ColumnType::BigInt),
+    ("skipped_fields", ColumnType::BigInt),
 ];
 
 /// Unsorted low-cardinality (or random) string columns whose min/max statistics never prune anything.
-const NO_STATISTICS_COLUMNS: [&str; 12] = [
+/// A name that a table does not have is ignored for that table.
+const NO_STATISTICS_COLUMNS: [&str; 25] = [
     "node",
     "kind",
     "keyspace_name",
@@ -80,7 +55,20 @@ const NO_STATISTICS_COLUMNS: [&str; 12] = [
     "statement_type",
     "consistency",
     "coordinator",
-    RAW_KEY_COLUMN,
+    "partition_key_hex",
+    "batch_id",
+    "session_id",
+    "trace_session_id",
+    "owner",
+    "team",
+    "identity_kind",
+    "external_identity",
+    "hint_target",
+    "flush_reason",
+    "operation_type",
+    "strategy",
+    "origin",
+    "outcome",
 ];
 
 /// Integer columns written with DELTA_BINARY_PACKED and no dictionary.
@@ -89,50 +77,71 @@ const DELTA_COLUMNS: [&str; 2] = ["event_time", "message_id"];
 /// Zstd level of every file.
 const ZSTD_LEVEL: i32 = 1;
 
-#[derive(Clone, Copy)]
-enum ColumnType {
-    Timestamp,
-    Text,
-    BigInt,
-    Integer,
-    Boolean,
-}
-
-impl ColumnType {
-    fn arrow(self) -> DataType {
-        match self {
-            ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
-            ColumnType::Text => DataType::Utf8,
-            ColumnType::BigInt => DataType::Int64,
-            ColumnType::Integer => DataType::Int32,
-            ColumnType::Boolean => DataType::Boolean,
-        }
+/// The Arrow type of a column type.
+pub fn arrow_type(column_type: ColumnType) -> DataType {
+    match column_type {
+        ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+        ColumnType::Text => DataType::Utf8,
+        ColumnType::BigInt => DataType::Int64,
+        ColumnType::Integer => DataType::Int32,
+        ColumnType::Boolean => DataType::Boolean,
+        ColumnType::TextList => DataType::List(list_item_field()),
     }
 }
 
-/// Schema of `events`; with `raw_keys`, `partition_key_hex` follows `partition_key_hash`.
-pub fn events_schema(raw_keys: bool) -> SchemaRef {
-    let mut fields = Vec::with_capacity(EVENT_COLUMNS.len() + 1);
-    for (name, column_type, nullable) in EVENT_COLUMNS {
-        fields.push(Field::new(name, column_type.arrow(), nullable));
-        if raw_keys && name == RAW_KEY_AFTER {
-            fields.push(Field::new(RAW_KEY_COLUMN, DataType::Utf8, false));
-        }
-    }
-    Arc::new(Schema::new(fields))
+/// The item field of every VARCHAR[] column (the row builders use the same one).
+pub fn list_item_field() -> FieldRef {
+    Arc::new(Field::new_list_field(DataType::Utf8, false))
 }
 
-/// Schema of `agent_stats`.
-pub fn agent_stats_schema() -> SchemaRef {
-    let fields: Vec<Field> = AGENT_STATS_COLUMNS
+/// The columns of `table` written with this `raw_keys` setting, in file order.
+pub fn written_columns(table: LineageTable, raw_keys: bool) -> Vec<Column> {
+    table
+        .columns()
         .iter()
-        .map(|(name, column_type, nullable)| Field::new(*name, column_type.arrow(), *nullable))
+        .filter(|column| raw_keys || !column.raw_keys_only())
+        .copied()
+        .collect()
+}
+
+/// The Arrow schema of `columns`.
+pub fn columns_schema(columns: &[Column]) -> SchemaRef {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|column| {
+            Field::new(
+                column.name,
+                arrow_type(column.column_type),
+                column.nullable(),
+            )
+        })
         .collect();
     Arc::new(Schema::new(fields))
 }
 
-/// Writer settings of `events` files: zstd 1, row groups of `row_group_rows`, tuned encodings/statistics.
-pub fn events_writer_properties(row_group_rows: usize) -> WriterProperties {
+/// Schema of a lineage table; for `events` with `raw_keys`, `partition_key_hex` follows
+/// `partition_key_hash`.
+pub fn table_schema(table: LineageTable, raw_keys: bool) -> SchemaRef {
+    columns_schema(&written_columns(table, raw_keys))
+}
+
+/// Schema of `events` (see [`table_schema`]).
+pub fn events_schema(raw_keys: bool) -> SchemaRef {
+    table_schema(LineageTable::Events, raw_keys)
+}
+
+/// Schema of `agent_stats` (no NULLs).
+pub fn agent_stats_schema() -> SchemaRef {
+    let fields: Vec<Field> = AGENT_STATS_COLUMNS
+        .iter()
+        .map(|(name, column_type)| Field::new(*name, arrow_type(*column_type), false))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// Writer settings of lineage files: zstd 1, row groups of `row_group_rows`, tuned
+/// encodings/statistics.
+pub fn lineage_writer_properties(row_group_rows: usize) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(zstd_level()))
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
@@ -177,23 +186,49 @@ mod tests {
     fn raw_key_column_only_with_raw_keys() {
         let plain = events_schema(false);
         let raw = events_schema(true);
-        assert_eq!(plain.fields().len(), 24);
-        assert_eq!(raw.fields().len(), 25);
-        assert!(!names(&plain).contains(&RAW_KEY_COLUMN));
-        assert_eq!(names(&raw)[7], RAW_KEY_COLUMN);
+        assert_eq!(plain.fields().len(), 47);
+        assert_eq!(raw.fields().len(), 48);
+        assert!(!names(&plain).contains(&"partition_key_hex"));
+        assert_eq!(names(&raw)[7], "partition_key_hex");
         assert_eq!(names(&raw)[6], "partition_key_hash");
+        assert_eq!(names(&plain)[24], "partition_tombstones");
+        assert_eq!(names(&plain)[46], "hint_creation_time");
     }
 
     #[test]
-    fn timestamps_have_no_time_zone() {
+    fn timestamps_have_no_time_zone_and_lists_hold_text() {
         let schema = events_schema(false);
-        assert_eq!(
+        let time = DataType::Timestamp(TimeUnit::Microsecond, None);
+        for name in ["event_time", "hint_creation_time"] {
+            assert_eq!(
+                schema
+                    .field_with_name(name)
+                    .map(|f| f.data_type().clone())
+                    .ok(),
+                Some(time.clone())
+            );
+        }
+        assert!(
             schema
-                .field_with_name("event_time")
+                .fields()
+                .iter()
+                .skip(1)
+                .all(|field| field.is_nullable())
+        );
+        assert!(!schema.fields()[0].is_nullable());
+        assert_eq!(names(&agent_stats_schema())[0], "stats_time");
+        assert_eq!(names(&agent_stats_schema())[12], "skipped_fields");
+        let flushes = table_schema(LineageTable::Flushes, true);
+        assert_eq!(
+            flushes
+                .field_with_name("output_sstables")
                 .map(|f| f.data_type().clone())
                 .ok(),
-            Some(DataType::Timestamp(TimeUnit::Microsecond, None))
+            Some(DataType::List(list_item_field()))
         );
-        assert_eq!(names(&agent_stats_schema())[0], "stats_time");
+        assert_eq!(
+            table_schema(LineageTable::AuthEvents, true).fields().len(),
+            11
+        );
     }
 }

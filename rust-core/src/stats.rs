@@ -17,9 +17,9 @@ pub struct Counters {
     pub dropped_queue_full: AtomicU64,
     /// Records rejected as malformed (plus announced events lost when a batch was cut short).
     pub rejected: AtomicU64,
-    /// Event rows in completed (renamed) files.
+    /// Rows in completed (renamed) lineage files (every table but `agent_stats`).
     pub written: AtomicU64,
-    /// Completed event files.
+    /// Completed lineage files (every table but `agent_stats`).
     pub files: AtomicU64,
     /// Records of unknown type skipped.
     pub skipped_records: AtomicU64,
@@ -27,7 +27,10 @@ pub struct Counters {
     pub agent_events_seen: AtomicU64,
     /// Events the agent dropped before the core saw them (absolute, from Java).
     pub agent_dropped: AtomicU64,
-    /// Event rows lost to I/O failures (disk full, directory removed). Not one of the nine counters of
+    /// Fields skipped in events that were kept: unknown ids of a known type, or ids their table does not
+    /// use (a newer agent than core).
+    pub skipped_fields: AtomicU64,
+    /// Event rows lost to I/O failures (disk full, directory removed). Not one of the ten counters of
     /// the native interface; logged, and readable through [`crate::Pipeline::rows_lost_to_io_errors`].
     pub lost_to_io_errors: AtomicU64,
 }
@@ -53,12 +56,14 @@ pub struct CountersSnapshot {
     pub agent_events_seen: u64,
     /// See [`Counters::agent_dropped`].
     pub agent_dropped: u64,
+    /// See [`Counters::skipped_fields`].
+    pub skipped_fields: u64,
 }
 
 impl CountersSnapshot {
     /// The order of `NativeCore.counters()`: `[offered, accepted, dropped_queue_full, rejected, written,
-    /// files, skipped_records, agent_events_seen, agent_dropped]`.
-    pub fn to_array(&self) -> [u64; 9] {
+    /// files, skipped_records, agent_events_seen, agent_dropped, skipped_fields]`.
+    pub fn to_array(&self) -> [u64; 10] {
         [
             self.offered,
             self.accepted,
@@ -69,6 +74,7 @@ impl CountersSnapshot {
             self.skipped_records,
             self.agent_events_seen,
             self.agent_dropped,
+            self.skipped_fields,
         ]
     }
 }
@@ -87,6 +93,7 @@ impl Counters {
             skipped_records: get(&self.skipped_records),
             agent_events_seen: get(&self.agent_events_seen),
             agent_dropped: get(&self.agent_dropped),
+            skipped_fields: get(&self.skipped_fields),
         }
     }
 
@@ -127,6 +134,10 @@ mod tests {
             Counters::add(counter, i as u64 + 1);
         }
         counters.set_agent_counters(8, 9);
-        assert_eq!(counters.snapshot().to_array(), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        Counters::add(&counters.skipped_fields, 10);
+        assert_eq!(
+            counters.snapshot().to_array(),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        );
     }
 }

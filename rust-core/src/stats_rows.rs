@@ -32,7 +32,7 @@ pub struct StatsRows {
     stats_time: TimestampMicrosecondBuilder,
     node: StringBuilder,
     agent_start_time: TimestampMicrosecondBuilder,
-    counters: [Int64Builder; 9],
+    counters: [Int64Builder; 10],
     len: usize,
 }
 
@@ -66,6 +66,7 @@ impl StatsRows {
             c.skipped_records,
             c.written,
             c.files,
+            c.skipped_fields,
         ];
         for (builder, value) in self.counters.iter_mut().zip(values) {
             builder.append_value(i64::try_from(value).unwrap_or(i64::MAX));
@@ -75,8 +76,10 @@ impl StatsRows {
 }
 
 impl RowBuffer for StatsRows {
-    fn empty(schema: SchemaRef) -> Self {
-        StatsRows::new(schema)
+    type Layout = SchemaRef;
+
+    fn empty(schema: &SchemaRef) -> Self {
+        StatsRows::new(Arc::clone(schema))
     }
 
     fn len(&self) -> usize {

@@ -4,15 +4,22 @@
 //! - [`decode_batch`] never panics and never reads out of bounds, whatever the input bytes;
 //! - records are processed in order, so a STRING_DEF defines its id for every later event of the batch
 //!   (definitions go straight into the shared [`StringTable`]);
-//! - every returned [`MutationEvent`] is fully valid: length, kind, flags, and every non-zero string id
-//!   is defined in the table (ids are never undefined later, so it stays resolvable);
+//! - every returned [`Event`] is fully valid: for a [`MutationEvent`] its length, kind, flags and
+//!   extension fields, for a [`TaggedEvent`] its table, `event_time_us` and fields; every non-zero string
+//!   id is defined in the table (ids are never undefined later, so it stays resolvable);
+//! - fields a record may not carry (unknown ids of a known type, or ids its table does not use) are
+//!   skipped and counted in [`DecodedBatch::skipped_fields`], only for records that are kept;
 //! - every rejection is a [`WireError`] whose message names the record index and its byte offset in the
 //!   batch, worded as in the spec and tests/vectors/wire-v1.json;
 //! - events borrow their partition key from the batch bytes (no copy).
 
 use std::fmt;
 
+use crate::fields::{FieldProblem, FieldValue, Fields, decode_fields, id};
 use crate::strings::{StringError, StringTable, StringsView};
+use crate::tables::{LineageTable, MUTATION_EXTENSION_FIELDS};
+pub use crate::tagged::TaggedEvent;
+use crate::tagged::decode_tagged;
 
 /// The four magic bytes that open every batch.
 pub const MAGIC: [u8; 4] = *b"CDF1";
@@ -26,6 +33,8 @@ pub const EVENT_FIXED_LEN: usize = 100;
 pub const RECORD_STRING_DEF: u8 = 0x01;
 /// Record type of a mutation event.
 pub const RECORD_MUTATION_EVENT: u8 = 0x02;
+/// Record type of a tagged event (fields, for any lineage table).
+pub const RECORD_TAGGED_EVENT: u8 = 0x03;
 /// `flags` bit 0: replica write applied from this node's own coordinator path.
 pub const FLAG_APPLIED_LOCALLY: u16 = 1 << 0;
 /// `flags` bit 1: the coordinator call failed.
@@ -114,9 +123,44 @@ pub struct MutationEvent<'a> {
     pub replicas: u16,
     /// Raw partition key bytes, borrowed from the batch.
     pub key: &'a [u8],
+    /// Extension fields after the key (columns of `events` beyond the fixed part).
+    pub extension: Fields<'a>,
 }
 
-impl MutationEvent<'_> {
+impl<'a> MutationEvent<'a> {
+    /// The value of registered field `field`: ids 1–24 from the fixed part (string id 0, `message_id`
+    /// -1 and `latency_us` -1 mean absent), the others from the extension.
+    pub fn field(&self, field: u8) -> Option<FieldValue<'a>> {
+        let value = match field {
+            id::EVENT_TIME => FieldValue::I64(self.event_time_us),
+            id::NODE => FieldValue::Str(self.node),
+            id::KEYSPACE => FieldValue::Str(self.keyspace),
+            id::TABLE => FieldValue::Str(self.table),
+            id::KIND => FieldValue::Text(self.kind.name()),
+            id::USER => FieldValue::Str(self.user),
+            id::CLIENT_ADDRESS => FieldValue::Str(self.client_address),
+            id::DRIVER_NAME => FieldValue::Str(self.driver_name),
+            id::DRIVER_VERSION => FieldValue::Str(self.driver_version),
+            id::STATEMENT_TYPE => FieldValue::Str(self.statement_type),
+            id::CONSISTENCY => FieldValue::I64(i64::from(self.consistency)),
+            id::COORDINATOR => FieldValue::Str(self.coordinator),
+            id::ERROR => FieldValue::Str(self.error),
+            id::TOKEN => FieldValue::I64(self.token),
+            id::PARTITION_KEY => FieldValue::Bytes(self.key),
+            id::MESSAGE_ID => return not_minus_one(self.message_id),
+            id::LATENCY_US => return not_minus_one(self.latency_us),
+            id::BYTES => FieldValue::I64(i64::from(self.bytes)),
+            id::ROWS => FieldValue::I64(i64::from(self.rows)),
+            id::REPLICAS => FieldValue::I64(i64::from(self.replicas)),
+            id::CELLS => FieldValue::I64(i64::from(self.cells)),
+            id::TOMBSTONES => FieldValue::I64(i64::from(self.tombstones)),
+            id::TTL_CELLS => FieldValue::I64(i64::from(self.ttl_cells)),
+            id::APPLIED_LOCALLY => FieldValue::Bool(self.applied_locally()),
+            _ => return self.extension.get(field),
+        };
+        Some(value)
+    }
+
     /// Every string field as (field name, id), in wire order.
     pub fn string_ids(&self) -> [(&'static str, u32); 10] {
         [
@@ -141,6 +185,70 @@ impl MutationEvent<'_> {
     /// Flag bit 1.
     pub fn coordinator_failed(&self) -> bool {
         self.flags & FLAG_COORDINATOR_FAILED != 0
+    }
+}
+
+fn not_minus_one<'a>(value: i64) -> Option<FieldValue<'a>> {
+    (value != -1).then_some(FieldValue::I64(value))
+}
+
+/// One decoded event record: its row goes to [`Event::table`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A MUTATION_EVENT (a row of `events`).
+    Mutation(MutationEvent<'a>),
+    /// A TAGGED_EVENT.
+    Tagged(TaggedEvent<'a>),
+}
+
+impl<'a> Event<'a> {
+    /// The table its row goes to.
+    pub fn table(&self) -> LineageTable {
+        match self {
+            Event::Mutation(_) => LineageTable::Events,
+            Event::Tagged(event) => event.table,
+        }
+    }
+
+    /// Microseconds since the Unix epoch, UTC.
+    pub fn event_time_us(&self) -> i64 {
+        match self {
+            Event::Mutation(event) => event.event_time_us,
+            Event::Tagged(event) => event.event_time_us,
+        }
+    }
+
+    /// String id of the observing node (0 = unknown).
+    pub fn node(&self) -> u32 {
+        match self {
+            Event::Mutation(event) => event.node,
+            Event::Tagged(event) => event.node(),
+        }
+    }
+
+    /// The value of registered field `field`, if the event carries it.
+    #[inline]
+    pub fn field(&self, field: u8) -> Option<FieldValue<'a>> {
+        match self {
+            Event::Mutation(event) => event.field(field),
+            Event::Tagged(event) => event.field(field),
+        }
+    }
+
+    /// The MUTATION_EVENT, if this is one.
+    pub fn as_mutation(&self) -> Option<&MutationEvent<'a>> {
+        match self {
+            Event::Mutation(event) => Some(event),
+            Event::Tagged(_) => None,
+        }
+    }
+
+    /// The TAGGED_EVENT, if this is one.
+    pub fn as_tagged(&self) -> Option<&TaggedEvent<'a>> {
+        match self {
+            Event::Mutation(_) => None,
+            Event::Tagged(event) => Some(event),
+        }
     }
 }
 
@@ -214,7 +322,7 @@ pub enum WireProblem {
         /// Payload length.
         length: usize,
     },
-    /// MUTATION_EVENT payload length disagrees with its key length.
+    /// MUTATION_EVENT payload shorter than its fixed part plus its key (longer is an extension).
     #[error("MUTATION_EVENT length {length} != 100 + key_length {key_length}")]
     EventLengthMismatch {
         /// Payload length.
@@ -262,6 +370,24 @@ pub enum WireProblem {
     /// Conflicting redefinition (or another table error).
     #[error(transparent)]
     String(#[from] StringError),
+    /// TAGGED_EVENT with an empty payload.
+    #[error("TAGGED_EVENT length 0 < 1")]
+    TaggedTooShort,
+    /// TAGGED_EVENT table byte not in 1..=5.
+    #[error("TAGGED_EVENT: unknown table {table}")]
+    UnknownTable {
+        /// The table byte.
+        table: u8,
+    },
+    /// TAGGED_EVENT without field 1.
+    #[error("TAGGED_EVENT for {table}: event_time_us (field 1) is missing")]
+    MissingEventTime {
+        /// The table name.
+        table: &'static str,
+    },
+    /// A bad field (TAGGED_EVENT or MUTATION_EVENT extension).
+    #[error(transparent)]
+    Field(#[from] FieldProblem),
 }
 
 /// How much of the batch a problem throws away.
@@ -311,12 +437,14 @@ impl WireError {
 /// Everything decoded from one batch.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DecodedBatch<'a> {
-    /// Valid events, in batch order.
-    pub events: Vec<MutationEvent<'a>>,
+    /// Valid events (MUTATION_EVENT and TAGGED_EVENT), in batch order.
+    pub events: Vec<Event<'a>>,
     /// Rejections, in batch order.
     pub errors: Vec<WireError>,
     /// Records of unknown type, skipped.
     pub skipped_records: u64,
+    /// Fields skipped in the events kept (unknown ids of a known type, or not used by the table).
+    pub skipped_fields: u64,
     /// STRING_DEF records applied (including identical redefinitions).
     pub string_defs: u64,
 }
@@ -374,7 +502,17 @@ pub fn decode_batch<'a>(batch: &'a [u8], strings: &StringTable) -> DecodedBatch<
             }
             RECORD_MUTATION_EVENT => {
                 let view = view.get_or_insert_with(|| strings.read());
-                decode_event(payload, view).map(|event| decoded.events.push(event))
+                decode_event(payload, view).map(|(event, skipped)| {
+                    decoded.skipped_fields += skipped;
+                    decoded.events.push(Event::Mutation(event));
+                })
+            }
+            RECORD_TAGGED_EVENT => {
+                let view = view.get_or_insert_with(|| strings.read());
+                decode_tagged(payload, view).map(|(event, skipped)| {
+                    decoded.skipped_fields += skipped;
+                    decoded.events.push(Event::Tagged(event));
+                })
             }
             _ => {
                 decoded.skipped_records += 1;
@@ -448,24 +586,25 @@ fn apply_string_def(payload: &[u8], strings: &StringTable) -> Result<(), WirePro
     Ok(())
 }
 
-/// Decodes and validates a MUTATION_EVENT payload.
+/// Decodes and validates a MUTATION_EVENT payload; returns the event and the number of extension
+/// fields skipped.
 fn decode_event<'a>(
     payload: &'a [u8],
     strings: &StringsView<'_>,
-) -> Result<MutationEvent<'a>, WireProblem> {
-    let Some((fixed, key)) = payload.split_first_chunk::<EVENT_FIXED_LEN>() else {
+) -> Result<(MutationEvent<'a>, u64), WireProblem> {
+    let Some((fixed, after_fixed)) = payload.split_first_chunk::<EVENT_FIXED_LEN>() else {
         return Err(WireProblem::EventTooShort {
             length: payload.len(),
         });
     };
     let fields = FixedFields(fixed);
     let key_length = usize::from(fields.u16_at(98));
-    if key.len() != key_length {
+    let Some((key, extension)) = after_fixed.split_at_checked(key_length) else {
         return Err(WireProblem::EventLengthMismatch {
             length: payload.len(),
             key_length,
         });
-    }
+    };
     let kind_code = fields.u8_at(8);
     let kind =
         EventKind::from_code(kind_code).ok_or(WireProblem::UnknownKind { kind: kind_code })?;
@@ -498,13 +637,24 @@ fn decode_event<'a>(
         ttl_cells: fields.u32_at(92),
         replicas: fields.u16_at(96),
         key,
+        extension: Fields::default(),
     };
     for (field, id) in event.string_ids() {
         if id != 0 && !strings.contains(id) {
             return Err(WireProblem::UndefinedString { id, field });
         }
     }
-    Ok(event)
+    if extension.is_empty() {
+        return Ok((event, 0));
+    }
+    let decoded = decode_fields(extension, &MUTATION_EXTENSION_FIELDS, strings)?;
+    Ok((
+        MutationEvent {
+            extension: decoded.fields,
+            ..event
+        },
+        decoded.skipped,
+    ))
 }
 
 /// Little-endian reads at the constant offsets of the 100-byte fixed part (all in bounds by construction).
@@ -597,9 +747,101 @@ mod tests {
         assert_eq!(decoded.skipped_records, 1);
         assert_eq!(decoded.string_defs, 1);
         assert_eq!(decoded.events.len(), 1);
-        assert_eq!(decoded.events[0].key, b"\x01\x02");
-        assert!(decoded.events[0].applied_locally());
+        let event = decoded.events[0].as_mutation().unwrap();
+        assert_eq!(event.key, b"\x01\x02");
+        assert!(event.applied_locally());
+        assert!(event.extension.is_empty());
         assert_eq!(strings.get(1).as_deref(), Some("node"));
+    }
+
+    fn event_with_extension(key: &[u8], extension: &[u8]) -> Vec<u8> {
+        let mut full = event(0, key);
+        full.extend_from_slice(extension);
+        let length = (full.len() - RECORD_HEADER_LEN) as u16;
+        full[1..3].copy_from_slice(&length.to_le_bytes());
+        full
+    }
+
+    fn i64_field(field: u8, value: i64) -> Vec<u8> {
+        let mut out = vec![field, 1];
+        out.extend_from_slice(&value.to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn mutation_extension_fields_join_the_fixed_part() {
+        let strings = StringTable::new();
+        let mut extension = vec![id::BATCH_ID, 5, 2, 0, b'b', b'1'];
+        extension.extend(i64_field(id::ROWS, 99)); // fixed-part id: skipped
+        extension.extend(i64_field(200, 5)); // unknown id: skipped
+        extension.extend(i64_field(id::PARTITION_TOMBSTONES, 2));
+        let bytes = batch(&[
+            string_def(1, b"n"),
+            event_with_extension(b"k", &extension),
+            event_with_extension(
+                b"k",
+                &[200, 1, 0, 0, 0, 0, 0, 0, 0, 0, id::BATCH_ID, 5, 9, 0],
+            ),
+            event_with_extension(b"k", &i64_field(200, 1)[..4]),
+        ]);
+        let decoded = decode_batch(&bytes, &strings);
+        let messages: Vec<String> = decoded.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "record 2 at byte 156: field 32 is truncated",
+                "record 3 at byte 274: field 200 is truncated"
+            ]
+        );
+        assert_eq!(
+            decoded.skipped_fields, 2,
+            "skips of rejected records are not counted"
+        );
+        assert_eq!(decoded.events.len(), 1);
+        let event = &decoded.events[0];
+        assert_eq!(event.table(), LineageTable::Events);
+        assert_eq!(event.field(id::BATCH_ID), Some(FieldValue::Text("b1")));
+        assert_eq!(event.field(id::ROWS), Some(FieldValue::I64(0)));
+        assert_eq!(
+            event.field(id::PARTITION_TOMBSTONES),
+            Some(FieldValue::I64(2))
+        );
+        assert_eq!(
+            event.field(id::PARTITION_KEY),
+            Some(FieldValue::Bytes(b"k"))
+        );
+        assert_eq!(
+            event.field(id::KIND),
+            Some(FieldValue::Text("coordinator_write"))
+        );
+        assert_eq!(event.field(id::MESSAGE_ID), Some(FieldValue::I64(0)));
+        assert_eq!(event.field(id::FLUSH_ID), None);
+    }
+
+    #[test]
+    fn tagged_events_keep_batch_order_with_mutation_events() {
+        let strings = StringTable::new();
+        let mut tagged = vec![4];
+        tagged.extend(i64_field(id::EVENT_TIME, 7));
+        tagged.extend([id::NODE, 2, 1, 0, 0, 0]);
+        let bytes = batch(&[
+            string_def(1, b"n"),
+            record(RECORD_TAGGED_EVENT, &tagged),
+            event(0, b""),
+            record(RECORD_TAGGED_EVENT, &[4]),
+        ]);
+        let decoded = decode_batch(&bytes, &strings);
+        assert_eq!(decoded.events.len(), 2);
+        assert_eq!(decoded.events[0].table(), LineageTable::Sstables);
+        assert_eq!(decoded.events[0].event_time_us(), 7);
+        assert_eq!(decoded.events[0].node(), 1);
+        assert!(decoded.events[1].as_mutation().is_some());
+        assert_eq!(decoded.rejected_records(), 1);
+        assert!(
+            decoded.errors[0]
+                .to_string()
+                .ends_with("TAGGED_EVENT for sstables: event_time_us (field 1) is missing")
+        );
     }
 
     #[test]
@@ -682,11 +924,16 @@ mod tests {
     #[test]
     fn never_panics_on_random_mutated_or_truncated_input() {
         let strings = StringTable::new();
+        let mut tagged = vec![2];
+        tagged.extend(i64_field(id::EVENT_TIME, 7));
+        tagged.extend([id::OUTPUT_SSTABLES, 6, 2, 0, 1, 0, b'a', 1, 0, b'b']);
         let valid = batch(&[
             string_def(1, b"n"),
             event(0, b"key"),
             event(3, b""),
             record(9, b"zz"),
+            record(RECORD_TAGGED_EVENT, &tagged),
+            event_with_extension(b"k", &[id::BATCH_ID, 5, 1, 0, b'x']),
         ]);
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         for cut in 0..=valid.len() {

@@ -3,6 +3,9 @@
 //!
 //! Invariants:
 //! - this is the only thread that writes lineage files; it never touches the JVM;
+//! - each lineage table has its own rolling file set, so files are per (table, node, UTC day); an
+//!   event's row goes to [`crate::wire::Event::table`], under its node (`unknown` when absent);
+//! - `written`, `files` and rows lost to I/O count every lineage table (not `agent_stats`);
 //! - it wakes at least every [`TICK`], so files roll by age even when no event arrives; every
 //!   `stats_seconds` it writes an `agent_stats` row if any counter changed since the previous row (an
 //!   idle node adds no rows), and always one final row at shutdown;
@@ -11,8 +14,8 @@
 //!   exception being the rare eviction of a partition when more than
 //!   [`crate::rolling::MAX_OPEN_PARTITIONS`] days/nodes are open at once;
 //! - when the channel is disconnected (shutdown), every queued batch is still processed, then every
-//!   event file is closed, then the final `agent_stats` row is written (so it counts those files), then
-//!   the stats files are closed.
+//!   lineage file is closed, then the final `agent_stats` row is written (so it counts those files),
+//!   then the stats files are closed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,19 +24,20 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use crate::civil_time::{day_of_unix_micros, now_unix_micros};
 use crate::config::CoreConfig;
-use crate::event_rows::EventRows;
+use crate::identity::IdentityMap;
 use crate::keyhash::PartitionKeyHasher;
 use crate::layout::UNKNOWN_NODE;
 use crate::log::RateLimitedLog;
 use crate::rolling::{RollPolicy, RollingWriter, TableSpec};
 use crate::schema::{
-    AGENT_STATS_TABLE, EVENTS_TABLE, agent_stats_schema, agent_stats_writer_properties,
-    events_schema, events_writer_properties,
+    AGENT_STATS_TABLE, agent_stats_schema, agent_stats_writer_properties, lineage_writer_properties,
 };
 use crate::stats::{Counters, CountersSnapshot};
 use crate::stats_rows::{StatsRow, StatsRows};
 use crate::strings::StringTable;
-use crate::wire::{DecodedBatch, decode_batch};
+use crate::table_rows::{RowContext, TableLayout, TableRows};
+use crate::tables::LineageTable;
+use crate::wire::{DecodedBatch, Event, decode_batch};
 
 /// Longest wait for a batch before housekeeping runs anyway.
 const TICK: Duration = Duration::from_millis(100);
@@ -62,11 +66,22 @@ pub(crate) fn rejected_in(decoded: &DecodedBatch<'_>, announced_events: u32) -> 
     (record_errors + 1).max(undelivered)
 }
 
+/// The file an event's row goes to: (table, node string id, UTC day).
+fn partition_of(event: &Event<'_>) -> (LineageTable, u32, i64) {
+    (
+        event.table(),
+        event.node(),
+        day_of_unix_micros(event.event_time_us()),
+    )
+}
+
 /// The writer thread's state.
 pub(crate) struct Writer {
     shared: Shared,
     hasher: PartitionKeyHasher,
-    events: RollingWriter<EventRows>,
+    identities: IdentityMap,
+    /// One rolling file set per lineage table, indexed by [`LineageTable::index`].
+    tables: [RollingWriter<TableRows>; LineageTable::ALL.len()],
     stats: RollingWriter<StatsRows>,
     stats_interval: Duration,
     next_stats_at: Instant,
@@ -81,6 +96,7 @@ impl Writer {
         config: &CoreConfig,
         shared: Shared,
         hasher: PartitionKeyHasher,
+        identities: IdentityMap,
         start_time_us: i64,
     ) -> Self {
         let policy = RollPolicy {
@@ -88,30 +104,38 @@ impl Writer {
             max_bytes: config.roll_bytes,
             row_group_rows: config.row_group_rows,
         };
-        let events = RollingWriter::new(
-            TableSpec {
-                root: config.output.clone(),
-                table: EVENTS_TABLE,
-                schema: events_schema(config.raw_keys),
-                properties: events_writer_properties(config.row_group_rows),
-            },
-            policy,
-            Arc::clone(&shared.log),
-        );
+        let properties = lineage_writer_properties(config.row_group_rows);
+        let tables = LineageTable::ALL.map(|table| {
+            let layout = TableLayout::new(table, config.raw_keys);
+            RollingWriter::new(
+                TableSpec {
+                    root: config.output.clone(),
+                    table: table.name(),
+                    schema: Arc::clone(&layout.schema),
+                    properties: properties.clone(),
+                },
+                layout,
+                policy,
+                Arc::clone(&shared.log),
+            )
+        });
+        let stats_schema = agent_stats_schema();
         let stats = RollingWriter::new(
             TableSpec {
                 root: config.output.clone(),
                 table: AGENT_STATS_TABLE,
-                schema: agent_stats_schema(),
+                schema: Arc::clone(&stats_schema),
                 properties: agent_stats_writer_properties(),
             },
+            stats_schema,
             policy,
             Arc::clone(&shared.log),
         );
         Writer {
             shared,
             hasher,
-            events,
+            identities,
+            tables,
             stats,
             stats_interval: config.stats_interval(),
             next_stats_at: Instant::now() + config.stats_interval(),
@@ -146,6 +170,7 @@ impl Writer {
         let counters = &self.shared.counters;
         Counters::add(&counters.rejected, rejected_in(&decoded, batch.event_count));
         Counters::add(&counters.skipped_records, decoded.skipped_records);
+        Counters::add(&counters.skipped_fields, decoded.skipped_fields);
         for error in &decoded.errors {
             self.shared.log.log(format_args!("rejected {error}"));
         }
@@ -154,28 +179,43 @@ impl Writer {
         }
         {
             let strings = self.shared.strings.read();
-            for event in &decoded.events {
-                let node = strings.get(event.node).unwrap_or(UNKNOWN_NODE);
-                let day = day_of_unix_micros(event.event_time_us);
-                let key_hash = self.hasher.hash(event.key);
-                self.events.append(node, day, now, |rows| {
-                    rows.append(event, &strings, key_hash)
+            let context = RowContext {
+                strings: &strings,
+                hasher: &self.hasher,
+                identities: &self.identities,
+            };
+            // Consecutive events of one (table, node, day) are appended as one run (column by column).
+            for run in decoded
+                .events
+                .chunk_by(|a, b| partition_of(a) == partition_of(b))
+            {
+                let Some(first) = run.first() else {
+                    continue;
+                };
+                let (table, node, day) = partition_of(first);
+                let node = strings.get(node).unwrap_or(UNKNOWN_NODE);
+                self.tables[table.index()].append_rows(node, day, now, run.len() as u64, |rows| {
+                    rows.append_run(run, &context)
                 });
             }
             if let Some(last) = decoded.events.last() {
-                let node = strings.get(last.node).unwrap_or(UNKNOWN_NODE);
+                let node = strings.get(last.node()).unwrap_or(UNKNOWN_NODE);
                 if self.last_node != node {
                     node.clone_into(&mut self.last_node);
                 }
             }
         }
-        self.events.flush_full();
+        for table in &mut self.tables {
+            table.flush_full();
+        }
         self.collect_outcomes();
     }
 
     /// Rolls aged files and writes a stats row when one is due.
     fn housekeeping(&mut self, now: Instant) {
-        self.events.roll_due(now);
+        for table in &mut self.tables {
+            table.roll_due(now);
+        }
         self.collect_outcomes();
         if now >= self.next_stats_at {
             self.next_stats_at = now + self.stats_interval;
@@ -189,9 +229,11 @@ impl Writer {
         let _ = self.stats.take_outcomes();
     }
 
-    /// Closes every event file, writes the final stats row, closes the stats files.
+    /// Closes every lineage file, writes the final stats row, closes the stats files.
     fn finish(&mut self) {
-        self.events.close_all();
+        for table in &mut self.tables {
+            table.close_all();
+        }
         self.collect_outcomes();
         let snapshot = self.shared.counters.snapshot();
         self.append_stats_row(snapshot, Instant::now());
@@ -212,12 +254,14 @@ impl Writer {
         self.last_stats = Some(counters);
     }
 
-    /// Moves completed files and lost rows of the events table into the counters.
+    /// Moves completed files and lost rows of the lineage tables into the counters.
     fn collect_outcomes(&mut self) {
-        let outcomes = self.events.take_outcomes();
         let counters = &self.shared.counters;
-        Counters::add(&counters.written, outcomes.completed_rows);
-        Counters::add(&counters.files, outcomes.completed_files);
-        Counters::add(&counters.lost_to_io_errors, outcomes.lost_rows);
+        for table in &mut self.tables {
+            let outcomes = table.take_outcomes();
+            Counters::add(&counters.written, outcomes.completed_rows);
+            Counters::add(&counters.files, outcomes.completed_files);
+            Counters::add(&counters.lost_to_io_errors, outcomes.lost_rows);
+        }
     }
 }

@@ -3,7 +3,7 @@ import pathlib
 import subprocess
 import sys
 
-from .paths import AGENT_JAR, NATIVE_LIB, REPO
+from .paths import AGENT_JAR, CLI, NATIVE_LIB, REPO
 
 
 def log(msg):
@@ -28,6 +28,12 @@ def build_native():
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "cdflow-jni"], cwd=REPO, check=True)
     if not NATIVE_LIB.exists():
         raise SystemExit(f"cargo finished but {NATIVE_LIB} is missing")
+
+
+def build_cli():
+    log("cargo build --release -p cdflow-cli")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "cdflow-cli"], cwd=REPO, check=True)
+    return CLI
 
 
 def build_agent(force=False):

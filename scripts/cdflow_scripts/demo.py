@@ -2,11 +2,12 @@
 import argparse
 import pathlib
 import shutil
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from cdflow_scripts import cluster, report, workload  # noqa: E402
+from cdflow_scripts import build, cluster, report, workload  # noqa: E402
 from cdflow_scripts.paths import RUN  # noqa: E402
 
 
@@ -38,7 +39,19 @@ def main():
     report.print_report(lineage)
     con = report.connect(lineage)
     n, seconds = con.execute("SELECT count(*), epoch(max(event_time)) - epoch(min(event_time)) FROM events").fetchall()[0]
+    print_flow_graph(lineage, opts.dir)
     print(f"\nPipeline: {n} events captured over {seconds:.1f}s of workload = {n / max(seconds, 1e-3):.0f} events/s sustained")
+
+
+def print_flow_graph(lineage, out_dir):
+    """The flow graph of the demo: Mermaid text on the console, an SVG file when Graphviz is installed."""
+    cli = build.build_cli()
+    print("\n== Flow graph (cdflow graph --format mermaid)")
+    subprocess.run([str(cli), "graph", str(lineage), "--format", "mermaid"], check=True)
+    if shutil.which("dot"):
+        svg = out_dir / "flow.svg"
+        subprocess.run([str(cli), "graph", str(lineage), "--format", "svg", "--output", str(svg)], check=True)
+        print(f"SVG: {svg}")
 
 
 if __name__ == "__main__":

@@ -9,3 +9,4 @@ DEFAULT_CLUSTER_DIR = RUN / "cluster"
 
 AGENT_JAR = REPO / "java-agent" / "target" / "cdflow-agent.jar"
 NATIVE_LIB = REPO / "target" / "release" / "libcdflow_jni.so"
+CLI = REPO / "target" / "release" / "cdflow"

@@ -7,6 +7,8 @@ import duckdb
 def connect(lineage):
     """A DuckDB connection with views `events` and `agent_stats` over every node's files."""
     lineage = pathlib.Path(lineage)
+    if not any(lineage.glob("events/**/*.parquet")):
+        raise SystemExit(f"no lineage files under {lineage}/events: see the node's stdout.log for cdflow lines")
     con = duckdb.connect()
     con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{lineage}/events/**/*.parquet', "
                 "hive_partitioning = true, union_by_name = true)")

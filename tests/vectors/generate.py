@@ -11,7 +11,9 @@ import pathlib
 import struct
 
 MAGIC = b"CDF1"
-STRING_DEF, MUTATION_EVENT = 0x01, 0x02
+STRING_DEF, MUTATION_EVENT, TAGGED_EVENT = 0x01, 0x02, 0x03
+I64, STR, BOOL, BYTES, TEXT, TEXT_LIST = 1, 2, 3, 4, 5, 6
+TABLES = {"events": 1, "flushes": 2, "compactions": 3, "sstables": 4, "auth_events": 5}
 KINDS = {"coordinator_write": 1, "replica_write": 2}
 FIXED = 100
 
@@ -22,6 +24,39 @@ def record(rtype, payload):
 
 def string_def(sid, text):
     return record(STRING_DEF, struct.pack("<I", sid) + text.encode("utf-8"))
+
+
+def text(value):
+    raw = value.encode("utf-8")
+    return struct.pack("<H", len(raw)) + raw
+
+
+def field(fid, ftype, value):
+    """One self-describing field: id u8, type u8, value."""
+    head = struct.pack("<BB", fid, ftype)
+    if ftype == I64:
+        return head + struct.pack("<q", value)
+    if ftype == STR:
+        return head + struct.pack("<I", value)
+    if ftype == BOOL:
+        return head + struct.pack("<B", 1 if value else 0)
+    if ftype == BYTES:
+        raw = bytes.fromhex(value)
+        return head + struct.pack("<H", len(raw)) + raw
+    if ftype == TEXT:
+        return head + text(value)
+    if ftype == TEXT_LIST:
+        return head + struct.pack("<H", len(value)) + b"".join(text(v) for v in value)
+    raise ValueError(ftype)
+
+
+def fields(items):
+    """items: [[id, type, value], ...] as stored in the vectors."""
+    return b"".join(field(*item) for item in items)
+
+
+def tagged_event(e):
+    return record(TAGGED_EVENT, struct.pack("<B", TABLES[e["tagged"]]) + fields(e["fields"]))
 
 
 def mutation_event(e):
@@ -36,7 +71,7 @@ def mutation_event(e):
         e["replicas"], len(key),
     )
     assert len(fixed) == FIXED, len(fixed)
-    return record(MUTATION_EVENT, fixed + key)
+    return record(MUTATION_EVENT, fixed + key + fields(e.get("extension", [])))
 
 
 def batch(records):
@@ -64,7 +99,7 @@ STRINGS = {
 
 def valid(name, strings, events):
     recs = [string_def(i, strings[i]) for i in sorted(strings)]
-    recs += [mutation_event(e) for e in events]
+    recs += [tagged_event(e) if "tagged" in e else mutation_event(e) for e in events]
     return {"name": name, "hex": batch(recs).hex(), "strings": {str(k): v for k, v in strings.items()},
             "events": events}
 
@@ -93,6 +128,41 @@ def cases():
     bad_kind[3 + 8] = 9
     undefined = mutation_event(event(node=1, keyspace=1, table=99, user=0, client_address=0, driver_name=0,
                                      driver_version=0, statement_type=0, coordinator=0))
+    extended = event(statement_type=8, tombstones=3, extension=[
+        [32, TEXT, "6a1f0c52-9d3e-11ef-8b2a-0242ac120002"], [33, I64, 3], [34, I64, 1], [39, I64, 1],
+        [40, I64, 1], [41, I64, 0], [42, I64, 1], [43, I64, 0], [44, STR, 14], [50, I64, 1_764_000_000_123_000]])
+    read = {"tagged": "events", "fields": [
+        [1, I64, 1_764_000_000_200_000], [2, STR, 1], [5, STR, 15], [3, STR, 2], [4, STR, 3], [6, STR, 9],
+        [11, I64, 1], [14, I64, -42], [15, BYTES, "0000002a"], [35, BOOL, False], [36, I64, 7],
+        [17, I64, 1500], [20, I64, 1], [44, STR, 14]]}
+    replica_read = {"tagged": "events", "fields": [
+        [1, I64, 1_764_000_000_200_100], [2, STR, 1], [5, STR, 16], [3, STR, 2], [4, STR, 3],
+        [35, BOOL, True], [37, I64, 12], [38, I64, 30], [12, STR, 1]]}
+    flush = {"tagged": "flushes", "fields": [
+        [1, I64, 1_764_000_001_000_000], [2, STR, 1], [3, STR, 2], [4, STR, 3], [60, TEXT, "127.0.0.1-f7"],
+        [61, STR, 17], [62, I64, 12], [63, I64, 57], [64, I64, 4096], [65, TEXT_LIST, ["3", "4"]],
+        [66, I64, 2048]]}
+    compaction = {"tagged": "compactions", "fields": [
+        [1, I64, 1_764_000_002_000_000], [2, STR, 1], [3, STR, 2], [4, STR, 3],
+        [70, TEXT, "0c2b3f40-9d3f-11ef-8b2a-0242ac120002"], [71, STR, 18], [72, STR, 19],
+        [73, TEXT_LIST, ["3", "4"]], [65, TEXT_LIST, ["5"]], [74, I64, 2048], [66, I64, 1500], [75, I64, 24],
+        [76, I64, 12], [77, I64, 9], [78, I64, 2], [79, I64, 35_000]]}
+    sstable = {"tagged": "sstables", "fields": [
+        [1, I64, 1_764_000_002_000_001], [2, STR, 1], [3, STR, 2], [4, STR, 3], [90, TEXT, "5"],
+        [91, STR, 20], [92, STR, 21], [93, TEXT, "0c2b3f40-9d3f-11ef-8b2a-0242ac120002"], [94, I64, 1500],
+        [19, I64, 12], [95, I64, 2], [96, I64, 0]]}
+    login = {"tagged": "auth_events", "fields": [
+        [1, I64, 1_764_000_003_000_000], [2, STR, 1], [6, STR, 9], [7, STR, 5], [44, STR, 14],
+        [100, STR, 22], [101, TEXT, "Provided username alice and/or password are incorrect"]]}
+    unknown_field = {"tagged": "events", "fields": [
+        [1, I64, 1_764_000_000_200_000], [2, STR, 1], [5, STR, 15], [3, STR, 2], [4, STR, 3], [200, I64, 5]]}
+    more = {14: "9b1d2c3e4f506172", 15: "coordinator_read", 16: "replica_read", 17: "USER_FORCED",
+            18: "COMPACTION", 19: "SizeTieredCompactionStrategy", 20: "created", 21: "compaction", 22: "failure"}
+    all_strings = {**s, **more}
+    no_time = record(TAGGED_EVENT, struct.pack("<B", 2) + field(2, STR, 1))
+    wrong_type = record(TAGGED_EVENT, struct.pack("<B", 1) + field(1, I64, 5) + field(3, I64, 7))
+    cut_field = record(TAGGED_EVENT, struct.pack("<B", 1) + field(1, I64, 5) + field(3, STR, 1)[:-2])
+    bad_table = record(TAGGED_EVENT, struct.pack("<B", 9) + field(1, I64, 5))
     return [
         valid("empty batch", {}, []),
         valid("one coordinator write", {i: s[i] for i in range(1, 9)}, [one]),
@@ -116,6 +186,17 @@ def cases():
         invalid("string id 0 defined", batch([string_def(0, "zero")]), "STRING_DEF id 0 is reserved"),
         invalid("string redefined with other text", batch([good_def, string_def(1, "y")]),
                 "string id 1 redefined"),
+        valid("write with extension fields (batch, tombstone breakdown, session)",
+              {i: all_strings[i] for i in list(range(1, 9)) + [14]}, [extended]),
+        valid("tagged: coordinator and replica reads", all_strings, [read, replica_read]),
+        valid("tagged: flush, compaction, sstable change, failed login", all_strings,
+              [flush, compaction, sstable, login]),
+        valid("tagged: unknown field id is skipped", all_strings, [unknown_field]),
+        invalid("tagged: event_time missing", batch([good_def, no_time]), "event_time_us (field 1) is missing"),
+        invalid("tagged: field with the wrong type", batch([good_def, wrong_type]),
+                "field 3 has type 1, expected 2"),
+        invalid("tagged: truncated field", batch([good_def, cut_field]), "field 3 is truncated"),
+        invalid("tagged: unknown table", batch([good_def, bad_table]), "unknown table 9"),
     ]
 
 

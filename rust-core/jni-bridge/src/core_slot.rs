@@ -47,9 +47,9 @@ pub fn record_agent_counters(events_seen: u64, dropped: u64) {
     }
 }
 
-/// The nine counters (zeros before start).
-pub fn counters() -> [u64; 9] {
-    CORE.read().as_ref().map_or([0; 9], Pipeline::counters)
+/// The ten counters (zeros before start).
+pub fn counters() -> [u64; 10] {
+    CORE.read().as_ref().map_or([0; 10], Pipeline::counters)
 }
 
 /// Shuts the core down (a no-op before start; idempotent).

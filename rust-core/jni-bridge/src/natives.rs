@@ -94,8 +94,8 @@ pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_reportAgentCou
 }
 
 /// `static native long[] counters()`: `[offered, accepted, dropped_queue_full, rejected, written, files,
-/// skipped_records, agent_events_seen, agent_dropped]` (zeros before start; `null` if the array cannot
-/// be allocated).
+/// skipped_records, agent_events_seen, agent_dropped, skipped_fields]` (zeros before start; `null` if
+/// the array cannot be allocated).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_counters<'local>(
     mut env: EnvUnowned<'local>,

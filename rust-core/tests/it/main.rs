@@ -3,4 +3,5 @@
 mod pipeline;
 mod start;
 mod support;
+mod tagged;
 mod vectors;

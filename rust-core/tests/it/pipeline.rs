@@ -11,8 +11,8 @@ use parquet::basic::{Compression, Encoding, LogicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::support::{
-    Case, EventRow, TempDir, VectorEvent, batch, files_below, from_hex, parquet_files,
-    read_batches, read_event_rows, repeated_batch, string_def, valid_cases,
+    Case, EventRow, TempDir, VectorEvent, VectorRecord, batch, files_below, from_hex,
+    parquet_files, read_batches, read_event_rows, repeated_batch, string_def, valid_cases,
 };
 
 const SHUTDOWN: Duration = Duration::from_secs(30);
@@ -129,7 +129,16 @@ fn vectors_round_trip_through_parquet() {
     config.raw_keys = true;
     let pipeline = Pipeline::start(config.clone()).expect("start");
     pipeline.record_agent_counters(10, 1);
-    let cases = valid_cases();
+    // Mutation events only (extension fields included); tagged events: tests/it/tagged.rs.
+    let cases: Vec<Case> = valid_cases()
+        .into_iter()
+        .filter(Case::only_mutations)
+        .collect();
+    assert!(
+        cases
+            .iter()
+            .any(|case| case.name.starts_with("write with extension"))
+    );
     let total: usize = cases.iter().map(|case| case.events.len()).sum();
     for case in &cases {
         assert_eq!(
@@ -141,7 +150,7 @@ fn vectors_round_trip_through_parquet() {
     let total = total as u64;
     assert_eq!(
         pipeline.counters(),
-        [total, total, 0, 0, total, 2, 0, 10, 1]
+        [total, total, 0, 0, total, 2, 0, 10, 1, 0]
     );
 
     let lineage = &config.output;
@@ -181,9 +190,8 @@ fn vectors_round_trip_through_parquet() {
     let mut expected: Vec<EventRow> = cases
         .iter()
         .flat_map(|case| {
-            case.events
-                .iter()
-                .map(|event| expected_row(case, event, &hasher, true))
+            (0..case.events.len())
+                .map(|index| expected_row(case, case.mutation(index), &hasher, true))
         })
         .collect();
     let mut actual = read_event_rows(&lineage.join("events"));
@@ -260,7 +268,7 @@ fn files_are_zstd_with_delta_encoded_event_time_and_no_raw_keys_by_default() {
         .map(|column| column.name())
         .collect();
     assert!(!names.contains(&"partition_key_hex"), "{names:?}");
-    assert_eq!(names.len(), 24);
+    assert_eq!(names.len(), 47);
     let row_group = metadata.row_group(0);
     for column in row_group.columns() {
         assert!(
@@ -398,13 +406,13 @@ fn malformed_batches_are_rejected_counted_and_survived() {
         .map(|(id, text)| string_def(*id, text))
         .collect();
     records.push(crate::support::record(0x42, b"from the future"));
-    records.extend(one.events.iter().map(VectorEvent::encode));
+    records.extend(one.events.iter().map(VectorRecord::encode));
     assert_eq!(
         pipeline.submit(&batch(&records), 1),
         SubmitOutcome::Accepted
     );
     pipeline.shutdown(SHUTDOWN).expect("shutdown");
-    let [.., rejected, written, files, skipped, _, _] = pipeline.counters();
+    let [.., rejected, written, files, skipped, _, _, _] = pipeline.counters();
     // One rejection per invalid vector, plus the 5 announced events of the cut batch, plus one in the
     // last batch: its "127.0.0.1" conflicts with id 1 = "x" defined by the invalid vectors, so its
     // event is written with node "x".
@@ -431,7 +439,7 @@ fn strings_defined_synchronously_resolve_in_later_event_batches() {
     pipeline
         .define(&batch(&defs))
         .expect("identical redefinition is fine");
-    let events: Vec<Vec<u8>> = case.events.iter().map(VectorEvent::encode).collect();
+    let events: Vec<Vec<u8>> = case.events.iter().map(VectorRecord::encode).collect();
     assert_eq!(pipeline.submit(&batch(&events), 1), SubmitOutcome::Accepted);
 
     let conflict = pipeline
@@ -457,7 +465,7 @@ fn strings_defined_synchronously_resolve_in_later_event_batches() {
         rows,
         vec![expected_row(
             &case,
-            &case.events[0],
+            case.mutation(0),
             &hasher_of(&config),
             false
         )]
@@ -508,7 +516,7 @@ fn a_deleted_output_directory_loses_rows_but_not_the_writer() {
     pipeline
         .shutdown(SHUTDOWN)
         .expect("shutdown survives the failure");
-    let [.., written, files, _, _, _] = pipeline.counters();
+    let [.., written, files, _, _, _, _] = pipeline.counters();
     assert_eq!((written, files), (0, 0));
     assert_eq!(pipeline.rows_lost_to_io_errors(), 2);
     assert_no_in_progress_files(&config.output);
@@ -527,7 +535,7 @@ fn events_spread_over_many_days_are_all_written() {
         .map(|(id, text)| string_def(*id, text))
         .collect();
     for day in 0..days {
-        let mut event = case.events[0].clone();
+        let mut event = case.mutation(0).clone();
         event.event_time_us = day as i64 * 86_400_000_000 + 1;
         records.push(event.encode());
     }

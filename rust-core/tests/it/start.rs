@@ -104,3 +104,54 @@ fn a_key_file_of_the_wrong_size_is_a_clear_error() {
         "never overwritten"
     );
 }
+
+#[test]
+fn a_bad_identity_map_fails_start_naming_file_and_line() {
+    let dir = TempDir::new("bad-identity");
+    let map = dir.path().join("identity.yaml");
+    std::fs::write(
+        &map,
+        "roles:\n  svc: {owner: o, kind: service}\n  bob:\n    kind: robot\n",
+    )
+    .expect("write");
+    let config = CoreConfig::from_pairs(&pairs(&[
+        ("output", &dir.path().join("lineage").display().to_string()),
+        ("identity_map", &map.display().to_string()),
+    ]))
+    .expect("options");
+    let error = Pipeline::start(config.clone())
+        .err()
+        .expect("start must fail");
+    assert!(matches!(error, CoreError::IdentityMap(_)), "{error}");
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!("identity map {} line 4: ", map.display()))
+            && text.contains("robot"),
+        "{text}"
+    );
+    assert!(
+        !config.output.exists(),
+        "nothing is created before the map is read"
+    );
+
+    std::fs::remove_file(&map).expect("remove");
+    let error = Pipeline::start(config).err().expect("start must fail");
+    assert!(
+        error.to_string().contains("cannot read identity map")
+            && error.to_string().contains("identity.yaml"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_good_identity_map_starts() {
+    let dir = TempDir::new("good-identity");
+    let map = dir.path().join("identity.yaml");
+    std::fs::write(&map, "roles:\n  alice:\n    owner: Alice\n").expect("write");
+    let mut config = CoreConfig::new(dir.path().join("lineage"));
+    config.identity_map = Some(map);
+    let pipeline = Pipeline::start(config).expect("start");
+    pipeline
+        .shutdown(Duration::from_secs(30))
+        .expect("shutdown");
+}

@@ -1,5 +1,6 @@
-//! Test helpers: the shared wire vectors, a small independent batch encoder, temporary directories and
-//! a Parquet reader that turns `events` files back into comparable rows.
+//! Test helpers: the shared wire vectors, a small independent batch encoder (fixed events, extension
+//! fields, tagged events), temporary directories and a Parquet reader that turns `events` files back
+//! into comparable rows.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -7,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::cast::AsArray;
-use arrow::datatypes::{Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::{DataType, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
@@ -21,13 +22,28 @@ pub struct Case {
     #[serde(default)]
     pub strings: BTreeMap<u32, String>,
     #[serde(default)]
-    pub events: Vec<VectorEvent>,
+    pub events: Vec<VectorRecord>,
     pub error: Option<String>,
 }
 
 impl Case {
     pub fn bytes(&self) -> Vec<u8> {
         from_hex(&self.hex)
+    }
+
+    /// Event `index`, which must be a MUTATION_EVENT.
+    pub fn mutation(&self, index: usize) -> &VectorEvent {
+        match self.events.get(index) {
+            Some(VectorRecord::Mutation(event)) => event,
+            other => panic!("{}: event {index} is not a mutation: {other:?}", self.name),
+        }
+    }
+
+    /// True if every event is a MUTATION_EVENT.
+    pub fn only_mutations(&self) -> bool {
+        self.events
+            .iter()
+            .all(|event| matches!(event, VectorRecord::Mutation(_)))
     }
 
     /// The text of string id `id` in this case (`None` for 0).
@@ -43,7 +59,88 @@ impl Case {
     }
 }
 
-/// An event as the vectors describe it: string fields are ids into `Case::strings`.
+/// One event of a vector: a tagged event or a mutation event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum VectorRecord {
+    Tagged(VectorTagged),
+    Mutation(VectorEvent),
+}
+
+impl VectorRecord {
+    /// The record (header included).
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            VectorRecord::Tagged(event) => event.encode(),
+            VectorRecord::Mutation(event) => event.encode(),
+        }
+    }
+}
+
+/// `[id, type, value]`: BYTES as hex, TEXT_LIST as a list, STR as a string id.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct VectorField(pub u8, pub u8, pub serde_json::Value);
+
+impl VectorField {
+    /// `id | type | value`.
+    pub fn encode(&self) -> Vec<u8> {
+        let VectorField(id, field_type, value) = self;
+        let mut out = vec![*id, *field_type];
+        let text = |out: &mut Vec<u8>, text: &str| {
+            out.extend_from_slice(&(text.len() as u16).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+        };
+        match field_type {
+            1 => out.extend_from_slice(&value.as_i64().expect("I64").to_le_bytes()),
+            2 => out.extend_from_slice(&(value.as_u64().expect("STR") as u32).to_le_bytes()),
+            3 => out.push(u8::from(value.as_bool().expect("BOOL"))),
+            4 => {
+                let bytes = from_hex(value.as_str().expect("BYTES"));
+                out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+                out.extend_from_slice(&bytes);
+            }
+            5 => text(&mut out, value.as_str().expect("TEXT")),
+            6 => {
+                let items = value.as_array().expect("TEXT_LIST");
+                out.extend_from_slice(&(items.len() as u16).to_le_bytes());
+                for item in items {
+                    text(&mut out, item.as_str().expect("TEXT_LIST item"));
+                }
+            }
+            other => panic!("unknown field type {other}"),
+        }
+        out
+    }
+}
+
+/// A TAGGED_EVENT as the vectors describe it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorTagged {
+    pub tagged: String,
+    pub fields: Vec<VectorField>,
+}
+
+impl VectorTagged {
+    /// The TAGGED_EVENT record (header included).
+    pub fn encode(&self) -> Vec<u8> {
+        let table = match self.tagged.as_str() {
+            "events" => 1,
+            "flushes" => 2,
+            "compactions" => 3,
+            "sstables" => 4,
+            "auth_events" => 5,
+            other => panic!("unknown table {other}"),
+        };
+        let mut payload = vec![table];
+        for field in &self.fields {
+            payload.extend(field.encode());
+        }
+        record(3, &payload)
+    }
+}
+
+/// A mutation event as the vectors describe it: string fields are ids into `Case::strings`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VectorEvent {
@@ -71,6 +168,8 @@ pub struct VectorEvent {
     pub ttl_cells: u32,
     pub replicas: u16,
     pub key_hex: String,
+    #[serde(default)]
+    pub extension: Vec<VectorField>,
 }
 
 impl VectorEvent {
@@ -116,6 +215,9 @@ impl VectorEvent {
         payload.extend_from_slice(&self.replicas.to_le_bytes());
         payload.extend_from_slice(&(key.len() as u16).to_le_bytes());
         payload.extend_from_slice(&key);
+        for field in &self.extension {
+            payload.extend(field.encode());
+        }
         record(2, &payload)
     }
 }
@@ -180,7 +282,7 @@ pub fn repeated_batch(case: &Case, copies: usize) -> (Vec<u8>, u32) {
         .map(|(id, text)| string_def(*id, text))
         .collect();
     for _ in 0..copies {
-        records.extend(case.events.iter().map(VectorEvent::encode));
+        records.extend(case.events.iter().map(VectorRecord::encode));
     }
     (batch(&records), (case.events.len() * copies) as u32)
 }
@@ -356,4 +458,69 @@ fn event_rows_of(batch: &RecordBatch) -> Vec<EventRow> {
             error: text("error", row),
         })
         .collect()
+}
+
+/// One value of any lineage column, for comparisons (timestamps and integers as `Int`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    List(Vec<String>),
+}
+
+/// `Cell::Text`.
+pub fn text(value: &str) -> Cell {
+    Cell::Text(value.to_owned())
+}
+
+/// A row of any lineage table: column name → value.
+pub type Row = BTreeMap<String, Cell>;
+
+/// Every row of every `.parquet` file below `dir`, whatever the table.
+pub fn read_rows(dir: &Path) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for path in parquet_files(dir) {
+        for batch in read_batches(&path) {
+            let schema = batch.schema();
+            for row in 0..batch.num_rows() {
+                rows.push(
+                    schema
+                        .fields()
+                        .iter()
+                        .zip(batch.columns())
+                        .map(|(field, column)| (field.name().clone(), cell(column.as_ref(), row)))
+                        .collect(),
+                );
+            }
+        }
+    }
+    rows
+}
+
+fn cell(column: &dyn Array, row: usize) -> Cell {
+    if column.is_null(row) {
+        return Cell::Null;
+    }
+    match column.data_type() {
+        DataType::Int32 => Cell::Int(i64::from(column.as_primitive::<Int32Type>().value(row))),
+        DataType::Int64 => Cell::Int(column.as_primitive::<Int64Type>().value(row)),
+        DataType::Timestamp(TimeUnit::Microsecond, None) => {
+            Cell::Int(column.as_primitive::<TimestampMicrosecondType>().value(row))
+        }
+        DataType::Boolean => Cell::Bool(column.as_boolean().value(row)),
+        DataType::Utf8 => Cell::Text(column.as_string::<i32>().value(row).to_owned()),
+        DataType::List(_) => {
+            let items = column.as_list::<i32>().value(row);
+            Cell::List(
+                items
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|item| item.expect("non-null item").to_owned())
+                    .collect(),
+            )
+        }
+        other => panic!("unexpected column type {other}"),
+    }
 }

@@ -1,16 +1,36 @@
 //! The decoder against every case of tests/vectors/wire-v1.json: valid cases decode to exactly their
-//! events (every field, string ids resolved to the case's texts), invalid ones to the documented error.
+//! events (every field, string ids resolved to the case's texts; extension and tagged fields exactly as
+//! listed, minus the ids that are skipped and counted), invalid ones to the documented error.
 
+use cdflow_core::fields::{FieldSet, FieldValue, Fields, registered_type};
 use cdflow_core::strings::StringTable;
-use cdflow_core::wire::{MutationEvent, decode_batch};
+use cdflow_core::tables::MUTATION_EXTENSION_FIELDS;
+use cdflow_core::wire::{Event, MutationEvent, TaggedEvent, decode_batch};
 
-use crate::support::{Case, VectorEvent, load_cases, to_hex};
+use crate::support::{Case, VectorEvent, VectorField, VectorRecord, load_cases, to_hex};
 
 #[test]
 fn the_vectors_cover_valid_and_invalid_batches() {
     let cases = load_cases();
-    assert!(cases.iter().filter(|case| case.error.is_none()).count() >= 5);
-    assert!(cases.iter().filter(|case| case.error.is_some()).count() >= 10);
+    assert!(cases.iter().filter(|case| case.error.is_none()).count() >= 9);
+    assert!(cases.iter().filter(|case| case.error.is_some()).count() >= 14);
+    let tagged: Vec<&str> = cases
+        .iter()
+        .flat_map(|case| &case.events)
+        .filter_map(|event| match event {
+            VectorRecord::Tagged(tagged) => Some(tagged.tagged.as_str()),
+            VectorRecord::Mutation(_) => None,
+        })
+        .collect();
+    for table in [
+        "events",
+        "flushes",
+        "compactions",
+        "sstables",
+        "auth_events",
+    ] {
+        assert!(tagged.contains(&table), "no tagged {table} vector");
+    }
 }
 
 #[test]
@@ -21,6 +41,7 @@ fn every_valid_case_decodes_to_its_events() {
         let decoded = decode_batch(&bytes, &strings);
         assert_eq!(decoded.errors, vec![], "{}", case.name);
         assert_eq!(decoded.skipped_records, 0, "{}", case.name);
+        let mut skipped_fields = 0;
         assert_eq!(
             decoded.string_defs,
             case.strings.len() as u64,
@@ -37,15 +58,110 @@ fn every_valid_case_decodes_to_its_events() {
             );
         }
         for (index, (actual, expected)) in decoded.events.iter().zip(&case.events).enumerate() {
-            assert_event(
-                case,
-                &format!("{} event {index}", case.name),
-                actual,
-                expected,
-                &strings,
-            );
+            let label = format!("{} event {index}", case.name);
+            skipped_fields += match (actual, expected) {
+                (Event::Mutation(actual), VectorRecord::Mutation(expected)) => {
+                    assert_event(case, &label, actual, expected, &strings);
+                    assert_fields(
+                        case,
+                        &label,
+                        &actual.extension,
+                        &expected.extension,
+                        &MUTATION_EXTENSION_FIELDS,
+                        &strings,
+                    )
+                }
+                (Event::Tagged(actual), VectorRecord::Tagged(expected)) => {
+                    assert_tagged(case, &label, actual, expected, &strings)
+                }
+                _ => panic!("{label}: decoded {actual:?}, expected {expected:?}"),
+            };
+        }
+        assert_eq!(
+            decoded.skipped_fields, skipped_fields,
+            "{}: skipped_fields",
+            case.name
+        );
+        if case.name.contains("unknown field id is skipped") {
+            assert_eq!(decoded.skipped_fields, 1, "{}", case.name);
         }
     }
+}
+
+fn assert_tagged(
+    case: &Case,
+    label: &str,
+    actual: &TaggedEvent<'_>,
+    expected: &crate::support::VectorTagged,
+    strings: &StringTable,
+) -> u64 {
+    assert_eq!(actual.table.name(), expected.tagged, "{label}: table");
+    let time = expected
+        .fields
+        .iter()
+        .find(|field| field.0 == 1)
+        .and_then(|field| field.2.as_i64());
+    assert_eq!(Some(actual.event_time_us), time, "{label}: event_time_us");
+    assert_fields(
+        case,
+        label,
+        &actual.fields,
+        &expected.fields,
+        actual.table.accepted_fields(),
+        strings,
+    )
+}
+
+/// Asserts that `actual` holds exactly the listed fields that are registered and accepted, in order,
+/// each with the listed type and value; returns how many listed fields must have been skipped.
+fn assert_fields(
+    case: &Case,
+    label: &str,
+    actual: &Fields<'_>,
+    listed: &[VectorField],
+    accepted: &FieldSet,
+    strings: &StringTable,
+) -> u64 {
+    let (kept, skipped): (Vec<&VectorField>, Vec<&VectorField>) = listed
+        .iter()
+        .partition(|field| registered_type(field.0).is_some() && accepted.contains(field.0));
+    let actual: Vec<(u8, FieldValue<'_>)> = actual.iter().collect();
+    assert_eq!(
+        actual.len(),
+        kept.len(),
+        "{label}: fields {actual:?} vs listed {kept:?}"
+    );
+    for ((id, value), expected) in actual.iter().zip(kept) {
+        let VectorField(expected_id, expected_type, expected_value) = expected;
+        let what = format!("{label}: field {id}");
+        assert_eq!(id, expected_id, "{what}");
+        assert_eq!(value.field_type().code(), *expected_type, "{what}: type");
+        match *value {
+            FieldValue::I64(number) => assert_eq!(expected_value.as_i64(), Some(number), "{what}"),
+            FieldValue::Str(string) => {
+                assert_eq!(expected_value.as_u64(), Some(u64::from(string)), "{what}");
+                let resolved = strings.read().get(string).map(str::to_owned);
+                assert_eq!(resolved.as_deref(), case.text(string), "{what}: text");
+            }
+            FieldValue::Bool(flag) => assert_eq!(expected_value.as_bool(), Some(flag), "{what}"),
+            FieldValue::Bytes(bytes) => {
+                assert_eq!(
+                    expected_value.as_str(),
+                    Some(to_hex(bytes).as_str()),
+                    "{what}"
+                )
+            }
+            FieldValue::Text(text) => assert_eq!(expected_value.as_str(), Some(text), "{what}"),
+            FieldValue::TextList(items) => {
+                let expected: Vec<&str> = expected_value
+                    .as_array()
+                    .map(|items| items.iter().filter_map(|item| item.as_str()).collect())
+                    .unwrap_or_default();
+                assert_eq!(items.iter().collect::<Vec<_>>(), expected, "{what}");
+            }
+        }
+    }
+    skipped.len() as u64
 }
 
 fn assert_event(

@@ -43,7 +43,10 @@ public final class CaptureRuntime {
         active = null;
     }
 
-    /** Whether writes to {@code keyspace} are left out ({@code system*} unless include_system_keyspaces). */
+    /**
+     * Whether events of {@code keyspace} (writes, reads, flushes, compactions) are left out ({@code system*} unless
+     * include_system_keyspaces).
+     */
     public boolean skipsKeyspace(String keyspace) {
         return !includeSystemKeyspaces && keyspace.startsWith("system");
     }

@@ -3,13 +3,17 @@ package io.cdflow.agent.capture;
 import io.cdflow.agent.handoff.ThreadBuffer;
 import io.cdflow.agent.handoff.ThreadBuffers;
 import io.cdflow.agent.wire.MutationEvent;
+import io.cdflow.agent.wire.TaggedEvent;
 
 /**
  * Everything one Cassandra thread's hooks keep between calls, behind a single {@link ThreadLocal} lookup.
  *
- * <p>Invariants: only the owning thread touches an instance; no field holds a Cassandra object once the hook that
- * set it returned (the request context is reset at request exit, the contacts scratch at the outermost
- * StorageProxy exit, the event's key reference after each emit).
+ * <p>Invariants: only the owning thread touches an instance; a field holds a Cassandra object only while the hook
+ * frame that set it runs, and the frame's exit (normal or exceptional) drops it: the request context and session
+ * at request exit, the contacts scratch at the outermost StorageProxy exit, the event's key after each emit, the
+ * coordinator read's key and replicas at the SELECT's (or standalone StorageProxy read's) exit, the replica read's
+ * command and sender at the handler's exit, the flush reason at {@code switchMemtable}'s exit, the compaction's
+ * SSTable readers at the task's exit, the attempted user name at {@code AuthResponse.execute}'s exit.
  */
 final class CaptureThreadState {
     private static final ThreadLocal<CaptureThreadState> CURRENT = ThreadLocal.withInitial(CaptureThreadState::new);
@@ -22,6 +26,38 @@ final class CaptureThreadState {
     final MutationEvent event = new MutationEvent();
     /** Scratch for one PartitionUpdate's counts. */
     final MutationFacts facts = new MutationFacts();
+    /** Scratch for the tagged record being built. */
+    final TaggedEvent tagged = new TaggedEvent();
+
+    /** Interned session id of the client connection whose request runs on this thread (0 = none). */
+    int sessionId;
+
+    /** Nesting depth of client batches ({@code BatchStatement.execute}) on this thread. */
+    int batchDepth;
+    /** The running batch's id (a UUID, as two longs). */
+    long batchMsb;
+    long batchLsb;
+    /** The coordinator read (SELECT or StorageProxy read) running on this thread. */
+    final CoordinatorRead read = new CoordinatorRead();
+
+    /** The ReadCommand a replica read handler on this thread executes (null outside one). */
+    Object replicaCommand;
+    /** Its sender (remote) or null (local). */
+    Object replicaFrom;
+    long replicaMessageId = -1;
+    boolean replicaLocal;
+
+    /** FlushReason of the {@code ColumnFamilyStore.switchMemtable} running on this thread (null outside). */
+    Object flushReason;
+    /** The compaction task running on this thread (created on first use, compaction threads only). */
+    CompactionCapture.Frame compaction;
+
+    /** Whether an {@code AuthResponse.execute} runs on this thread, and the user name it attempts. */
+    boolean authActive;
+    String authUser;
+
+    /** Scratch for counting a batch's distinct tables. */
+    final BatchCapture.TableSet batchTables = new BatchCapture.TableSet();
 
     /** Nesting depth of hooked StorageProxy write methods on this thread. */
     int coordinatorDepth;

@@ -1,6 +1,8 @@
 package io.cdflow.agent.capture;
 
 import io.cdflow.agent.handoff.ThreadBuffer;
+import io.cdflow.agent.wire.FieldIds;
+import io.cdflow.agent.wire.FieldWriter;
 import io.cdflow.agent.wire.MutationEvent;
 import java.util.Collection;
 import org.apache.cassandra.db.DecoratedKey;
@@ -28,6 +30,8 @@ final class MutationEmitter {
     /** Emits {@code mutation}'s events; returns the number emitted. */
     static int emit(CaptureRuntime rt, CaptureThreadState st, Mutation mutation) {
         MutationEvent e = st.event;
+        FieldWriter ext = e.extension;
+        int common = ext.length();
         DecoratedKey key = mutation.key();
         e.token = murmur3Token(key.getToken());
         e.setKey(key.getKey());
@@ -38,6 +42,7 @@ final class MutationEmitter {
             ThreadBuffer buffer = st.buffer(rt.buffers);
             int emitted = 0;
             for (PartitionUpdate update : updates) {
+                ext.truncate(common);
                 TableMetadata table = update.metadata();
                 e.keyspace = rt.strings.idOf(table.keyspace);
                 e.table = rt.strings.idOf(table.name);
@@ -47,12 +52,26 @@ final class MutationEmitter {
                 e.cells = clampU32(facts.cells);
                 e.tombstones = clampU32(facts.tombstones);
                 e.ttlCells = clampU32(facts.ttlCells);
+                writeFacts(ext, facts);
                 buffer.append(e);
                 emitted++;
             }
             return emitted;
         } finally {
             e.key = null;
+            ext.truncate(common);
+        }
+    }
+
+    /** The per-table extension fields: tombstone breakdown, ttl_rows, write_timestamp. */
+    static void writeFacts(FieldWriter ext, MutationFacts facts) {
+        ext.i64(FieldIds.PARTITION_TOMBSTONES, facts.partitionTombstones);
+        ext.i64(FieldIds.ROW_TOMBSTONES, facts.rowTombstones);
+        ext.i64(FieldIds.RANGE_TOMBSTONES, facts.rangeTombstones);
+        ext.i64(FieldIds.CELL_TOMBSTONES, facts.cellTombstones);
+        ext.i64(FieldIds.TTL_ROWS, facts.ttlRows);
+        if (facts.hasTimestamp()) {
+            ext.i64(FieldIds.WRITE_TIMESTAMP, facts.maxTimestamp);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.cdflow.agent.capture;
 
+import org.apache.cassandra.db.LivenessInfo;
 import org.apache.cassandra.db.partitions.PartitionUpdate;
 import org.apache.cassandra.db.rows.Cell;
 import org.apache.cassandra.db.rows.ColumnData;
@@ -13,9 +14,17 @@ import org.apache.cassandra.utils.BiLongAccumulator;
  * <ul>
  *   <li>{@code rows}: rows in the update, the static row included when it is not empty;</li>
  *   <li>{@code cells}: cells of every row, tombstone cells included (a collection counts its cells);</li>
- *   <li>{@code tombstones}: partition deletion (0/1) + range tombstones + row deletions + cell tombstones +
- *       collection (complex) deletions;</li>
- *   <li>{@code ttlCells}: expiring cells + rows whose primary-key liveness info is expiring.</li>
+ *   <li>{@code partitionTombstones}: 1 when the update deletes the whole partition;</li>
+ *   <li>{@code rangeTombstones}: range tombstones (DELETE with a clustering range);</li>
+ *   <li>{@code rowTombstones}: rows carrying a row deletion (DELETE of a row);</li>
+ *   <li>{@code cellTombstones}: tombstone cells (DELETE of a column, a null binding) plus collection (complex)
+ *       deletions (a collection overwritten or deleted as a whole);</li>
+ *   <li>{@code tombstones}: the sum of the four above;</li>
+ *   <li>{@code ttlRows}: rows whose primary-key liveness info is expiring (INSERT ... USING TTL, default TTL);</li>
+ *   <li>{@code ttlCells}: expiring cells + {@code ttlRows} (an expiring row marker counts as a TTL'd cell);</li>
+ *   <li>{@code maxTimestamp}: the update's largest timestamp, {@link Long#MIN_VALUE} if it has none. Same as
+ *       {@code PartitionUpdate.maxTimestamp()} (partition and range deletions, row liveness, cells, complex
+ *       deletions) except that row deletions count too, so a row DELETE has its write timestamp.</li>
  * </ul>
  *
  * Rows are walked with the partition's iterator, columns with {@code accumulate} and static accumulators, so no
@@ -35,14 +44,22 @@ public final class MutationFacts {
     public long cells;
     public long tombstones;
     public long ttlCells;
+    public long partitionTombstones;
+    public long rowTombstones;
+    public long rangeTombstones;
+    public long cellTombstones;
+    public long ttlRows;
+    public long maxTimestamp;
 
     /** Replaces the counts with those of {@code update}. */
     public MutationFacts count(PartitionUpdate update) {
-        rows = cells = tombstones = ttlCells = 0;
+        rows = cells = ttlCells = 0;
+        partitionTombstones = rowTombstones = rangeTombstones = cellTombstones = ttlRows = 0;
+        maxTimestamp = update.deletionInfo().maxTimestamp();
         if (!update.partitionLevelDeletion().isLive()) {
-            tombstones++;
+            partitionTombstones = 1;
         }
-        tombstones += update.deletionInfo().rangeCount();
+        rangeTombstones = update.deletionInfo().rangeCount();
         Row staticRow = update.staticRow();
         if (!staticRow.isEmpty()) {
             countRow(staticRow);
@@ -50,16 +67,26 @@ public final class MutationFacts {
         for (Row row : update) {
             countRow(row);
         }
+        tombstones = partitionTombstones + rowTombstones + rangeTombstones + cellTombstones;
+        ttlCells += ttlRows;
         return this;
+    }
+
+    /** Whether {@link #maxTimestamp} is a real timestamp. */
+    public boolean hasTimestamp() {
+        return maxTimestamp != LivenessInfo.NO_TIMESTAMP;
     }
 
     private void countRow(Row row) {
         rows++;
         if (!row.deletion().isLive()) {
-            tombstones++;
+            rowTombstones++;
+            maxTimestamp = Math.max(maxTimestamp, row.deletion().time().markedForDeleteAt());
         }
-        if (row.primaryKeyLivenessInfo().isExpiring()) {
-            ttlCells++;
+        LivenessInfo liveness = row.primaryKeyLivenessInfo();
+        maxTimestamp = Math.max(maxTimestamp, liveness.timestamp());
+        if (liveness.isExpiring()) {
+            ttlRows++;
         }
         row.accumulate(COLUMN, this, 0L);
     }
@@ -70,7 +97,8 @@ public final class MutationFacts {
         } else if (cd instanceof ComplexColumnData) {
             ComplexColumnData complex = (ComplexColumnData) cd;
             if (!complex.complexDeletion().isLive()) {
-                tombstones++;
+                cellTombstones++;
+                maxTimestamp = Math.max(maxTimestamp, complex.complexDeletion().markedForDeleteAt());
             }
             complex.accumulate(CELL, this, 0L);
         }
@@ -78,8 +106,9 @@ public final class MutationFacts {
 
     private void countCell(Cell<?> cell) {
         cells++;
+        maxTimestamp = Math.max(maxTimestamp, cell.timestamp());
         if (cell.isTombstone()) {
-            tombstones++;
+            cellTombstones++;
         } else if (cell.isExpiring()) {
             ttlCells++;
         }

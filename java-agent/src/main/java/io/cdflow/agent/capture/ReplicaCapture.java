@@ -19,6 +19,7 @@ import org.apache.cassandra.net.Message;
  *       message id, identity of the request on this thread if any.</li>
  * </ul>
  * The two never see the same write: MutationVerbHandler applies through {@code applyFuture()}, not {@code apply()}.
+ * Extension fields: session (local, with a request), trace session, the per-table facts of {@link MutationEmitter}.
  * Calls that threw emit nothing (the write was not applied). Never throws into Cassandra.
  */
 public final class ReplicaCapture {
@@ -50,6 +51,7 @@ public final class ReplicaCapture {
             e.coordinator = NodeAddress.addressId(rt, (InetAddressAndPort) respondTo);
             e.messageId = msg.id();
             e.latencyMicros = latency < 0 ? -1 : latency;
+            TraceSession.write(e.extension);
             MutationEmitter.emit(rt, st, mutation);
         } catch (Throwable t) {
             rt.captureFailed(t);
@@ -80,6 +82,8 @@ public final class ReplicaCapture {
             e.node = NodeAddress.nodeId(rt);
             e.coordinator = e.node;
             st.request.copyIdentityTo(e);
+            st.request.writeSession(e.extension);
+            TraceSession.write(e.extension);
             MutationEmitter.emit(rt, st, mutation);
         } catch (Throwable t) {
             rt.captureFailed(t);

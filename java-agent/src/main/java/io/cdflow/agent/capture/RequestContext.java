@@ -1,5 +1,7 @@
 package io.cdflow.agent.capture;
 
+import io.cdflow.agent.wire.FieldIds;
+import io.cdflow.agent.wire.FieldWriter;
 import io.cdflow.agent.wire.MutationEvent;
 import io.cdflow.agent.wire.StringIds;
 import io.cdflow.agent.wire.WireFormat;
@@ -42,6 +44,7 @@ public final class RequestContext {
     int driverName;
     int driverVersion;
     int statementType;
+    int session;
     int consistency = WireFormat.CONSISTENCY_UNKNOWN;
     long startNanos;
 
@@ -63,9 +66,11 @@ public final class RequestContext {
             if (cs.isInternal) {
                 return false;
             }
-            RequestContext ctx = CaptureThreadState.current().request;
+            CaptureThreadState st = CaptureThreadState.current();
+            RequestContext ctx = st.request;
             if (ctx.depth == 0) {
                 ctx.fill(rt.strings, cs, statement, options);
+                ctx.session = st.sessionId;
             }
             ctx.depth++;
             return true;
@@ -104,6 +109,27 @@ public final class RequestContext {
         }
     }
 
+    /** Writes {@code session_id} (field 44) when a request with a known connection is active. */
+    void writeSession(FieldWriter f) {
+        if (depth > 0) {
+            f.strIfPresent(FieldIds.SESSION_ID, session);
+        }
+    }
+
+    /**
+     * Writes the identity fields of a tagged events row (user, client address, driver name and version,
+     * session); nothing when no request is active.
+     */
+    void writeIdentity(FieldWriter f) {
+        if (depth > 0) {
+            f.strIfPresent(FieldIds.USER, user);
+            f.strIfPresent(FieldIds.CLIENT_ADDRESS, clientAddress);
+            f.strIfPresent(FieldIds.DRIVER_NAME, driverName);
+            f.strIfPresent(FieldIds.DRIVER_VERSION, driverVersion);
+            f.strIfPresent(FieldIds.SESSION_ID, session);
+        }
+    }
+
     private void fill(StringIds ids, ClientState cs, Object statement, Object options) {
         startNanos = System.nanoTime();
         AuthenticatedUser u = cs.getUser();
@@ -117,7 +143,7 @@ public final class RequestContext {
 
     private void reset() {
         depth = 0;
-        user = clientAddress = driverName = driverVersion = statementType = WireFormat.NO_STRING;
+        user = clientAddress = driverName = driverVersion = statementType = session = WireFormat.NO_STRING;
         consistency = WireFormat.CONSISTENCY_UNKNOWN;
         startNanos = 0;
     }

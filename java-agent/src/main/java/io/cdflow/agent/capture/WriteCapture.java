@@ -19,7 +19,9 @@ import org.apache.cassandra.locator.ReplicaPlan;
  * the outermost one emits, at its exit, one {@code coordinator_write} per mutation per table, with the latency of
  * the whole call, the consistency level of its argument and, when it threw, the exception's simple class name
  * (flag bit 1). {@code sendToHintedReplicas} entries inside that call record how many replicas each mutation was
- * sent to (a mutation sent twice, e.g. by cheap-quorum retries, adds up). Never throws into Cassandra.
+ * sent to (a mutation sent twice, e.g. by cheap-quorum retries, adds up). Extension fields: batch (inside a
+ * client batch, see {@link BatchCapture}), session, trace session, then per table the tombstone breakdown, ttl_rows
+ * and write_timestamp. Never throws into Cassandra.
  */
 public final class WriteCapture {
     private static final Function<Class<?>, String> SIMPLE_NAME = Class::getSimpleName;
@@ -91,6 +93,7 @@ public final class WriteCapture {
         } finally {
             st.contacts.clear();
             st.event.key = null;
+            st.event.extension.reset();
         }
     }
 
@@ -106,6 +109,11 @@ public final class WriteCapture {
         e.latencyMicros = (endNanos - st.coordinatorStartNanos) / 1000;
         e.messageId = -1;
         st.request.copyIdentityTo(e);
+        if (BatchCapture.inBatch(st)) {
+            BatchCapture.writeFields(st, mutations, e.extension);
+        }
+        st.request.writeSession(e.extension);
+        TraceSession.write(e.extension);
         int index = 0;
         if (mutations instanceof List && mutations instanceof RandomAccess) {
             List<?> list = (List<?>) mutations;

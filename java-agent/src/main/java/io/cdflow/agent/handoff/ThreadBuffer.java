@@ -1,9 +1,8 @@
 package io.cdflow.agent.handoff;
 
 import io.cdflow.agent.wire.BatchEncoder;
-import io.cdflow.agent.wire.EventEncoder;
-import io.cdflow.agent.wire.MutationEvent;
 import io.cdflow.agent.wire.WireFormat;
+import io.cdflow.agent.wire.WireRecord;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
@@ -59,10 +58,11 @@ public final class ThreadBuffer {
     }
 
     /**
-     * Encodes {@code e} into this buffer, submitting the buffer first when the event does not fit. Called by the
-     * owner thread only. Never blocks, never throws: an event that cannot be taken is counted as dropped.
+     * Encodes {@code e} (a MUTATION_EVENT or a TAGGED_EVENT) into this buffer, submitting the buffer first when
+     * the event does not fit. Called by the owner thread only. Never blocks, never throws: an event that cannot be
+     * taken is counted as dropped.
      */
-    public void append(MutationEvent e) {
+    public void append(WireRecord e) {
         EVENTS_SEEN.setOpaque(this, eventsSeen + 1);
         if (!BUSY.compareAndSet(this, 0, 1)) {
             counters.droppedBusy.increment();
@@ -84,7 +84,7 @@ public final class ThreadBuffer {
                     return;
                 }
             }
-            EventEncoder.write(buf, length, e);
+            e.writeRecord(buf, length);
             length += size;
             EVENT_COUNT.setOpaque(this, eventCount + 1);
         } catch (Throwable t) {

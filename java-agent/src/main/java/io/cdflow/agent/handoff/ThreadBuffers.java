@@ -2,9 +2,8 @@ package io.cdflow.agent.handoff;
 
 import io.cdflow.agent.nativecore.NativeCore;
 import io.cdflow.agent.wire.BatchEncoder;
-import io.cdflow.agent.wire.EventEncoder;
-import io.cdflow.agent.wire.MutationEvent;
 import io.cdflow.agent.wire.WireFormat;
+import io.cdflow.agent.wire.WireRecord;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -117,11 +116,11 @@ public final class ThreadBuffers {
     }
 
     /** Submits an event too large for a thread buffer in a batch of its own (rare: keys over ~16 KiB). */
-    void submitAlone(MutationEvent e) {
+    void submitAlone(WireRecord e) {
         ByteBuffer batch = ByteBuffer.allocateDirect(WireFormat.BATCH_HEADER_BYTES + e.encodedRecordBytes())
                 .order(ByteOrder.LITTLE_ENDIAN);
         BatchEncoder.writeHeader(batch, 1);
-        int length = WireFormat.BATCH_HEADER_BYTES + EventEncoder.write(batch, WireFormat.BATCH_HEADER_BYTES, e);
+        int length = WireFormat.BATCH_HEADER_BYTES + e.writeRecord(batch, WireFormat.BATCH_HEADER_BYTES);
         submit(batch, length, 1);
     }
 

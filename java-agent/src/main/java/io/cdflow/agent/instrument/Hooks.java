@@ -1,5 +1,8 @@
 package io.cdflow.agent.instrument;
 
+import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
@@ -17,6 +20,20 @@ public final class Hooks {
     public static final String MUTATION_VERB_HANDLER = "org.apache.cassandra.db.MutationVerbHandler";
     public static final String MUTATION = "org.apache.cassandra.db.Mutation";
     public static final String QUERY_PROCESSOR = "org.apache.cassandra.cql3.QueryProcessor";
+    public static final String DISPATCHER = "org.apache.cassandra.transport.Dispatcher";
+    public static final String BATCH_STATEMENT = "org.apache.cassandra.cql3.statements.BatchStatement";
+    public static final String SELECT_STATEMENT = "org.apache.cassandra.cql3.statements.SelectStatement";
+    public static final String RANGE_COMMAND_ITERATOR = "org.apache.cassandra.service.reads.range.RangeCommandIterator";
+    public static final String MESSAGING_SERVICE = "org.apache.cassandra.net.MessagingService";
+    public static final String LOCAL_READ_RUNNABLE = "org.apache.cassandra.service.StorageProxy$LocalReadRunnable";
+    public static final String READ_VERB_HANDLER = "org.apache.cassandra.db.ReadCommandVerbHandler";
+    public static final String READ_METRIC_RECORDING = "org.apache.cassandra.db.ReadCommand$1MetricRecording";
+    public static final String COLUMN_FAMILY_STORE = "org.apache.cassandra.db.ColumnFamilyStore";
+    public static final String TRACKER = "org.apache.cassandra.db.lifecycle.Tracker";
+    public static final String COMPACTION_TASK = "org.apache.cassandra.db.compaction.CompactionTask";
+    public static final String COMPACTION_LOGGER = "org.apache.cassandra.db.compaction.CompactionLogger";
+    public static final String AUTH_RESPONSE = "org.apache.cassandra.transport.messages.AuthResponse";
+    public static final String PLAIN_TEXT_SASL = "org.apache.cassandra.auth.PasswordAuthenticator$PlainTextSaslAuthenticator";
 
     private static final String ADVICE = "io.cdflow.agent.advice.";
     static final String COORDINATOR_WRITE_ADVICE = ADVICE + "CoordinatorWriteAdvice";
@@ -24,6 +41,26 @@ public final class Hooks {
     static final String REMOTE_REPLICA_ADVICE = ADVICE + "RemoteReplicaAdvice";
     static final String LOCAL_REPLICA_ADVICE = ADVICE + "LocalReplicaAdvice";
     static final String CLIENT_REQUEST_ADVICE = ADVICE + "ClientRequestAdvice";
+    static final String SESSION_ADVICE = ADVICE + "SessionAdvice";
+    static final String BATCH_ADVICE = ADVICE + "BatchAdvice";
+    static final String BATCHLOG_ADVICE = ADVICE + "BatchlogAdvice";
+    static final String SELECT_ADVICE = ADVICE + "SelectAdvice";
+    static final String COORDINATOR_READ_ADVICE = ADVICE + "CoordinatorReadAdvice";
+    static final String RANGE_READ_ADVICE = ADVICE + "RangeReadAdvice";
+    static final String RANGE_CLOSE_ADVICE = ADVICE + "RangeCloseAdvice";
+    static final String READ_SEND_ADVICE = ADVICE + "ReadSendAdvice";
+    static final String LOCAL_READ_CREATED_ADVICE = ADVICE + "LocalReadCreatedAdvice";
+    static final String LOCAL_READ_ADVICE = ADVICE + "LocalReadAdvice";
+    static final String REMOTE_READ_ADVICE = ADVICE + "RemoteReadAdvice";
+    static final String READ_METRICS_ADVICE = ADVICE + "ReadMetricsAdvice";
+    static final String FLUSH_SWITCH_ADVICE = ADVICE + "FlushSwitchAdvice";
+    static final String MEMTABLE_SWITCHED_ADVICE = ADVICE + "MemtableSwitchedAdvice";
+    static final String FLUSHED_ADVICE = ADVICE + "FlushedAdvice";
+    static final String COMPACTION_TASK_ADVICE = ADVICE + "CompactionTaskAdvice";
+    static final String COMPACTION_HISTORY_ADVICE = ADVICE + "CompactionHistoryAdvice";
+    static final String COMPACTION_LOGGED_ADVICE = ADVICE + "CompactionLoggedAdvice";
+    static final String AUTH_RESPONSE_ADVICE = ADVICE + "AuthResponseAdvice";
+    static final String CREDENTIALS_ADVICE = ADVICE + "CredentialsAdvice";
 
     private static final String CONSISTENCY_LEVEL = "org.apache.cassandra.db.ConsistencyLevel";
     private static final String REQUEST_TIME = "org.apache.cassandra.transport.Dispatcher$RequestTime";
@@ -81,7 +118,128 @@ public final class Hooks {
                 .and(takesArgument(1, named("org.apache.cassandra.service.QueryState")))
                 .and(takesArgument(2, named("org.apache.cassandra.cql3.BatchQueryOptions")))
                 .and(takesArgument(3, named(REQUEST_TIME))),
-            CLIENT_REQUEST_ADVICE));
+            CLIENT_REQUEST_ADVICE),
+        new Hook(DISPATCHER,
+            "static processRequest(Channel, Message$Request, ClientResourceLimits$Overload, Dispatcher$RequestTime)",
+            isStatic().and(named("processRequest")).and(takesArguments(4))
+                .and(takesArgument(0, named("io.netty.channel.Channel")))
+                .and(takesArgument(1, named("org.apache.cassandra.transport.Message$Request")))
+                .and(takesArgument(3, named(REQUEST_TIME))),
+            SESSION_ADVICE),
+        new Hook(BATCH_STATEMENT,
+            "execute(QueryState, BatchQueryOptions, Dispatcher$RequestTime)",
+            not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
+                .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
+                .and(takesArgument(1, named("org.apache.cassandra.cql3.BatchQueryOptions")))
+                .and(takesArgument(2, named(REQUEST_TIME))),
+            BATCH_ADVICE),
+        new Hook(STORAGE_PROXY,
+            "static syncWriteToBatchlog(Collection, ReplicaPlan$ForWrite, TimeUUID, Dispatcher$RequestTime)",
+            isStatic().and(named("syncWriteToBatchlog")).and(takesArguments(4))
+                .and(takesArgument(0, named("java.util.Collection")))
+                .and(takesArgument(2, named("org.apache.cassandra.utils.TimeUUID"))),
+            BATCHLOG_ADVICE),
+        new Hook(SELECT_STATEMENT,
+            "execute(QueryState, QueryOptions, Dispatcher$RequestTime) returning ResultMessage$Rows (not the bridge)",
+            not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
+                .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
+                .and(takesArgument(1, named("org.apache.cassandra.cql3.QueryOptions")))
+                .and(takesArgument(2, named(REQUEST_TIME)))
+                .and(returns(named("org.apache.cassandra.transport.messages.ResultMessage$Rows"))),
+            SELECT_ADVICE),
+        new Hook(STORAGE_PROXY,
+            "static read(SinglePartitionReadCommand$Group, ConsistencyLevel, Dispatcher$RequestTime)",
+            isStatic().and(named("read")).and(takesArguments(3))
+                .and(takesArgument(0, named("org.apache.cassandra.db.SinglePartitionReadCommand$Group")))
+                .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
+                .and(takesArgument(2, named(REQUEST_TIME))),
+            COORDINATOR_READ_ADVICE),
+        new Hook(STORAGE_PROXY,
+            "static getRangeSlice(PartitionRangeReadCommand, ConsistencyLevel, Dispatcher$RequestTime)",
+            isStatic().and(named("getRangeSlice")).and(takesArguments(3))
+                .and(takesArgument(0, named("org.apache.cassandra.db.PartitionRangeReadCommand")))
+                .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
+                .and(takesArgument(2, named(REQUEST_TIME))),
+            RANGE_READ_ADVICE),
+        new Hook(RANGE_COMMAND_ITERATOR,
+            "close()",
+            not(isStatic()).and(named("close")).and(takesArguments(0)),
+            RANGE_CLOSE_ADVICE),
+        new Hook(MESSAGING_SERVICE,
+            "sendWithCallback(Message, InetAddressAndPort, RequestCallback, ConnectionType)",
+            not(isStatic()).and(named("sendWithCallback")).and(takesArguments(4))
+                .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
+                .and(takesArgument(1, named("org.apache.cassandra.locator.InetAddressAndPort")))
+                .and(takesArgument(3, named("org.apache.cassandra.net.ConnectionType"))),
+            READ_SEND_ADVICE),
+        new Hook(LOCAL_READ_RUNNABLE,
+            "<init>(ReadCommand, ReadCallback, Dispatcher$RequestTime, boolean)",
+            isConstructor().and(takesArguments(4))
+                .and(takesArgument(0, named("org.apache.cassandra.db.ReadCommand")))
+                .and(takesArgument(3, boolean.class)),
+            LOCAL_READ_CREATED_ADVICE),
+        new Hook(LOCAL_READ_RUNNABLE,
+            "runMayThrow()",
+            not(isStatic()).and(named("runMayThrow")).and(takesArguments(0)),
+            LOCAL_READ_ADVICE),
+        new Hook(READ_VERB_HANDLER,
+            "doVerb(Message)",
+            not(isStatic()).and(not(isBridge())).and(named("doVerb")).and(takesArguments(1))
+                .and(takesArgument(0, named("org.apache.cassandra.net.Message"))),
+            REMOTE_READ_ADVICE),
+        new Hook(READ_METRIC_RECORDING,
+            "onClose()",
+            not(isStatic()).and(named("onClose")).and(takesArguments(0)),
+            READ_METRICS_ADVICE),
+        new Hook(COLUMN_FAMILY_STORE,
+            "switchMemtable(ColumnFamilyStore$FlushReason)",
+            not(isStatic()).and(named("switchMemtable")).and(takesArguments(1))
+                .and(takesArgument(0, named("org.apache.cassandra.db.ColumnFamilyStore$FlushReason"))),
+            FLUSH_SWITCH_ADVICE),
+        new Hook(TRACKER,
+            "switchMemtable(boolean, Memtable)",
+            not(isStatic()).and(named("switchMemtable")).and(takesArguments(2))
+                .and(takesArgument(0, boolean.class))
+                .and(takesArgument(1, named("org.apache.cassandra.db.memtable.Memtable"))),
+            MEMTABLE_SWITCHED_ADVICE),
+        new Hook(TRACKER,
+            "replaceFlushed(Memtable, Collection)",
+            not(isStatic()).and(named("replaceFlushed")).and(takesArguments(2))
+                .and(takesArgument(0, named("org.apache.cassandra.db.memtable.Memtable")))
+                .and(takesArgument(1, named("java.util.Collection"))),
+            FLUSHED_ADVICE),
+        new Hook(COMPACTION_TASK,
+            "runMayThrow()",
+            not(isStatic()).and(named("runMayThrow")).and(takesArguments(0)),
+            COMPACTION_TASK_ADVICE),
+        new Hook(COMPACTION_TASK,
+            "static updateCompactionHistory(TimeUUID, String, String, long[], long, long, Map)",
+            isStatic().and(named("updateCompactionHistory")).and(takesArguments(7))
+                .and(takesArgument(0, named("org.apache.cassandra.utils.TimeUUID")))
+                .and(takesArgument(3, long[].class))
+                .and(takesArgument(4, long.class))
+                .and(takesArgument(5, long.class)),
+            COMPACTION_HISTORY_ADVICE),
+        new Hook(COMPACTION_LOGGER,
+            "compaction(long, Collection, long, Collection)",
+            not(isStatic()).and(named("compaction")).and(takesArguments(4))
+                .and(takesArgument(0, long.class))
+                .and(takesArgument(1, named("java.util.Collection")))
+                .and(takesArgument(2, long.class))
+                .and(takesArgument(3, named("java.util.Collection"))),
+            COMPACTION_LOGGED_ADVICE),
+        new Hook(AUTH_RESPONSE,
+            "execute(QueryState, Dispatcher$RequestTime, boolean)",
+            not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
+                .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
+                .and(takesArgument(1, named(REQUEST_TIME)))
+                .and(takesArgument(2, boolean.class)),
+            AUTH_RESPONSE_ADVICE),
+        new Hook(PLAIN_TEXT_SASL,
+            "decodeCredentials(byte[])",
+            not(isStatic()).and(named("decodeCredentials")).and(takesArguments(1))
+                .and(takesArgument(0, byte[].class)),
+            CREDENTIALS_ADVICE));
 
     private Hooks() {
     }

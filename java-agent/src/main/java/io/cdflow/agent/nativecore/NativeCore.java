@@ -19,7 +19,7 @@ public final class NativeCore {
     /** Indexes into {@link #counters()}. */
     public static final String[] COUNTER_NAMES = {
         "offered", "accepted", "dropped_queue_full", "rejected", "written", "files", "skipped_records",
-        "agent_events_seen", "agent_dropped",
+        "agent_events_seen", "agent_dropped", "skipped_fields",
     };
     public static final int COUNTER_OFFERED = 0;
     public static final int COUNTER_ACCEPTED = 1;
@@ -30,6 +30,8 @@ public final class NativeCore {
     public static final int COUNTER_SKIPPED_RECORDS = 6;
     public static final int COUNTER_AGENT_EVENTS_SEEN = 7;
     public static final int COUNTER_AGENT_DROPPED = 8;
+    /** Fields of known records the core did not know (a newer agent's) and skipped. */
+    public static final int COUNTER_SKIPPED_FIELDS = 9;
 
     private NativeCore() {
     }

@@ -3,10 +3,11 @@ package io.cdflow.agent.wire;
 import java.nio.ByteBuffer;
 
 /**
- * Writes MUTATION_EVENT records (docs/wire-format.md) with absolute puts into a little-endian buffer.
+ * Writes MUTATION_EVENT and TAGGED_EVENT records (docs/wire-format.md) with absolute puts into a little-endian
+ * buffer.
  *
  * <p>Allocates nothing and never moves the buffer's position. The caller guarantees room for
- * {@link MutationEvent#encodedRecordBytes()} bytes at {@code offset}.
+ * {@link WireRecord#encodedRecordBytes()} bytes at {@code offset}.
  */
 public final class EventEncoder {
     private EventEncoder() {
@@ -19,7 +20,8 @@ public final class EventEncoder {
      */
     public static int write(ByteBuffer buf, int offset, MutationEvent e) {
         int keyLength = e.encodedKeyLength();
-        int payload = WireFormat.EVENT_FIXED_BYTES + keyLength;
+        int extensionLength = e.extension.length();
+        int payload = WireFormat.EVENT_FIXED_BYTES + keyLength + extensionLength;
         buf.put(offset, WireFormat.TYPE_MUTATION_EVENT);
         buf.putShort(offset + 1, (short) payload);
         int p = offset + WireFormat.RECORD_HEADER_BYTES;
@@ -50,6 +52,21 @@ public final class EventEncoder {
         if (keyLength > 0) {
             buf.put(p + WireFormat.EVENT_FIXED_BYTES, e.key, e.keyOffset, keyLength);
         }
+        e.extension.copyTo(buf, p + WireFormat.EVENT_FIXED_BYTES + keyLength);
+        return WireFormat.RECORD_HEADER_BYTES + payload;
+    }
+
+    /**
+     * Encodes {@code e} as one TAGGED_EVENT record at {@code offset}.
+     *
+     * @return the number of bytes written, {@link TaggedEvent#encodedRecordBytes()}
+     */
+    public static int writeTagged(ByteBuffer buf, int offset, TaggedEvent e) {
+        int payload = 1 + e.fields.length();
+        buf.put(offset, WireFormat.TYPE_TAGGED_EVENT);
+        buf.putShort(offset + 1, (short) payload);
+        buf.put(offset + WireFormat.RECORD_HEADER_BYTES, e.table);
+        e.fields.copyTo(buf, offset + WireFormat.RECORD_HEADER_BYTES + 1);
         return WireFormat.RECORD_HEADER_BYTES + payload;
     }
 }

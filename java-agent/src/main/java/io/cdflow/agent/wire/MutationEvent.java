@@ -13,8 +13,11 @@ import java.nio.ByteBuffer;
  * <p>The key is referenced, not copied: {@code key} from {@code keyOffset} for {@code keyLength} bytes (absolute
  * indexes, the buffer's position is never read nor changed). {@link #clear()} drops the reference so a reused
  * instance never keeps a Cassandra buffer alive.
+ *
+ * <p>{@link #extension} holds the fields written after the key (docs/wire-format.md, "MUTATION_EVENT extension");
+ * when key and extension together exceed a record's payload, the key is shortened.
  */
-public final class MutationEvent {
+public final class MutationEvent implements WireRecord {
     public long eventTimeMicros;
     public byte kind;
     public int consistency = WireFormat.CONSISTENCY_UNKNOWN;
@@ -43,6 +46,9 @@ public final class MutationEvent {
     public int keyOffset;
     public int keyLength;
 
+    /** Extension fields, written after the key. */
+    public final FieldWriter extension = new FieldWriter(128, WireFormat.MAX_EXTENSION_BYTES);
+
     /** Resets every field to its "absent" value and drops the key reference. */
     public MutationEvent clear() {
         eventTimeMicros = 0;
@@ -59,6 +65,7 @@ public final class MutationEvent {
         key = null;
         keyOffset = 0;
         keyLength = 0;
+        extension.reset();
         return this;
     }
 
@@ -69,13 +76,22 @@ public final class MutationEvent {
         keyLength = buffer.remaining();
     }
 
-    /** Bytes of key that will be written: the key, truncated to {@link WireFormat#MAX_KEY_BYTES}. */
+    /**
+     * Bytes of key that will be written: the key, truncated to what the payload leaves next to the extension
+     * ({@link WireFormat#MAX_KEY_BYTES} without one).
+     */
     public int encodedKeyLength() {
-        return key == null ? 0 : Math.min(keyLength, WireFormat.MAX_KEY_BYTES);
+        return key == null ? 0 : Math.min(keyLength, WireFormat.MAX_KEY_BYTES - extension.length());
     }
 
     /** Bytes the whole record (header included) takes in a batch. */
+    @Override
     public int encodedRecordBytes() {
-        return WireFormat.RECORD_HEADER_BYTES + WireFormat.EVENT_FIXED_BYTES + encodedKeyLength();
+        return WireFormat.RECORD_HEADER_BYTES + WireFormat.EVENT_FIXED_BYTES + encodedKeyLength() + extension.length();
+    }
+
+    @Override
+    public int writeRecord(ByteBuffer buf, int offset) {
+        return EventEncoder.write(buf, offset, this);
     }
 }

@@ -18,10 +18,31 @@ public final class WireFormat {
 
     public static final byte TYPE_STRING_DEF = 0x01;
     public static final byte TYPE_MUTATION_EVENT = 0x02;
+    public static final byte TYPE_TAGGED_EVENT = 0x03;
+
+    /** Field types of tagged records and MUTATION_EVENT extensions. */
+    public static final byte FIELD_I64 = 1;
+    public static final byte FIELD_STR = 2;
+    public static final byte FIELD_BOOL = 3;
+    public static final byte FIELD_BYTES = 4;
+    public static final byte FIELD_TEXT = 5;
+    public static final byte FIELD_TEXT_LIST = 6;
+
+    /** Tables of TAGGED_EVENT records. */
+    public static final byte TABLE_EVENTS = 1;
+    public static final byte TABLE_FLUSHES = 2;
+    public static final byte TABLE_COMPACTIONS = 3;
+    public static final byte TABLE_SSTABLES = 4;
+    public static final byte TABLE_AUTH_EVENTS = 5;
+
+    /** Largest MUTATION_EVENT extension the agent writes (the key is shortened if both do not fit). */
+    public static final int MAX_EXTENSION_BYTES = 4096;
+    /** Largest field area of a TAGGED_EVENT (the payload minus its table byte). */
+    public static final int MAX_TAGGED_FIELD_BYTES = MAX_PAYLOAD_BYTES - 1;
 
     /** Fixed part of a MUTATION_EVENT payload; the partition key bytes follow it. */
     public static final int EVENT_FIXED_BYTES = 100;
-    /** Longest key a MUTATION_EVENT can carry; longer keys are truncated to this. */
+    /** Longest key a MUTATION_EVENT without extension can carry; longer keys are truncated to this. */
     public static final int MAX_KEY_BYTES = MAX_PAYLOAD_BYTES - EVENT_FIXED_BYTES;
     /** Longest string a STRING_DEF can carry (the id takes 4 payload bytes). */
     public static final int MAX_STRING_BYTES = MAX_PAYLOAD_BYTES - 4;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cdflow.agent.handoff.ThreadBuffers;
 import io.cdflow.agent.testutil.DecodedEvent;
+import io.cdflow.agent.testutil.DecodedTagged;
 import io.cdflow.agent.testutil.RecordingSink;
 import io.cdflow.agent.wire.StringIds;
 import java.util.List;
@@ -36,8 +37,34 @@ final class CaptureHarness implements AutoCloseable {
 
     /** Submits what the buffers hold and returns every event recorded so far. */
     List<DecodedEvent> events() {
-        buffers.flushIdle();
+        flush();
         return sink.events();
+    }
+
+    /** Submits what the buffers hold and returns every tagged record recorded so far. */
+    List<DecodedTagged> tagged() {
+        flush();
+        return sink.tagged();
+    }
+
+    /** Tagged records of {@code table} whose kind (field 5) is {@code kind} (null: any). */
+    List<DecodedTagged> tagged(int table, String kind) {
+        List<DecodedTagged> out = new java.util.ArrayList<>();
+        for (DecodedTagged t : tagged()) {
+            if (t.table == table && (kind == null || (t.fields.has(5) && kind.equals(text(t.fields.str(5)))))) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    private void flush() {
+        buffers.flushIdle();
+        synchronized (sink) {
+            if (!sink.failures.isEmpty()) {
+                throw new AssertionError("a submitted batch did not decode", sink.failures.get(0));
+            }
+        }
     }
 
     /** The text of a string id (null for 0). */

@@ -57,6 +57,74 @@ class HooksTest {
         return tests;
     }
 
+    /**
+     * Applies every hook of a class at once (as the installer does), defines the result in a throw-away class
+     * loader and reflects on it, which makes HotSpot link, i.e. verify, it: inlined advice that the verifier
+     * rejects (e.g. a handler around a super constructor call) fails here. Static initializers never run.
+     */
+    @TestFactory
+    List<DynamicTest> everyInstrumentedClassPassesTheVerifier() {
+        java.util.Map<String, List<Hook>> perType = new java.util.LinkedHashMap<>();
+        for (Hook hook : Hooks.all()) {
+            perType.computeIfAbsent(hook.typeName, t -> new ArrayList<>()).add(hook);
+        }
+        List<DynamicTest> tests = new ArrayList<>();
+        for (java.util.Map.Entry<String, List<Hook>> e : perType.entrySet()) {
+            tests.add(DynamicTest.dynamicTest(e.getKey(), () -> {
+                TypeDescription type = POOL.describe(e.getKey()).resolve();
+                net.bytebuddy.asm.AsmVisitorWrapper.ForDeclaredMethods visitor = new net.bytebuddy.asm.AsmVisitorWrapper.ForDeclaredMethods();
+                for (Hook hook : e.getValue()) {
+                    visitor = visitor.invokable(hook.method, Advice.to(POOL.describe(hook.adviceClassName).resolve(), LOCATOR));
+                }
+                byte[] bytes = new ByteBuddy().redefine(type, LOCATOR).visit(visitor).make().getBytes();
+                Class<?> c = new OneClassLoader(e.getKey(), bytes, HooksTest.class.getClassLoader()).loadClass(e.getKey());
+                assertTrue(c.getDeclaredMethods().length > 0);
+            }));
+        }
+        return tests;
+    }
+
+    /**
+     * Defines the instrumented class from the given bytes and every other Cassandra class from its original bytes
+     * (so package-private supertypes stay accessible), delegates everything else (the agent's classes: advice
+     * calls take only Object and primitives, so no loader constraint is involved).
+     */
+    private static final class OneClassLoader extends ClassLoader {
+        private final String name;
+        private final byte[] bytes;
+
+        OneClassLoader(String name, byte[] bytes, ClassLoader parent) {
+            super(parent);
+            this.name = name;
+            this.bytes = bytes;
+        }
+
+        @Override
+        protected Class<?> loadClass(String className, boolean resolve) throws ClassNotFoundException {
+            if (!className.startsWith("org.apache.cassandra.")) {
+                return super.loadClass(className, resolve);
+            }
+            synchronized (getClassLoadingLock(className)) {
+                Class<?> c = findLoadedClass(className);
+                if (c != null) {
+                    return c;
+                }
+                byte[] b = bytes;
+                if (!className.equals(name)) {
+                    try (java.io.InputStream in = getParent().getResourceAsStream(className.replace('.', '/') + ".class")) {
+                        if (in == null) {
+                            throw new ClassNotFoundException(className);
+                        }
+                        b = in.readAllBytes();
+                    } catch (java.io.IOException e) {
+                        throw new ClassNotFoundException(className, e);
+                    }
+                }
+                return defineClass(className, b, 0, b.length);
+            }
+        }
+    }
+
     @Test
     void adviceClassNamesAreRealClasses() throws ClassNotFoundException {
         Set<String> names = new LinkedHashSet<>();
@@ -67,7 +135,7 @@ class HooksTest {
             Class<?> c = Class.forName(name, false, HooksTest.class.getClassLoader());
             assertEquals(name, c.getName());
         }
-        assertEquals(5, names.size());
+        assertEquals(25, names.size());
     }
 
     @Test
@@ -88,8 +156,11 @@ class HooksTest {
                 if (exit != null) {
                     assertEquals(Throwable.class.getName(),
                             exit.getValue("suppress").resolve(TypeDescription.class).getName(), m.toString());
-                    assertEquals(Throwable.class.getName(),
-                            exit.getValue("onThrowable").resolve(TypeDescription.class).getName(), m.toString());
+                    // a constructor's exit advice cannot catch (no handler may cover the super constructor call)
+                    if (!hook.description.startsWith("<init>")) {
+                        assertEquals(Throwable.class.getName(),
+                                exit.getValue("onThrowable").resolve(TypeDescription.class).getName(), m.toString());
+                    }
                 }
             }
         }

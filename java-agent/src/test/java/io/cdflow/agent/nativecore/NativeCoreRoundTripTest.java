@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdflow.agent.capture.AuthCapture;
+import io.cdflow.agent.capture.BatchCapture;
 import io.cdflow.agent.capture.CaptureRuntime;
+import io.cdflow.agent.capture.ReadCapture;
+import io.cdflow.agent.capture.ReplicaReadCapture;
+import io.cdflow.agent.capture.RequestContext;
+import io.cdflow.agent.capture.SessionCapture;
 import io.cdflow.agent.capture.ReplicaCapture;
 import io.cdflow.agent.capture.WriteCapture;
 import io.cdflow.agent.handoff.ThreadBuffers;
@@ -26,6 +32,14 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.cassandra.db.ConsistencyLevel;
 import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.db.SinglePartitionReadCommand;
+import org.apache.cassandra.cql3.QueryOptions;
+import org.apache.cassandra.exceptions.AuthenticationException;
+import org.apache.cassandra.service.ClientState;
+import org.apache.cassandra.service.QueryState;
+import org.apache.cassandra.transport.messages.ErrorMessage;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,7 +106,9 @@ class NativeCoreRoundTripTest {
             w.join();
         }
 
-        // real Mutations through the capture path (coordinator + local replica)
+        // real Mutations through the capture path (coordinator + local replica), in a client batch on a
+        // connection (extension fields: batch, session, tombstone breakdown, write timestamp), then a read on the
+        // coordinator and on the replica and a login (tagged records)
         CaptureRuntime runtime = new CaptureRuntime(strings, buffers, false);
         runtime.setNodeAddress("127.0.0.1");
         CaptureRuntime.install(runtime);
@@ -101,16 +117,39 @@ class NativeCoreRoundTripTest {
                     + "INSERT INTO shop.orders (pk, ck, v) VALUES (1, 1, 'a'); "
                     + "INSERT INTO shop.items (pk, ck, q) VALUES (1, 1, 2); "
                     + "DELETE FROM shop.orders WHERE pk = 2; APPLY BATCH");
+            boolean session = SessionCapture.enter(new EmbeddedChannel());
+            QueryState client = new QueryState(ClientState.forExternalCalls(new InetSocketAddress("10.0.0.1", 40000)));
+            boolean request = RequestContext.enter(CassandraFixture.prepare("SELECT * FROM shop.orders WHERE pk = 1"),
+                    client, QueryOptions.forInternalCalls(ConsistencyLevel.QUORUM, List.<ByteBuffer>of()));
+            boolean batch = BatchCapture.enter();
             boolean entered = WriteCapture.enter();
             WriteCapture.exit(mutations, ConsistencyLevel.QUORUM, null, entered);
+            BatchCapture.exit(batch);
             for (Mutation m : mutations) {
                 ReplicaCapture.localApplied(m, null);
             }
+            SinglePartitionReadCommand.Group group =
+                    (SinglePartitionReadCommand.Group) CassandraFixture.readQuery("SELECT * FROM shop.orders WHERE pk = 1");
+            boolean select = ReadCapture.selectEnter();
+            long read = ReadCapture.singleEnter();
+            ReadCapture.localReadCreated();
+            boolean replica = ReplicaReadCapture.localEnter(group.queries.get(0));
+            ReplicaReadCapture.closed(group.queries.get(0), 1, 2, System.nanoTime());
+            ReplicaReadCapture.exit(replica);
+            ReadCapture.singleExit(group, ConsistencyLevel.QUORUM, null, read);
+            ReadCapture.selectExit(null, null, select);
+            RequestContext.exit(request);
+            boolean auth = AuthCapture.enter();
+            AuthCapture.credentialsDecoded("alice");
+            AuthCapture.exit(client, ErrorMessage.fromTransportException(
+                    new AuthenticationException("Provided username alice and/or password are incorrect")), null, auth);
+            SessionCapture.exit(session);
         } finally {
             CaptureRuntime.uninstall();
         }
         assertEquals(0, runtime.captureErrors());
-        long captured = 3 + 3; // pk 1 spans two tables (2 events) + pk 2 (1 event), as coordinator and as replica
+        long captured = 3 + 3 // pk 1 spans two tables (2 events) + pk 2 (1 event), as coordinator and as replica
+                + 2 + 1;      // coordinator_read + replica_read, a failed login
         long expected = 2L * EVENTS_PER_THREAD + captured;
 
         buffers.close(1000);
@@ -130,6 +169,8 @@ class NativeCoreRoundTripTest {
         assertTrue(c[NativeCore.COUNTER_FILES] >= 1, counters);
         assertEquals(expected, c[NativeCore.COUNTER_AGENT_EVENTS_SEEN], counters);
         assertEquals(0, c[NativeCore.COUNTER_AGENT_DROPPED], counters);
+        assertEquals(0, c[NativeCore.COUNTER_SKIPPED_RECORDS], counters);
+        assertEquals(0, c[NativeCore.COUNTER_SKIPPED_FIELDS], "every field the agent sends is known: " + counters);
 
         String today = Instant.now().atZone(ZoneOffset.UTC).toLocalDate().toString();
         Path day = output.resolve("events").resolve("node=127.0.0.1").resolve("date=" + today);
@@ -139,6 +180,7 @@ class NativeCoreRoundTripTest {
             assertTrue(Files.size(f) > 0, f + " is empty");
         }
         assertTrue(parquetFiles(output.resolve("agent_stats")).size() >= 1, "no agent_stats file: " + listing(output));
+        assertFalse(parquetFiles(output.resolve("auth_events")).isEmpty(), "no auth_events file: " + listing(output));
         assertNull(NativeCore.shutdown(1000), "shutdown is idempotent");
     }
 

@@ -119,6 +119,16 @@ public final class CassandraFixture {
         }
     }
 
+    /**
+     * The read the coordinator executes for a SELECT (no bind markers): a {@code SinglePartitionReadCommand.Group}
+     * for partition-key restricted selects, a {@code PartitionRangeReadCommand} for scans.
+     */
+    public static org.apache.cassandra.db.ReadQuery readQuery(String cql) {
+        org.apache.cassandra.cql3.statements.SelectStatement select =
+                (org.apache.cassandra.cql3.statements.SelectStatement) prepare(cql);
+        return select.getQuery(QueryOptions.forInternalCalls(ConsistencyLevel.QUORUM, List.<ByteBuffer>of()), 1_764_000_000L);
+    }
+
     /** The single mutation {@code cql} produces. */
     public static Mutation mutation(String cql) {
         List<Mutation> ms = mutations(cql);

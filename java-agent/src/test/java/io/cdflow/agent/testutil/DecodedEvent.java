@@ -29,6 +29,8 @@ public final class DecodedEvent {
     public long ttlCells;
     public int replicas;
     public byte[] key;
+    /** The extension fields after the key (empty when there are none). */
+    public DecodedFields extension;
 
     /** Decodes the payload of one MUTATION_EVENT record (its first byte at {@code offset}). */
     public static DecodedEvent decode(ByteBuffer buf, int offset, int payloadLength) {
@@ -58,11 +60,12 @@ public final class DecodedEvent {
         e.ttlCells = b.getInt(offset + 92) & 0xFFFF_FFFFL;
         e.replicas = b.getShort(offset + 96) & 0xFFFF;
         int keyLength = b.getShort(offset + 98) & 0xFFFF;
-        if (payloadLength != 100 + keyLength) {
-            throw new AssertionError("MUTATION_EVENT length " + payloadLength + " != 100 + key_length " + keyLength);
+        if (payloadLength < 100 + keyLength) {
+            throw new AssertionError("MUTATION_EVENT length " + payloadLength + " < 100 + key_length " + keyLength);
         }
         e.key = new byte[keyLength];
         b.get(offset + 100, e.key);
+        e.extension = DecodedFields.decode(b, offset + 100 + keyLength, offset + payloadLength);
         return e;
     }
 }

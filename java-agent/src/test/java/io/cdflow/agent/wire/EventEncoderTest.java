@@ -41,6 +41,46 @@ class EventEncoderTest {
     }
 
     @Test
+    void extensionFollowsTheKeyAndShortensOversizedKeys() {
+        MutationEvent e = new MutationEvent();
+        e.setKey(ByteBuffer.wrap(new byte[] {1, 2}));
+        e.extension.i64(FieldIds.TTL_ROWS, 3);
+        ByteBuffer out = ByteBuffer.allocate(200).order(ByteOrder.LITTLE_ENDIAN);
+        int n = EventEncoder.write(out, 0, e);
+        assertEquals(3 + 100 + 2 + 10, n);
+        assertEquals(n, e.encodedRecordBytes());
+        assertEquals(100 + 2 + 10, out.getShort(1) & 0xFFFF);
+        assertEquals(FieldIds.TTL_ROWS, out.get(3 + 102));
+        assertEquals(WireFormat.FIELD_I64, out.get(3 + 103));
+        assertEquals(3, out.getLong(3 + 104));
+
+        e.setKey(ByteBuffer.allocate(70_000));
+        assertEquals(WireFormat.MAX_KEY_BYTES - 10, e.encodedKeyLength());
+        ByteBuffer big = ByteBuffer.allocate(70_000).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(3 + 0xFFFF, EventEncoder.write(big, 0, e));
+        assertEquals(0xFFFF, big.getShort(1) & 0xFFFF);
+        e.clear();
+        assertEquals(0, e.extension.length());
+    }
+
+    @Test
+    void taggedRecordIsTableThenFields() {
+        TaggedEvent t = new TaggedEvent().start(WireFormat.TABLE_FLUSHES);
+        t.fields.i64(FieldIds.EVENT_TIME, 42);
+        t.fields.str(FieldIds.NODE, 1);
+        ByteBuffer out = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        int n = t.writeRecord(out, 2);
+        assertEquals(3 + 1 + 10 + 6, n);
+        assertEquals(n, t.encodedRecordBytes());
+        assertEquals(WireFormat.TYPE_TAGGED_EVENT, out.get(2));
+        assertEquals(1 + 16, out.getShort(3) & 0xFFFF);
+        assertEquals(WireFormat.TABLE_FLUSHES, out.get(5));
+        assertEquals(42, out.getLong(8));
+        t.start(WireFormat.TABLE_SSTABLES);
+        assertEquals(4, t.encodedRecordBytes());
+    }
+
+    @Test
     void clearResetsToAbsentValues() {
         MutationEvent e = new MutationEvent();
         e.messageId = 5;

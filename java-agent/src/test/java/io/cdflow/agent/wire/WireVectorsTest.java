@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The encoder reproduces every valid case of tests/vectors/wire-v1.json byte for byte: STRING_DEF records first in
- * id order, then the events.
+ * id order, then the events (MUTATION_EVENT with their extension fields, TAGGED_EVENT), fields in the order listed.
  */
 class WireVectorsTest {
     static Path vectorsFile() {
@@ -35,12 +35,20 @@ class WireVectorsTest {
     @Test
     void vectorFileHasValidCases() throws IOException {
         int valid = 0;
+        int tagged = 0;
+        int extended = 0;
         for (JsonNode c : vectors()) {
             if (c.has("events")) {
                 valid++;
+                for (JsonNode e : c.get("events")) {
+                    tagged += e.has("tagged") ? 1 : 0;
+                    extended += e.has("extension") ? 1 : 0;
+                }
             }
         }
-        assertTrue(valid >= 5, "expected the valid cases of wire-v1.json, found " + valid);
+        assertTrue(valid >= 9, "expected the valid cases of wire-v1.json, found " + valid);
+        assertTrue(tagged >= 7, "expected the tagged events of wire-v1.json, found " + tagged);
+        assertTrue(extended >= 1, "expected a MUTATION_EVENT with extension fields, found " + extended);
     }
 
     @TestFactory
@@ -66,10 +74,19 @@ class WireVectorsTest {
             pos += BatchEncoder.writeStringDef(buf, pos, s.getKey(), s.getValue().getBytes(StandardCharsets.UTF_8));
         }
         MutationEvent event = new MutationEvent();
+        TaggedEvent tagged = new TaggedEvent();
         for (JsonNode e : c.get("events")) {
-            fill(event.clear(), e);
-            int written = EventEncoder.write(buf, pos, event);
-            assertEquals(event.encodedRecordBytes(), written);
+            WireRecord record;
+            if (e.has("tagged")) {
+                tagged.start(table(e.get("tagged").asText()));
+                fields(tagged.fields, e.get("fields"));
+                record = tagged;
+            } else {
+                fill(event.clear(), e);
+                record = event;
+            }
+            int written = record.writeRecord(buf, pos);
+            assertEquals(record.encodedRecordBytes(), written);
             pos += written;
         }
         BatchEncoder.writeHeader(buf, strings.size() + c.get("events").size());
@@ -105,5 +122,41 @@ class WireVectorsTest {
         m.ttlCells = e.get("ttl_cells").asLong();
         m.replicas = e.get("replicas").asInt();
         m.setKey(ByteBuffer.wrap(Hex.decode(e.get("key_hex").asText())));
+        if (e.has("extension")) {
+            fields(m.extension, e.get("extension"));
+        }
+    }
+
+    static byte table(String name) {
+        return switch (name) {
+            case "events" -> WireFormat.TABLE_EVENTS;
+            case "flushes" -> WireFormat.TABLE_FLUSHES;
+            case "compactions" -> WireFormat.TABLE_COMPACTIONS;
+            case "sstables" -> WireFormat.TABLE_SSTABLES;
+            case "auth_events" -> WireFormat.TABLE_AUTH_EVENTS;
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** Writes {@code [[id, type, value], ...]} in the order listed. */
+    static void fields(FieldWriter w, JsonNode list) {
+        for (JsonNode f : list) {
+            int id = f.get(0).asInt();
+            JsonNode v = f.get(2);
+            boolean ok = switch (f.get(1).asInt()) {
+                case WireFormat.FIELD_I64 -> w.i64(id, v.asLong());
+                case WireFormat.FIELD_STR -> w.str(id, v.asInt());
+                case WireFormat.FIELD_BOOL -> w.bool(id, v.asBoolean());
+                case WireFormat.FIELD_BYTES -> w.bytes(id, Hex.decode(v.asText()));
+                case WireFormat.FIELD_TEXT -> w.text(id, v.asText());
+                case WireFormat.FIELD_TEXT_LIST -> {
+                    List<String> items = new ArrayList<>();
+                    v.forEach(item -> items.add(item.asText()));
+                    yield w.textList(id, items);
+                }
+                default -> throw new IllegalArgumentException("field type " + f.get(1));
+            };
+            assertTrue(ok, "field " + f + " was not written");
+        }
     }
 }

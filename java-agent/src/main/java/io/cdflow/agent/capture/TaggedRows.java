@@ -1,0 +1,44 @@
+package io.cdflow.agent.capture;
+
+import io.cdflow.agent.wire.EventClock;
+import io.cdflow.agent.wire.FieldIds;
+import io.cdflow.agent.wire.FieldWriter;
+import io.cdflow.agent.wire.TaggedEvent;
+import java.nio.ByteBuffer;
+import java.util.function.Function;
+import org.apache.cassandra.db.DecoratedKey;
+
+/** Building blocks shared by the captures that emit TAGGED_EVENT records. */
+final class TaggedRows {
+    static final Function<Class<?>, String> SIMPLE_NAME = Class::getSimpleName;
+
+    private TaggedRows() {
+    }
+
+    /** Starts the thread's tagged record for {@code table} with event_time (now) and node. */
+    static TaggedEvent start(CaptureRuntime rt, CaptureThreadState st, byte table) {
+        TaggedEvent t = st.tagged.start(table);
+        t.fields.i64(FieldIds.EVENT_TIME, EventClock.nowMicros());
+        t.fields.strIfPresent(FieldIds.NODE, NodeAddress.nodeId(rt));
+        return t;
+    }
+
+    /** Hands the thread's tagged record to its buffer. */
+    static void emit(CaptureRuntime rt, CaptureThreadState st) {
+        st.buffer(rt.buffers).append(st.tagged);
+    }
+
+    /** Token (14) and raw partition key (15) of {@code key}. */
+    static void writeKey(FieldWriter f, DecoratedKey key) {
+        f.i64(FieldIds.TOKEN, MutationEmitter.murmur3Token(key.getToken()));
+        ByteBuffer k = key.getKey();
+        f.bytes(FieldIds.PARTITION_KEY, k, k.position(), k.remaining());
+    }
+
+    /** Error (13): simple class name of {@code thrown}, if any. */
+    static void writeError(CaptureRuntime rt, FieldWriter f, Throwable thrown) {
+        if (thrown != null) {
+            f.strIfPresent(FieldIds.ERROR, rt.strings.idOf(thrown.getClass(), SIMPLE_NAME));
+        }
+    }
+}
