@@ -11,6 +11,17 @@ from cdflow_scripts import build, cluster, report, workload  # noqa: E402
 from cdflow_scripts.paths import RUN  # noqa: E402
 
 
+# Who is behind the demo's roles: joined into every lineage row at write time.
+IDENTITY_MAP = f"""roles:
+  {workload.SERVICE}: {{owner: orders-service, team: commerce, kind: service, external_identity: "arn:aws:iam::123456789012:role/orders"}}
+  {workload.PERSON}:
+    owner: Alice Example
+    team: support
+    kind: person
+    external_identity: okta|00u1alice
+"""
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=pathlib.Path, default=RUN / "demo", help="wiped and reused")
@@ -21,10 +32,19 @@ def main():
     if opts.dir.exists():
         cluster.stop(opts.dir)
     shutil.rmtree(opts.dir, ignore_errors=True)
-    took = cluster.start(opts.dir, nodes=1, agent_opts=opts.agent_opts)
+    opts.dir.mkdir(parents=True)
+    identity_map = opts.dir / "identity-map.yaml"
+    identity_map.write_text(IDENTITY_MAP)
+    agent_opts = ",".join(o for o in (f"identity_map={identity_map}", opts.agent_opts) if o)
+    took = cluster.start(opts.dir, nodes=1, agent_opts=agent_opts)
     try:
         workload.create_schema("127.0.0.1")
         summary = workload.run("127.0.0.1", orders=opts.orders)
+        # SSTable lineage: two flushes of shop.orders, then a major compaction of them.
+        cluster.nodetool(["flush", "shop", "orders"])
+        workload.run("127.0.0.1", orders=200, seed=8)
+        cluster.nodetool(["flush", "shop", "orders"])
+        cluster.nodetool(["compact", "shop", "orders"])
     finally:
         stop_began = time.time()
         cluster.stop(opts.dir)

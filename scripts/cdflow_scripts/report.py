@@ -12,10 +12,10 @@ def connect(lineage):
     con = duckdb.connect()
     con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{lineage}/events/**/*.parquet', "
                 "hive_partitioning = true, union_by_name = true)")
-    stats = list(lineage.glob("agent_stats/**/*.parquet"))
-    if stats:
-        con.execute(f"CREATE VIEW agent_stats AS SELECT * FROM read_parquet('{lineage}/agent_stats/**/*.parquet', "
-                    "hive_partitioning = true, union_by_name = true)")
+    for table in ("agent_stats", "flushes", "compactions", "sstables", "auth_events"):
+        if any(lineage.glob(f"{table}/**/*.parquet")):
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{lineage}/{table}/**/*.parquet', "
+                        "hive_partitioning = true, union_by_name = true)")
     return con
 
 
@@ -30,6 +30,29 @@ SECTIONS = [
                sum(tombstones) AS tombstones, sum(ttl_cells) AS ttl_cells
         FROM events WHERE kind = 'coordinator_write'
         GROUP BY ALL HAVING sum(tombstones) > 0 OR sum(ttl_cells) > 0 ORDER BY tombstones DESC"""),
+    ("Reads: rows returned to clients, tombstones scanned on replicas", """
+        SELECT keyspace_name, table_name, coalesce(user_name, '(replica)') AS role, kind, count(*) AS reads,
+               sum(rows_returned) AS rows_returned, sum(tombstones_scanned) AS tombstones_scanned,
+               sum(live_rows) AS live_rows_scanned
+        FROM events WHERE kind IN ('coordinator_read', 'replica_read')
+        GROUP BY ALL ORDER BY keyspace_name, table_name, kind"""),
+    ("Tombstone producers by role and table (breakdown)", """
+        SELECT coalesce(user_name, '(internal)') AS role, any_value(team) AS team, keyspace_name, table_name,
+               sum(partition_tombstones) AS partition, sum(row_tombstones) AS row, sum(range_tombstones) AS range,
+               sum(cell_tombstones) AS cell, sum(tombstones) AS total
+        FROM events WHERE kind = 'coordinator_write' AND tombstones > 0
+        GROUP BY ALL ORDER BY total DESC"""),
+    ("SSTable lineage: flushes (memtable -> SSTables)", """
+        SELECT keyspace_name || '.' || table_name AS tbl, flush_reason, partitions, operations, output_sstables,
+               bytes_out FROM flushes ORDER BY event_time"""),
+    ("SSTable lineage: compactions (SSTables -> SSTables)", """
+        SELECT keyspace_name || '.' || table_name AS tbl, compaction_id, operation_type, input_sstables,
+               output_sstables, bytes_in, bytes_out, partitions_in, partitions_out,
+               tombstones_in_estimate - tombstones_out_estimate AS tombstones_purged_estimate
+        FROM compactions ORDER BY event_time"""),
+    ("Logins", """
+        SELECT user_name, outcome, count(*) AS logins, any_value(team) AS team, any_value(external_identity) AS identity
+        FROM auth_events GROUP BY ALL ORDER BY logins DESC"""),
     ("Top 10 partitions by writes (keyed hash, never the raw key)", """
         SELECT keyspace_name, table_name, partition_key_hash, any_value(token) AS token, count(*) AS writes
         FROM events WHERE kind = 'coordinator_write'
@@ -41,18 +64,19 @@ SECTIONS = [
     ("Agent counters (last row per node; dropped = agent_dropped + dropped_queue_full + rejected)", """
         SELECT node, agent_events_seen, offered, accepted, written, files,
                agent_dropped + dropped_queue_full + rejected AS dropped
-        FROM agent_stats QUALIFY row_number() OVER (PARTITION BY node ORDER BY stats_time DESC, written DESC) = 1
+        FROM agent_stats WHERE node != 'unknown' OR agent_events_seen > 0 QUALIFY row_number() OVER (PARTITION BY node ORDER BY stats_time DESC, written DESC) = 1
         ORDER BY node"""),
 ]
 
 
 def print_report(lineage):
     con = connect(lineage)
-    has_stats = bool(con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'agent_stats'").fetchall()[0][0])
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     for title, query in SECTIONS:
-        if "agent_stats" in query and not has_stats:
-            print(f"\n== {title}\n(no agent_stats files yet)")
+        missing = [t for t in ("agent_stats", "flushes", "compactions", "auth_events")
+                   if f"FROM {t}" in query and t not in views]
+        if missing:
+            print(f"\n== {title}\n(no {missing[0]} files)")
             continue
         print(f"\n== {title}")
         con.sql(query).show(max_width=160)

@@ -92,5 +92,9 @@ def run(host="127.0.0.1", keyspace="shop", orders=2000, seed=7):
         summary.count(PERSON, "delete one cell")
         s.execute(f"DELETE FROM {keyspace}.carts USING TIMESTAMP 1 WHERE customer_id = 1 AND item > 'item-5'")
         summary.count(PERSON, "range delete")
+        select = s.prepare(f"SELECT order_id, note FROM {keyspace}.orders WHERE customer_id = ?")
+        for customer in (1, 2, 3):
+            list(s.execute(select, (customer,)))
+        summary.count(PERSON, "read customer orders (over deleted rows)", 3)
     summary.seconds = time.time() - began
     return summary
