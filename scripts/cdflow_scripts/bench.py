@@ -61,8 +61,8 @@ def parse_args(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=30, help="measured seconds per run")
-    parser.add_argument("--warmup", type=float, default=20,
-                        help="warm-up seconds per run (a fresh node needs ~20 s to reach steady throughput)")
+    parser.add_argument("--warmup", type=float, default=60,
+                        help="warm-up seconds per run: on 2 cores a fresh node's throughput climbs for 45-60 s (JIT)")
     parser.add_argument("--concurrency", type=int, default=128, help="requests in flight")
     parser.add_argument("--rate", type=float, default=0, help="fixed ops/s instead of saturating (0 = saturate)")
     parser.add_argument("--workload", choices=["insert", "mixed"], default="insert")
@@ -195,14 +195,16 @@ def finish_record(record, config, node, run_dir, keep_all):
         if counters and lg:
             writes = lg["warmup_ops"] + lg["ops"] + lg["errors"]
             counters["events_per_write"] = round(counters["agent_events_seen"] / max(writes, 1), 3)
-    keep = {"result.json"} if "error" not in record else {"result.json", "loadgen.log", "node1"}
     (run_dir / "result.json").write_text(json.dumps(record, indent=2) + "\n")
     if keep_all:
         return
+    # a failed run, or one with request errors, keeps its logs (not its data) for a post-mortem
+    troubled = "error" in record or record.get("loadgen", {}).get("errors")
+    keep = {"result.json", "loadgen.log", "node1"} if troubled else {"result.json"}
     for child in run_dir.iterdir():
         if child.name not in keep:
             shutil.rmtree(child) if child.is_dir() else child.unlink()
-    if "error" in record:
+    if troubled:
         for sub in ("data", "commitlog", "hints", "saved_caches", "cdc_raw"):
             shutil.rmtree(run_dir / "node1" / sub, ignore_errors=True)
 
