@@ -109,6 +109,24 @@ pub mod id {
     pub const HINT_CREATION_TIME: u8 = 49;
     /// I64 µs.
     pub const WRITE_TIMESTAMP: u8 = 50;
+    /// TEXT: Cassandra's batchlog UUID (`system.batches` id).
+    pub const BATCHLOG_ID: u8 = 51;
+    /// I64 protocol code of the serial consistency (SERIAL, LOCAL_SERIAL).
+    pub const SERIAL_CONSISTENCY: u8 = 52;
+    /// I64.
+    pub const PAXOS_PREPARES: u8 = 53;
+    /// I64.
+    pub const PAXOS_PROPOSES: u8 = 54;
+    /// I64.
+    pub const PAXOS_COMMITS: u8 = 55;
+    /// TEXT: the Paxos ballot (a time UUID).
+    pub const PAXOS_BALLOT: u8 = 56;
+    /// STR: address of the counter leader.
+    pub const COUNTER_LEADER: u8 = 57;
+    /// BOOL.
+    pub const COUNTER_WRITE: u8 = 58;
+    /// I64: mutations held by a batchlog entry.
+    pub const BATCHLOG_MUTATIONS: u8 = 59;
     /// TEXT.
     pub const FLUSH_ID: u8 = 60;
     /// STR.
@@ -161,6 +179,8 @@ pub mod id {
     pub const OUTCOME: u8 = 100;
     /// TEXT.
     pub const REASON: u8 = 101;
+    /// STR: `v1` or `v2`.
+    pub const PAXOS_VARIANT: u8 = 102;
 }
 
 /// The type byte of a field.
@@ -208,7 +228,7 @@ impl FieldType {
 }
 
 /// The registry: (id, type, name of the column it feeds).
-pub const REGISTRY: [(u8, FieldType, &str); 69] = {
+pub const REGISTRY: [(u8, FieldType, &str); 79] = {
     use FieldType::{Bool, Bytes, I64, Str, Text, TextList};
     use id::*;
     [
@@ -255,6 +275,15 @@ pub const REGISTRY: [(u8, FieldType, &str); 69] = {
         (HINT_TARGET, Str, "hint_target"),
         (HINT_CREATION_TIME, I64, "hint_creation_time"),
         (WRITE_TIMESTAMP, I64, "write_timestamp"),
+        (BATCHLOG_ID, Text, "batchlog_id"),
+        (SERIAL_CONSISTENCY, I64, "serial_consistency"),
+        (PAXOS_PREPARES, I64, "paxos_prepares"),
+        (PAXOS_PROPOSES, I64, "paxos_proposes"),
+        (PAXOS_COMMITS, I64, "paxos_commits"),
+        (PAXOS_BALLOT, Text, "paxos_ballot"),
+        (COUNTER_LEADER, Str, "counter_leader"),
+        (COUNTER_WRITE, Bool, "counter_write"),
+        (BATCHLOG_MUTATIONS, I64, "batchlog_mutations"),
         (FLUSH_ID, Text, "flush_id"),
         (FLUSH_REASON, Str, "flush_reason"),
         (PARTITIONS, I64, "partitions"),
@@ -281,6 +310,7 @@ pub const REGISTRY: [(u8, FieldType, &str); 69] = {
         (LEVEL, I64, "level"),
         (OUTCOME, Str, "outcome"),
         (REASON, Text, "reason"),
+        (PAXOS_VARIANT, Str, "paxos_variant"),
     ]
 };
 

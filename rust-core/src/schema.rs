@@ -186,13 +186,15 @@ mod tests {
     fn raw_key_column_only_with_raw_keys() {
         let plain = events_schema(false);
         let raw = events_schema(true);
-        assert_eq!(plain.fields().len(), 47);
-        assert_eq!(raw.fields().len(), 48);
+        assert_eq!(plain.fields().len(), 57);
+        assert_eq!(raw.fields().len(), 58);
         assert!(!names(&plain).contains(&"partition_key_hex"));
         assert_eq!(names(&raw)[7], "partition_key_hex");
         assert_eq!(names(&raw)[6], "partition_key_hash");
         assert_eq!(names(&plain)[24], "partition_tombstones");
         assert_eq!(names(&plain)[46], "hint_creation_time");
+        assert_eq!(names(&plain)[47], "batchlog_id");
+        assert_eq!(names(&plain)[56], "counter_write");
     }
 
     #[test]

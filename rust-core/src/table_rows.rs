@@ -604,4 +604,59 @@ mod tests {
         assert!(outputs.is_valid(0) && outputs.value(0).is_empty());
         assert!(batch.column_by_name("strategy").unwrap().is_null(0));
     }
+
+    #[test]
+    fn builds_lwt_counter_and_batchlog_columns() {
+        let strings = StringTable::new();
+        let ballot = b"8a3e0c40-ca0b-11f0-8000-000000000001";
+        let mut ballot_field = vec![id::PAXOS_BALLOT, 5, ballot.len() as u8, 0];
+        ballot_field.extend_from_slice(ballot);
+        let bytes = tagged_batch(
+            1,
+            &[
+                i64_field(id::EVENT_TIME, 9),
+                vec![id::CAS_APPLIED, 3, 0],
+                i64_field(id::PAXOS_ATTEMPTS, 1),
+                i64_field(id::SERIAL_CONSISTENCY, 9),
+                vec![id::PAXOS_VARIANT, 2, 1, 0, 0, 0],
+                i64_field(id::PAXOS_PREPARES, 1),
+                i64_field(id::PAXOS_PROPOSES, 2),
+                i64_field(id::PAXOS_COMMITS, 0),
+                ballot_field,
+                vec![id::COUNTER_LEADER, 2, 1, 0, 0, 0],
+                vec![id::COUNTER_WRITE, 3, 1],
+                i64_field(id::BATCHLOG_MUTATIONS, 3),
+            ],
+        );
+        let decoded = decode_batch(&bytes, &strings);
+        assert_eq!(decoded.errors, vec![]);
+        assert_eq!(decoded.skipped_fields, 0);
+        let identities = IdentityMap::default();
+        let hasher = PartitionKeyHasher::new([0; 16]);
+        let view = strings.read();
+        let context = RowContext {
+            strings: &view,
+            hasher: &hasher,
+            identities: &identities,
+        };
+        let mut rows = TableRows::new(TableLayout::new(LineageTable::Events, false));
+        rows.append(&decoded.events[0], &context);
+        let batch = rows.take_batch().unwrap();
+        let column = |name: &str| batch.column_by_name(name).unwrap().clone();
+        let int = |name: &str| column(name).as_primitive::<Int32Type>().value(0);
+        let text = |name: &str| column(name).as_string::<i32>().value(0).to_string();
+        assert!(!column("cas_applied").as_boolean().value(0));
+        assert!(column("counter_write").as_boolean().value(0));
+        assert_eq!(int("paxos_attempts"), 1);
+        assert_eq!(int("paxos_prepares"), 1);
+        assert_eq!(int("paxos_proposes"), 2);
+        assert_eq!(int("paxos_commits"), 0);
+        assert_eq!(int("batchlog_mutations"), 3);
+        assert_eq!(text("serial_consistency"), "LOCAL_SERIAL");
+        assert_eq!(text("paxos_variant"), "alice");
+        assert_eq!(text("counter_leader"), "alice");
+        assert_eq!(text("paxos_ballot"), std::str::from_utf8(ballot).unwrap());
+        assert!(column("batchlog_id").is_null(0));
+        assert!(column("consistency").is_null(0));
+    }
 }

@@ -301,6 +301,21 @@ const EVENTS: &[Column] = &[
         ColumnType::Timestamp,
         Source::Millis(id::HINT_CREATION_TIME),
     ),
+    // Added for lightweight transactions, counters and the batchlog.
+    text("batchlog_id", id::BATCHLOG_ID),
+    int("batchlog_mutations", id::BATCHLOG_MUTATIONS),
+    column(
+        "serial_consistency",
+        ColumnType::Text,
+        Source::Consistency(id::SERIAL_CONSISTENCY),
+    ),
+    text("paxos_variant", id::PAXOS_VARIANT),
+    int("paxos_prepares", id::PAXOS_PREPARES),
+    int("paxos_proposes", id::PAXOS_PROPOSES),
+    int("paxos_commits", id::PAXOS_COMMITS),
+    text("paxos_ballot", id::PAXOS_BALLOT),
+    text("counter_leader", id::COUNTER_LEADER),
+    boolean("counter_write", id::COUNTER_WRITE),
 ];
 
 /// `flushes`: memtable → SSTables.
@@ -458,7 +473,7 @@ mod tests {
                 "field {field} ({name}) feeds no table"
             );
         }
-        assert_eq!(EVENTS.len(), 48);
+        assert_eq!(EVENTS.len(), 58);
     }
 
     #[test]

@@ -163,6 +163,7 @@ def cases():
     wrong_type = record(TAGGED_EVENT, struct.pack("<B", 1) + field(1, I64, 5) + field(3, I64, 7))
     cut_field = record(TAGGED_EVENT, struct.pack("<B", 1) + field(1, I64, 5) + field(3, STR, 1)[:-2])
     bad_table = record(TAGGED_EVENT, struct.pack("<B", 9) + field(1, I64, 5))
+    lwt_counter_batchlog = lwt_counter_batchlog_events()
     return [
         valid("empty batch", {}, []),
         valid("one coordinator write", {i: s[i] for i in range(1, 9)}, [one]),
@@ -197,6 +198,36 @@ def cases():
                 "field 3 has type 1, expected 2"),
         invalid("tagged: truncated field", batch([good_def, cut_field]), "field 3 is truncated"),
         invalid("tagged: unknown table", batch([good_def, bad_table]), "unknown table 9"),
+        valid("tagged: cas, paxos commit, counter forward and leader apply, batchlog store and remove",
+              {**s, **LWT_STRINGS}, lwt_counter_batchlog),
+    ]
+
+
+LWT_STRINGS = {30: "cas", 31: "paxos_commit", 32: "counter_forward", 33: "counter_leader_apply",
+               34: "batchlog_store", 35: "batchlog_remove", 36: "v1", 37: "127.0.0.2"}
+
+
+def lwt_counter_batchlog_events():
+    """Rows of the LWT, counter and batchlog families (fields 51-59, 102)."""
+    ballot = "8a3e0c40-ca0b-11f0-8000-000000000001"
+    batchlog = "6a1f0c52-9d3e-11ef-8b2a-0242ac120002"
+    head = [[2, STR, 1], [3, STR, 2], [4, STR, 3]]
+    return [
+        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_000], [5, STR, 30], *head, [6, STR, 9],
+                                        [11, I64, 4], [52, I64, 8], [102, STR, 36], [14, I64, -42],
+                                        [15, BYTES, "0000002a"], [46, BOOL, True], [47, I64, 1], [53, I64, 1],
+                                        [54, I64, 1], [55, I64, 1], [56, TEXT, ballot], [17, I64, 2100]]},
+        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_100], [5, STR, 31], *head, [14, I64, -42],
+                                        [15, BYTES, "0000002a"], [56, TEXT, ballot], [19, I64, 1], [21, I64, 2],
+                                        [24, BOOL, True], [12, STR, 1]]},
+        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_200], [5, STR, 32], *head, [6, STR, 9],
+                                        [57, STR, 37], [16, I64, 4711], [58, BOOL, True], [11, I64, 1]]},
+        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_300], [5, STR, 33], *head, [12, STR, 1],
+                                        [58, BOOL, True], [24, BOOL, True], [17, I64, 80]]},
+        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_400], [5, STR, 34], [2, STR, 1],
+                                        [51, TEXT, batchlog], [59, I64, 3], [32, TEXT, batchlog]]},
+        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_500], [5, STR, 35], [2, STR, 1],
+                                        [51, TEXT, batchlog], [12, STR, 37], [16, I64, 4712]]},
     ]
 
 
