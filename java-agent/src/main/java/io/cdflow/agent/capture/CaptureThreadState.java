@@ -13,7 +13,8 @@ import io.cdflow.agent.wire.TaggedEvent;
  * at request exit, the contacts scratch at the outermost StorageProxy exit, the event's key after each emit, the
  * coordinator read's key and replicas at the SELECT's (or standalone StorageProxy read's) exit, the replica read's
  * command and sender at the handler's exit, the flush reason at {@code switchMemtable}'s exit, the compaction's
- * SSTable readers at the task's exit, the attempted user name at {@code AuthResponse.execute}'s exit.
+ * SSTable readers at the task's exit, the attempted user name at {@code AuthResponse.execute}'s exit, the LWT's key and proposal at
+ * {@code StorageProxy.cas}' exit, the counter and batchlog messages at their handlers' exit.
  */
 final class CaptureThreadState {
     private static final ThreadLocal<CaptureThreadState> CURRENT = ThreadLocal.withInitial(CaptureThreadState::new);
@@ -63,6 +64,13 @@ final class CaptureThreadState {
     int coordinatorDepth;
     /** System.nanoTime() at entry of the outermost StorageProxy write method. */
     long coordinatorStartNanos;
+
+    /** The lightweight transaction ({@code StorageProxy.cas}) running on this thread. */
+    final CasCapture.Frame cas = new CasCapture.Frame();
+    /** Counter leader work on this thread. */
+    final CounterCapture.Frame counter = new CounterCapture.Frame();
+    /** The BATCH_STORE_REQ / BATCH_REMOVE_REQ handled on this thread (null outside the handler). */
+    Object batchlogMessage;
 
     private ThreadBuffers buffersOwner;
     private ThreadBuffer buffer;

@@ -20,6 +20,7 @@ import org.apache.cassandra.schema.TableMetadata;
  * <p>The caller has filled the event's per-write fields (time, kind, flags, node, identity, coordinator, ...);
  * this class sets keyspace, table, token, key, bytes and the counts, and clears the key reference when done.
  * {@code bytes} is the mutation's serialized size when it touches one table, else each table's data size.
+ * Writes to counter tables are marked counter_write.
  */
 final class MutationEmitter {
     private static final long U32_MAX = 0xFFFF_FFFFL;
@@ -53,6 +54,9 @@ final class MutationEmitter {
                 e.tombstones = clampU32(facts.tombstones);
                 e.ttlCells = clampU32(facts.ttlCells);
                 writeFacts(ext, facts);
+                if (table.isCounter()) {
+                    ext.bool(FieldIds.COUNTER_WRITE, true);
+                }
                 buffer.append(e);
                 emitted++;
             }

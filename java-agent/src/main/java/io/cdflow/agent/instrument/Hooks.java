@@ -241,10 +241,19 @@ public final class Hooks {
                 .and(takesArgument(0, byte[].class)),
             CREDENTIALS_ADVICE));
 
+    private static final List<Hook> EVERY = concat(ALL, FamilyHooks.ALL);
+
     private Hooks() {
     }
 
+    private static List<Hook> concat(List<Hook> first, List<Hook> second) {
+        List<Hook> all = new java.util.ArrayList<>(first);
+        all.addAll(second);
+        return List.copyOf(all);
+    }
+
+    /** Every hook: the ones above, then the LWT, counter and batchlog families ({@link FamilyHooks}). */
     public static List<Hook> all() {
-        return ALL;
+        return EVERY;
     }
 }

@@ -74,6 +74,17 @@ public final class FieldIds {
     public static final int LEVEL = 96;                // I64
     public static final int OUTCOME = 100;             // STR
     public static final int REASON = 101;              // TEXT
+    // Lightweight transactions, counters, batchlog.
+    public static final int BATCHLOG_ID = 51;          // TEXT
+    public static final int SERIAL_CONSISTENCY = 52;   // I64 protocol code
+    public static final int PAXOS_PREPARES = 53;       // I64
+    public static final int PAXOS_PROPOSES = 54;       // I64
+    public static final int PAXOS_COMMITS = 55;        // I64
+    public static final int PAXOS_BALLOT = 56;         // TEXT
+    public static final int COUNTER_LEADER = 57;       // STR
+    public static final int COUNTER_WRITE = 58;        // BOOL
+    public static final int BATCHLOG_MUTATIONS = 59;   // I64
+    public static final int PAXOS_VARIANT = 102;       // STR
 
     private FieldIds() {
     }
