@@ -2,6 +2,7 @@ package io.cdflow.agent.advice;
 
 import io.cdflow.agent.capture.CasCapture;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /** Inlined into {@code StorageProxy.commitPaxos} and {@code PaxosCommit.commit}: forwards to {@link CasCapture}. */
 public final class PaxosCommitAdvice {
@@ -9,7 +10,7 @@ public final class PaxosCommitAdvice {
     }
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void enter() {
-        CasCapture.committed();
+    public static void enter(@Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object commit) {
+        CasCapture.committed(commit);
     }
 }

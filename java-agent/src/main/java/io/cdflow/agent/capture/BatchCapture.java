@@ -66,6 +66,7 @@ public final class BatchCapture {
             return;
         }
         CaptureThreadState st = CaptureThreadState.current();
+        BatchlogCapture.writing(st, uuid);
         if (st.batchDepth > 0) {
             TimeUUID id = (TimeUUID) uuid;
             st.batchMsb = id.msb();

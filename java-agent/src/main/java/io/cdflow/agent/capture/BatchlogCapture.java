@@ -19,7 +19,8 @@ import org.apache.cassandra.utils.TimeUUID;
  *       is acknowledged (locally and with BATCH_REMOVE_REQ, on whatever thread completes the batch).
  *       {@link #verbEnter}/{@link #verbExit} ({@code BatchStoreVerbHandler.doVerb},
  *       {@code BatchRemoveVerbHandler.doVerb}) mark remote ones: coordinator = the sender, message id.
- *       Local ones are applied_locally, with the request's identity when they run on the request thread.</li>
+ *       Local ones are applied_locally; a local store carries the client request's identity, handed over by
+ *       {@link #writing} when it runs on MutationStage.</li>
  *   <li>For a client batch the batchlog UUID is also the batch_id of its coordinator_write rows
  *       ({@link BatchCapture}). Batchlog replay removes entries too (no coordinator), and materialized-view
  *       updates store local batchlog entries of their own.</li>
@@ -30,6 +31,8 @@ import org.apache.cassandra.utils.TimeUUID;
 public final class BatchlogCapture {
     static final String STORE_KIND = "batchlog_store";
     static final String REMOVE_KIND = "batchlog_remove";
+    /** Request identities for local stores that may run on MutationStage, keyed by the batchlog UUID object. */
+    static final IdentityHandoff<RequestSnapshot> HANDOFF = new IdentityHandoff<>(1024);
 
     private BatchlogCapture() {
     }
@@ -54,6 +57,27 @@ public final class BatchlogCapture {
         }
     }
 
+    /**
+     * {@code StorageProxy.syncWriteToBatchlog(mutations, plan, uuid, requestTime)} on the request thread: hands the
+     * request's identity to this node's own store of {@code uuid} (the local Batch carries the same object).
+     */
+    static void writing(CaptureThreadState st, Object uuid) {
+        RequestSnapshot request = RequestSnapshot.of(st.request);
+        if (request != RequestSnapshot.NONE) {
+            HANDOFF.put(uuid, request);
+        }
+    }
+
+    /**
+     * Exit of {@code syncWriteToBatchlog} (it waits for the stores): forgets the hand-off when this node held no
+     * batchlog copy.
+     */
+    public static void written(Object uuid) {
+        if (CaptureRuntime.active() != null && uuid != null) {
+            HANDOFF.take(uuid);
+        }
+    }
+
     /** Entry of {@code BatchlogManager.store(batch, durableWrites)}. */
     public static void stored(Object batchObject) {
         CaptureRuntime rt = CaptureRuntime.active();
@@ -61,9 +85,12 @@ public final class BatchlogCapture {
             return;
         }
         CaptureThreadState st = null;
+        boolean adopted = false;
         try {
             Batch batch = (Batch) batchObject;
             st = CaptureThreadState.current();
+            RequestSnapshot handed = HANDOFF.take(batch.id);
+            adopted = handed != null && handed.adoptInto(st.request);
             FieldWriter f = start(rt, st, STORE_KIND, batch.id, batch);
             f.i64(FieldIds.BATCHLOG_MUTATIONS, batch.size());
             TraceSession.write(f);
@@ -71,6 +98,9 @@ public final class BatchlogCapture {
         } catch (Throwable t) {
             rt.captureFailed(t);
         } finally {
+            if (adopted) {
+                RequestContext.exit(true);
+            }
             if (st != null) {
                 st.tagged.fields.reset();
             }

@@ -28,13 +28,19 @@ import org.apache.cassandra.service.paxos.Paxos;
  *   <li>{@link #applied}: exit of {@code PaxosState.applyCommit(commit, state, postCommit)}, where every replica
  *       (v1 and v2, local or remote) writes a committed proposal to the table, bypassing {@code Mutation.apply()}:
  *       a {@code paxos_commit} row with the ballot (joins the coordinator's cas row) and the update's counts.
- *       On the coordinator's own thread it is marked applied_locally and carries the request's identity.</li>
+ *       When this node coordinated the LWT it is marked applied_locally and carries the request's identity
+ *       (handed over by {@link #committed}, as the local apply may run on MutationStage).</li>
  * </ul>
  * System keyspaces are skipped unless include_system_keyspaces. Never throws into Cassandra.
  */
 public final class CasCapture {
     static final String KIND = "cas";
     static final String COMMIT_KIND = "paxos_commit";
+    /**
+     * Commits this node coordinates, to its own apply of them: the request's identity. Bounded (a commit this node
+     * does not replicate is never taken).
+     */
+    static final IdentityHandoff<RequestSnapshot> HANDOFF = new IdentityHandoff<>(1024);
 
     private CasCapture() {
     }
@@ -117,13 +123,25 @@ public final class CasCapture {
         }
     }
 
-    /** A commit round starts. */
-    public static void committed() {
-        if (CaptureRuntime.active() != null) {
-            Frame f = CaptureThreadState.current().cas;
-            if (f.active) {
-                f.commits++;
+    /**
+     * A commit round of {@code commit} starts: counted, and the request's identity is handed to this node's own
+     * apply of that commit (the same object, on MutationStage or inline).
+     */
+    public static void committed(Object commit) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null) {
+            return;
+        }
+        try {
+            CaptureThreadState st = CaptureThreadState.current();
+            if (st.cas.active) {
+                st.cas.commits++;
+                if (commit != null) {
+                    HANDOFF.put(commit, RequestSnapshot.of(st.request));
+                }
             }
+        } catch (Throwable t) {
+            rt.captureFailed(t);
         }
     }
 
@@ -144,7 +162,9 @@ public final class CasCapture {
             return;
         }
         CaptureThreadState st = null;
+        boolean adopted = false;
         try {
+            RequestSnapshot handed = HANDOFF.take(commitObject);
             Commit commit = (Commit) commitObject;
             PartitionUpdate update = commit.update;
             TableMetadata table = update.metadata();
@@ -152,7 +172,8 @@ public final class CasCapture {
                 return;
             }
             st = CaptureThreadState.current();
-            boolean local = st.cas.active;
+            boolean local = handed != null || st.cas.active;
+            adopted = handed != null && handed.adoptInto(st.request);
             FieldWriter f = TaggedRows.start(rt, st, WireFormat.TABLE_EVENTS).fields;
             f.strIfPresent(FieldIds.KIND, rt.strings.idOf(COMMIT_KIND));
             f.strIfPresent(FieldIds.KEYSPACE, rt.strings.idOf(table.keyspace));
@@ -176,6 +197,9 @@ public final class CasCapture {
         } catch (Throwable t) {
             rt.captureFailed(t);
         } finally {
+            if (adopted) {
+                RequestContext.exit(true);
+            }
             if (st != null) {
                 st.tagged.fields.reset();
             }

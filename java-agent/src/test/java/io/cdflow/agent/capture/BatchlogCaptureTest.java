@@ -51,6 +51,25 @@ class BatchlogCaptureTest {
     }
 
     @Test
+    void aLocalStoreOnAnotherThreadCarriesTheRequestIdentity() {
+        try (CaptureHarness h = new CaptureHarness()) {
+            TimeUUID id = TimeUUID.Generator.nextTimeUUID();
+            java.net.InetSocketAddress client = new java.net.InetSocketAddress("10.0.0.9", 40000);
+            boolean request = RequestContext.enter(CassandraFixture.prepare(BATCH),
+                    new org.apache.cassandra.service.QueryState(org.apache.cassandra.service.ClientState.forExternalCalls(client)),
+                    org.apache.cassandra.cql3.QueryOptions.DEFAULT);
+            BatchCapture.batchlogWritten(id);
+            RequestContext.exit(request);
+            BatchlogCapture.stored(Batch.createLocal(id, 1_764_000_000_000_000L, CassandraFixture.mutations(BATCH)));
+            BatchlogCapture.written(id);
+            DecodedFields store = h.tagged(WireFormat.TABLE_EVENTS, BatchlogCapture.STORE_KIND).get(0).fields;
+            assertEquals("10.0.0.9:40000", h.text(store.str(FieldIds.CLIENT_ADDRESS)));
+            assertFalse(CaptureThreadState.current().request.isActive());
+            assertEquals(0, BatchlogCapture.HANDOFF.size());
+        }
+    }
+
+    @Test
     void remoteRequestsNameTheirSender() throws Exception {
         try (CaptureHarness h = new CaptureHarness()) {
             TimeUUID id = TimeUUID.Generator.nextTimeUUID();

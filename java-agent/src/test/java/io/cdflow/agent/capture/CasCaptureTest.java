@@ -56,11 +56,13 @@ class CasCaptureTest {
             CasCapture.prepared();
             Commit proposal = Commit.newProposal(BALLOT, m.getPartitionUpdates().iterator().next());
             CasCapture.proposed(proposal, true);
-            CasCapture.committed();
-            CasCapture.applied(proposal, null); // the local commit, on the request thread
+            CasCapture.committed(proposal);
             CasCapture.contended(0);
             CasCapture.exit(null, null, entered);
             RequestContext.exit(request);
+            CasCapture.applied(proposal, null); // the local commit, after the request (as on MutationStage)
+            assertFalse(CaptureThreadState.current().request.isActive(), "the adopted identity is released");
+            assertEquals(0, CasCapture.HANDOFF.size());
 
             DecodedFields cas = onlyRow(h, CasCapture.KIND);
             assertTrue(cas.bool(FieldIds.CAS_APPLIED));
@@ -124,11 +126,16 @@ class CasCaptureTest {
             Mutation m = CassandraFixture.mutation(INSERT);
             assertFalse(CasCapture.enter("system_auth", "roles", m.key(), ConsistencyLevel.SERIAL, ConsistencyLevel.QUORUM));
             CasCapture.prepared();
-            CasCapture.committed();
+            CasCapture.committed(null);
             CasCapture.exit(null, null, false);
             assertTrue(h.tagged().isEmpty());
             CasCapture.applied("not a commit", null);
             assertEquals(1, h.runtime.captureErrors());
+            Commit remote = Commit.newProposal(BALLOT, m.getPartitionUpdates().iterator().next());
+            CasCapture.applied(remote, null); // a commit coordinated elsewhere
+            DecodedFields commit = onlyRow(h, CasCapture.COMMIT_KIND);
+            assertFalse(commit.has(FieldIds.APPLIED_LOCALLY));
+            assertFalse(commit.has(FieldIds.COORDINATOR));
         }
     }
 }

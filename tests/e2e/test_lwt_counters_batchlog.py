@@ -1,0 +1,141 @@
+"""Lightweight transactions (Paxos v1 and v2), counters and the batchlog of logged batches on a real node.
+Exact where the operation is exact."""
+import pathlib
+import subprocess
+import time
+
+import pytest
+from cassandra.query import BatchStatement, BatchType
+
+from cdflow_scripts import cluster, report
+from cdflow_scripts.cql import Client, create_role
+
+KS = "families"
+COUNTER_DELTA = 5
+BATCH_KEYS = (301, 302, 303)
+SET_PAXOS_VARIANT = pathlib.Path(__file__).with_name("SetPaxosVariant.java")
+
+
+def set_paxos_variant(variant):
+    """Switches node 1 to `variant` over JMX (StorageProxy.PaxosVariant)."""
+    out = subprocess.run(["java", str(SET_PAXOS_VARIANT), "127.0.0.1", str(cluster.jmx_port(1)), variant],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == variant
+
+
+@pytest.fixture(scope="module")
+def lineage(start_cluster):
+    node = start_cluster("lwt_counters_batchlog")
+    host = cluster.address(1)
+    with Client(host=host) as s:
+        s.execute(f"CREATE KEYSPACE {KS} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}")
+        s.execute(f"CREATE TABLE {KS}.accounts (k int PRIMARY KEY, v text)")
+        s.execute(f"CREATE TABLE {KS}.accounts_v2 (k int PRIMARY KEY, v text)")
+        s.execute(f"CREATE TABLE {KS}.hits (k int PRIMARY KEY, n counter)")
+        s.execute(f"CREATE TABLE {KS}.logged (k int, c int, v text, PRIMARY KEY (k, c))")
+        create_role(s, "svc_app", "pa", KS)
+    applied = {}
+    with Client(host=host, user="svc_app", password="pa") as s:
+        # Paxos v1 (the default)
+        applied["insert"] = s.execute(f"INSERT INTO {KS}.accounts (k, v) VALUES (1, 'a') IF NOT EXISTS").one()[0]
+        applied["duplicate"] = s.execute(f"INSERT INTO {KS}.accounts (k, v) VALUES (1, 'b') IF NOT EXISTS").one()[0]
+        applied["update"] = s.execute(f"UPDATE {KS}.accounts SET v = 'c' WHERE k = 1 IF v = 'a'").one()[0]
+        s.execute(f"UPDATE {KS}.hits SET n = n + {COUNTER_DELTA} WHERE k = 1")
+        logged = BatchStatement(batch_type=BatchType.LOGGED)
+        row = s.prepare(f"INSERT INTO {KS}.logged (k, c, v) VALUES (?, 0, 'b')")
+        for k in BATCH_KEYS:
+            logged.add(row, (k,))
+        s.execute(logged)
+        counter = s.execute(f"SELECT n FROM {KS}.hits WHERE k = 1").one()[0]
+    set_paxos_variant("v2")
+    with Client(host=host, user="svc_app", password="pa") as s:
+        applied["v2_insert"] = s.execute(f"INSERT INTO {KS}.accounts_v2 (k, v) VALUES (1, 'a') IF NOT EXISTS").one()[0]
+        applied["v2_duplicate"] = s.execute(
+            f"INSERT INTO {KS}.accounts_v2 (k, v) VALUES (1, 'b') IF NOT EXISTS").one()[0]
+    assert applied == {"insert": True, "duplicate": False, "update": True, "v2_insert": True,
+                       "v2_duplicate": False}
+    assert counter == COUNTER_DELTA
+    time.sleep(1)  # the batchlog entry is removed once every mutation of the batch is acknowledged
+    node.stop()    # graceful: the agent flushes and renames every file
+    return node.lineage
+
+
+def query(lineage, sql):
+    return report.connect(lineage).execute(sql).fetchall()
+
+
+def test_lwt_v1_applied_and_not_applied(lineage):
+    rows = query(lineage, f"""SELECT statement_type, cas_applied, paxos_attempts, paxos_prepares, paxos_proposes,
+            paxos_commits, paxos_ballot IS NOT NULL, serial_consistency, consistency, paxos_variant, user_name,
+            error, latency_us > 0
+        FROM events WHERE kind = 'cas' AND keyspace_name = '{KS}' AND table_name = 'accounts' ORDER BY event_time""")
+    assert rows == [
+        ("INSERT", True, 1, 1, 1, 1, True, "SERIAL", "LOCAL_ONE", "v1", "svc_app", None, True),
+        ("INSERT", False, 1, 1, 1, 0, True, "SERIAL", "LOCAL_ONE", "v1", "svc_app", None, True),
+        ("UPDATE", True, 1, 1, 1, 1, True, "SERIAL", "LOCAL_ONE", "v1", "svc_app", None, True),
+    ]
+
+
+def test_lwt_writes_are_applied_as_paxos_commits_with_their_ballot(lineage):
+    rows = query(lineage, f"""SELECT c.table_name, c.rows, c.cells, c.applied_locally, c.user_name
+        FROM events c JOIN events cas ON cas.kind = 'cas' AND cas.paxos_ballot = c.paxos_ballot
+            AND cas.partition_key_hash = c.partition_key_hash
+        WHERE c.kind = 'paxos_commit' AND c.keyspace_name = '{KS}' ORDER BY c.event_time""")
+    assert rows == [("accounts", 1, 1, True, "svc_app"), ("accounts", 1, 1, True, "svc_app"),
+                    ("accounts_v2", 1, 1, True, "svc_app")]
+    no_ballot = query(lineage, f"""SELECT count(*) FROM events WHERE kind = 'paxos_commit' AND keyspace_name = '{KS}'
+        AND paxos_ballot IS NULL""")
+    assert no_ballot == [(0,)]
+
+
+def test_lwt_v2(lineage):
+    rows = query(lineage, f"""SELECT cas_applied, paxos_attempts, paxos_prepares >= 1, paxos_proposes, paxos_commits,
+            paxos_variant, user_name
+        FROM events WHERE kind = 'cas' AND keyspace_name = '{KS}' AND table_name = 'accounts_v2'
+        ORDER BY event_time""")
+    # v2 answers a failed condition without proposing when its read was already linearizable
+    assert rows == [(True, 1, True, 1, 1, "v2", "svc_app"), (False, 1, True, 0, 0, "v2", "svc_app")]
+
+
+def test_counter_update_is_led_by_the_coordinator_under_the_client_identity(lineage):
+    rows = query(lineage, f"""SELECT kind, user_name, counter_write, applied_locally, counter_leader = node,
+            statement_type
+        FROM events WHERE keyspace_name = '{KS}' AND table_name = 'hits' AND kind NOT LIKE '%_read'
+        ORDER BY kind""")
+    assert rows == [
+        ("coordinator_write", "svc_app", True, False, None, "UPDATE"),
+        ("counter_leader_apply", "svc_app", True, True, True, "UPDATE"),
+        ("replica_write", "svc_app", True, True, None, "UPDATE"),
+    ]
+    forwards = query(lineage, f"SELECT count(*) FROM events WHERE kind = 'counter_forward'")
+    assert forwards == [(0,)]  # one node: the coordinator is always the leader
+
+
+def test_non_counter_writes_are_not_marked_counter(lineage):
+    rows = query(lineage, f"""SELECT count(*) FROM events WHERE keyspace_name = '{KS}' AND table_name != 'hits'
+        AND counter_write""")
+    assert rows == [(0,)]
+
+
+def test_logged_batch_is_stored_and_removed_from_the_batchlog(lineage):
+    rows = query(lineage, f"""SELECT s.batchlog_mutations, s.applied_locally, s.user_name, count(r.batchlog_id)
+        FROM events s LEFT JOIN events r ON r.kind = 'batchlog_remove' AND r.batchlog_id = s.batchlog_id
+        WHERE s.kind = 'batchlog_store' GROUP BY ALL""")
+    assert rows == [(len(BATCH_KEYS), True, "svc_app", 1)]
+    writes = query(lineage, f"""SELECT count(*), count(DISTINCT w.batch_id)
+        FROM events w JOIN events s ON s.kind = 'batchlog_store' AND s.batchlog_id = w.batch_id
+        WHERE w.kind = 'coordinator_write' AND w.keyspace_name = '{KS}' AND w.table_name = 'logged'""")
+    assert writes == [(len(BATCH_KEYS), 1)]
+    assert query(lineage, "SELECT count(*) FROM events WHERE keyspace_name LIKE 'system%'") == [(0,)]
+
+
+def test_nothing_is_dropped(lineage):
+    con = report.connect(lineage)
+    total = sum(con.execute(f"SELECT count(*) FROM read_parquet('{lineage}/{t}/**/*.parquet')").fetchall()[0][0]
+                for t in ("events", "flushes", "compactions", "sstables", "auth_events")
+                if any(lineage.glob(f"{t}/**/*.parquet")))
+    seen, written, dropped = con.execute("""SELECT agent_events_seen, written,
+            agent_dropped + dropped_queue_full + rejected
+        FROM agent_stats ORDER BY stats_time DESC, written DESC LIMIT 1""").fetchall()[0]
+    assert (seen, written, dropped) == (total, total, 0)
