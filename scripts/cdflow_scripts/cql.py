@@ -5,9 +5,12 @@ from cassandra.policies import RoundRobinPolicy
 
 
 class Client:
-    """A connection to one node as one role; `with Client(...) as s:` gives a Session."""
+    """A connection to one node (default: node 1) as one role; `with Client(...) as s:` gives a Session."""
 
-    def __init__(self, host="127.0.0.1", user="cassandra", password="cassandra", consistency=None):
+    def __init__(self, host=None, user="cassandra", password="cassandra", consistency=None):
+        if host is None:  # node 1, wherever CDFLOW_ADDRESS_OFFSET puts it
+            from .cluster import address
+            host = address(1)
         profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy(), request_timeout=30)
         if consistency is not None:
             profile.consistency_level = consistency
