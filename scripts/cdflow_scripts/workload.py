@@ -1,7 +1,8 @@
 """The demo workload: a small shop written by a service account and edited by a person.
 
 It mixes what an operator sees in production: skewed inserts (a few hot customers), updates, row and
-partition deletes, a logged and an unlogged batch, and TTL writes. Returns what it did, so a report or a
+partition deletes, a logged and an unlogged batch, TTL writes, lightweight transactions (coupon claims, some of
+which lose) and counters (page views). Returns what it did, so a report or a
 test can compare the lineage with it.
 """
 import random
@@ -36,6 +37,8 @@ def create_schema(host, keyspace="shop", replication_factor=1):
                   "customer_id int, auth_token text)")
         s.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.carts (customer_id int, item text, qty int, "
                   "PRIMARY KEY (customer_id, item))")
+        s.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.coupons (code text PRIMARY KEY, customer_id int)")
+        s.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.page_views (customer_id int PRIMARY KEY, views counter)")
         create_role(s, SERVICE, "svc-secret", keyspace)
         create_role(s, PERSON, "alice-secret", keyspace)
 
@@ -74,6 +77,15 @@ def run(host="127.0.0.1", keyspace="shop", orders=2000, seed=7):
             logged.add(cart, (customer, "gift", 1))
         s.execute(logged)
         summary.count(SERVICE, "logged batch over 3 partitions")
+
+        claim = s.prepare(f"INSERT INTO {keyspace}.coupons (code, customer_id) VALUES (?, ?) IF NOT EXISTS")
+        won = sum(s.execute(claim, (f"WELCOME-{i % 10}", i)).one()[0] for i in range(20))
+        summary.count(SERVICE, "claim coupons (LWT INSERT IF NOT EXISTS)", 20)
+        summary.count(SERVICE, "coupon claims applied", won)
+        view = s.prepare(f"UPDATE {keyspace}.page_views SET views = views + 1 WHERE customer_id = ?")
+        for i in range(50):
+            s.execute(view, (1 + i % 5,))
+        summary.count(SERVICE, "counter updates", 50)
 
     with Client(host, PERSON, "alice-secret") as s:
         update = s.prepare(f"UPDATE {keyspace}.orders SET note = ? WHERE customer_id = ? AND order_id = ?")
