@@ -305,10 +305,8 @@ fn strip_comment(raw: &str) -> &str {
         match quote {
             Some(open) if c == open => quote = None,
             Some(_) => {}
-            None if c == '"' || c == '\'' => {
-                if previous == ' ' || previous == '[' || previous == ',' || previous == '-' {
-                    quote = Some(c);
-                }
+            None if (c == '"' || c == '\'') && [' ', '[', ',', '-'].contains(&previous) => {
+                quote = Some(c);
             }
             None if c == '#' && (previous == ' ' || previous == '\t') => {
                 return &raw[..at];
