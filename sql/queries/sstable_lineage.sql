@@ -1,13 +1,13 @@
 -- The lineage of one SSTable: walk back through the compactions that produced it to the flushes that wrote
 -- its ancestors from the memtable. depth 0 is the SSTable itself.
--- Variables: keyspace, table, sstable (its id), node (NULL = any). Unset sstable = the newest SSTable a
+-- Variables: keyspace_name, table_name, sstable (its id), node (NULL = any). Unset sstable = the newest SSTable a
 -- compaction produced.
 WITH RECURSIVE
 target AS (
     SELECT node, keyspace_name, table_name, sstable_id
     FROM sstable_edges
-    WHERE keyspace_name = coalesce(getvariable('keyspace'), keyspace_name)
-      AND table_name = coalesce(getvariable('table'), table_name)
+    WHERE keyspace_name = coalesce(getvariable('keyspace_name'), keyspace_name)
+      AND table_name = coalesce(getvariable('table_name'), table_name)
       AND node = coalesce(getvariable('node'), node)
       AND (sstable_id = getvariable('sstable') OR (getvariable('sstable') IS NULL AND via = 'compaction'))
     ORDER BY event_time DESC

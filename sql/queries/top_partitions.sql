@@ -1,6 +1,6 @@
 -- Top partitions by client writes, by client reads and by bytes written (10 of each), across every node.
 -- Partitions are identified by their keyed hash (never the raw key) and token.
--- Optional variables: keyspace, table (NULL = every table).
+-- Optional variables: keyspace_name, table_name (NULL = every table).
 WITH per_partition AS (
     SELECT keyspace_name, table_name, partition_key_hash, any_value(token) AS token,
            count(*) FILTER (WHERE kind = 'coordinator_write') AS writes,
@@ -9,8 +9,8 @@ WITH per_partition AS (
            coalesce(sum(tombstones) FILTER (WHERE kind = 'coordinator_write'), 0) AS tombstones
     FROM events
     WHERE kind IN ('coordinator_write', 'coordinator_read') AND partition_key_hash IS NOT NULL
-      AND keyspace_name = coalesce(getvariable('keyspace'), keyspace_name)
-      AND table_name = coalesce(getvariable('table'), table_name)
+      AND keyspace_name = coalesce(getvariable('keyspace_name'), keyspace_name)
+      AND table_name = coalesce(getvariable('table_name'), table_name)
     GROUP BY ALL
 ),
 ranked AS (
