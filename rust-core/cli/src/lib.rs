@@ -1,6 +1,7 @@
 //! `cdflow`, the command-line tool of cdflow: reads the Parquet lineage that the cdflow agent writes
 //! (docs/schema.md) from one or many lineage directories and shows how data flows through the
-//! cluster — as a graph (`cdflow graph`: DOT, Mermaid or SVG) or as totals (`cdflow summary`).
+//! cluster — as a graph (`cdflow graph`: DOT, Mermaid or SVG) or as totals (`cdflow summary`) — finds
+//! anti-patterns (`cdflow antipatterns`) and checks accesses against a policy (`cdflow audit`).
 //! See docs/cli.md.
 //!
 //! Reading is streaming and column-projected; memory is bounded by the vertex cap, the number of

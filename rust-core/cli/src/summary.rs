@@ -17,7 +17,7 @@ use crate::stats::human_bytes;
 use crate::time::format_time;
 
 /// Most distinct partitions counted for the busiest-partitions section (later new ones are not).
-pub const TRACKED_PARTITIONS: usize = 1_000_000;
+pub const TRACKED_PARTITIONS: usize = 250_000;
 /// Rows of the busiest-partitions section.
 const TOP_PARTITIONS: usize = 5;
 
