@@ -1,6 +1,7 @@
 -- cdflow: views over one lineage directory (docs/schema.md), for DuckDB. Read it first:
 --
---   duckdb -cmd "SET VARIABLE lineage = 'run/demo/lineage'" -init sql/views.sql
+--   duckdb -cmd "SET VARIABLE lineage = 'run/demo/lineage'" -cmd ".read sql/views.sql"
+--   duckdb -init sql/views.sql              (lineage at ./lineage: -init runs before any -cmd)
 --   python: con.execute("SET VARIABLE lineage = 'run/demo/lineage'"); con.execute(open('sql/views.sql').read())
 --
 -- `lineage` is the lineage root (the directory holding events/, flushes/, …); unset, it is ./lineage.

@@ -59,29 +59,6 @@ pub struct Thresholds {
     pub ttl_share: f64,
 }
 
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            hot_share: 0.25,
-            hot_min_requests: 100,
-            large_partition_bytes: 100 << 20,
-            large_partition_rows: 100_000,
-            tombstone_warn: 1000,
-            tombstone_min: 1000,
-            delete_share: 0.2,
-            batch_partitions: 10,
-            batch_min: 1,
-            consistency_min_requests: 100,
-            range_scan_min: 10,
-            lwt_min: 20,
-            lwt_retry_share: 0.1,
-            lwt_failed_share: 0.5,
-            ttl_min_cells: 1000,
-            ttl_share: 0.5,
-        }
-    }
-}
-
 /// A share between 0 and 1.
 fn parse_share(text: &str) -> Result<f64, String> {
     let share: f64 = text
