@@ -1,7 +1,10 @@
-"""The analyst's first look at a lineage directory, in DuckDB."""
+"""The analyst's first look at a lineage directory: DuckDB sections, then `cdflow summary` and `cdflow antipatterns`."""
 import pathlib
+import subprocess
 
 import duckdb
+
+from . import build
 
 
 def connect(lineage):
@@ -80,3 +83,13 @@ def print_report(lineage):
             continue
         print(f"\n== {title}")
         con.sql(query).show(max_width=160)
+    print_cli_overview(lineage)
+
+
+def print_cli_overview(lineage):
+    """The CLI's one-screen overview and its anti-pattern findings (default thresholds, docs/cli.md)."""
+    cli = str(build.build_cli())
+    for title, args in (("Overview (cdflow summary)", ["summary"]),
+                        ("Anti-patterns (cdflow antipatterns)", ["antipatterns"])):
+        print(f"\n== {title}", flush=True)
+        subprocess.run([cli, *args, str(lineage)], check=True)

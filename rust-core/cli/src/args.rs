@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::CliError;
 use crate::filter::Filters;
+use crate::thresholds::Thresholds;
 use crate::time::parse_time;
 
 /// cdflow: how data flows through Apache Cassandra, from the Parquet lineage the cdflow agent writes.
@@ -22,8 +23,23 @@ pub struct Cli {
 pub enum Command {
     /// Draw the flow graph: clients → coordinators → replicas → tables → SSTables → compactions.
     Graph(GraphArgs),
-    /// Print writes, reads and tombstones per table, requests per client/role and events per node.
+    /// A one-screen overview: span and rates, per table, client/role and node, busiest partitions,
+    /// agent drops.
     Summary(SummaryArgs),
+    /// Find data-model and access anti-patterns (hot/large partitions, tombstones, batches, …).
+    Antipatterns(AntipatternsArgs),
+    /// Check every client request against a policy of who may read, write or delete what; exit
+    /// status 1 when a rule is violated.
+    Audit(AuditArgs),
+}
+
+/// Output formats of `summary`, `antipatterns` and `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Plain text for a terminal.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 /// Output formats of `cdflow graph`.
@@ -65,8 +81,48 @@ pub struct SummaryArgs {
     #[arg(required = true, value_name = "LINEAGE_DIR")]
     pub dirs: Vec<PathBuf>,
     /// At most N rows per section; the rest are summed into one "(others)" row.
-    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rows: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Row filters.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// `cdflow antipatterns`.
+#[derive(Debug, Args)]
+pub struct AntipatternsArgs {
+    /// Lineage directories (one per node, or one shared).
+    #[arg(required = true, value_name = "LINEAGE_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Row filters.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Thresholds.
+    #[command(flatten)]
+    pub thresholds: Thresholds,
+}
+
+/// `cdflow audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Lineage directories (one per node, or one shared).
+    #[arg(required = true, value_name = "LINEAGE_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The policy (YAML, see docs/cli.md).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// List the first N violations one by one (0: groups only).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub examples: usize,
     /// Row filters.
     #[command(flatten)]
     pub filters: FilterArgs,

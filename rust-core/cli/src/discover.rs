@@ -1,6 +1,6 @@
 //! Finding the lineage Parquet files under the directories given on the command line.
 //!
-//! A directory may be a lineage root (it holds `events/`, `flushes/` or `compactions/`), one table's
+//! A directory may be a lineage root (it holds `events/`, `flushes/`, `compactions/` or `agent_stats/`), one table's
 //! directory (`<lineage>/events`), or a directory holding lineage roots a few levels down (a test
 //! run's `run/demo` with `lineage/` and `nodes/*/lineage/`). Files follow the hive layout
 //! `<lineage>/<table>/node=<addr>/date=<YYYY-MM-DD>/part-*.parquet`; hidden files (the writer's
@@ -23,11 +23,18 @@ pub enum Table {
     Flushes,
     /// `compactions`: SSTables → compaction → SSTables.
     Compactions,
+    /// `agent_stats`: the agent's own counters (drops).
+    AgentStats,
 }
 
 impl Table {
     /// Every table read, in order.
-    pub const ALL: [Table; 3] = [Table::Events, Table::Flushes, Table::Compactions];
+    pub const ALL: [Table; 4] = [
+        Table::Events,
+        Table::Flushes,
+        Table::Compactions,
+        Table::AgentStats,
+    ];
 
     /// The table's directory name under a lineage root.
     pub const fn dir_name(self) -> &'static str {
@@ -35,6 +42,7 @@ impl Table {
             Table::Events => "events",
             Table::Flushes => "flushes",
             Table::Compactions => "compactions",
+            Table::AgentStats => "agent_stats",
         }
     }
 
@@ -67,6 +75,8 @@ pub struct LineageFiles {
     pub flushes: Vec<LineageFile>,
     /// `compactions` files.
     pub compactions: Vec<LineageFile>,
+    /// `agent_stats` files.
+    pub agent_stats: Vec<LineageFile>,
 }
 
 impl LineageFiles {
@@ -76,12 +86,13 @@ impl LineageFiles {
             Table::Events => &self.events,
             Table::Flushes => &self.flushes,
             Table::Compactions => &self.compactions,
+            Table::AgentStats => &self.agent_stats,
         }
     }
 
     /// All files, of every table.
     pub fn len(&self) -> usize {
-        self.events.len() + self.flushes.len() + self.compactions.len()
+        self.events.len() + self.flushes.len() + self.compactions.len() + self.agent_stats.len()
     }
 
     /// Whether no file was found.
@@ -132,6 +143,7 @@ pub fn discover(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
             Table::Events => files.events.push(file),
             Table::Flushes => files.flushes.push(file),
             Table::Compactions => files.compactions.push(file),
+            Table::AgentStats => files.agent_stats.push(file),
         }
     }
     Ok(files)

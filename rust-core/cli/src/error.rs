@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 /// Exit code of every error (the same as a command-line usage error).
 pub const EXIT_ERROR: i32 = 2;
+/// Exit code of `cdflow audit` when the policy is violated.
+pub const EXIT_VIOLATIONS: i32 = 1;
 
 /// An error that stops a command.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +18,10 @@ pub enum CliError {
     #[error("not a directory: {}", .0.display())]
     NotADir(PathBuf),
     /// A lineage directory holds no Parquet file of the tables cdflow reads.
-    #[error("no lineage parquet files (events/, flushes/, compactions/) under {}", .0.display())]
+    #[error(
+        "no lineage parquet files (events/, flushes/, compactions/, agent_stats/) under {}",
+        .0.display()
+    )]
     NoParquet(PathBuf),
     /// A directory could not be listed or a file could not be read or decoded.
     #[error("cannot read {}: {message}", path.display())]
@@ -54,6 +59,9 @@ pub enum CliError {
     /// Graphviz ran but failed.
     #[error("`dot -Tsvg` failed: {0}")]
     Graphviz(String),
+    /// The audit policy cannot be read or is invalid (file, line, what).
+    #[error("invalid policy {0}")]
+    Policy(#[from] crate::policy::PolicyError),
     /// The output could not be written.
     #[error("cannot write {}: {message}", path.display())]
     Write {

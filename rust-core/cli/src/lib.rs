@@ -1,19 +1,25 @@
 //! `cdflow`, the command-line tool of cdflow: reads the Parquet lineage that the cdflow agent writes
 //! (docs/schema.md) from one or many lineage directories and shows how data flows through the
-//! cluster — as a graph (`cdflow graph`: DOT, Mermaid or SVG) or as totals (`cdflow summary`).
+//! cluster — as a graph (`cdflow graph`: DOT, Mermaid or SVG) or as totals (`cdflow summary`) — finds
+//! anti-patterns (`cdflow antipatterns`) and checks accesses against a policy (`cdflow audit`).
 //! See docs/cli.md.
 //!
 //! Reading is streaming and column-projected; memory is bounded by the vertex cap, the number of
 //! nodes, and the fixed limits of [`census`].
 
+pub mod antipatterns;
 pub mod args;
+pub mod audit;
 pub mod census;
 pub mod columns;
 pub mod discover;
 pub mod error;
+pub mod evidence;
 pub mod filter;
 pub mod graph;
 pub mod label;
+pub mod policy;
+pub mod progress;
 pub mod reader;
 pub mod render_dot;
 pub mod render_mermaid;
@@ -22,7 +28,9 @@ pub mod rows;
 pub mod run;
 pub mod stats;
 pub mod summary;
+pub mod thresholds;
 pub mod time;
+pub mod yaml;
 
 pub use error::{CliError, EXIT_ERROR};
 pub use filter::Filters;

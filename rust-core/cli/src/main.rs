@@ -1,5 +1,5 @@
 //! The `cdflow` binary: parses the command line and runs it; any error is one line on standard error
-//! and exit code 2 (the same as a usage error).
+//! and exit code 2 (the same as a usage error); `cdflow audit` exits with 1 when the policy is violated.
 
 use clap::Parser;
 
@@ -11,8 +11,11 @@ use cdflow_cli::run::run;
 fn main() {
     install_panic_hook();
     let cli = Cli::parse();
-    if let Err(error) = run(cli) {
-        eprintln!("cdflow: {error}");
-        std::process::exit(EXIT_ERROR);
+    match run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("cdflow: {error}");
+            std::process::exit(EXIT_ERROR);
+        }
     }
 }

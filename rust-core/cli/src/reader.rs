@@ -17,6 +17,11 @@ use crate::error::CliError;
 /// Rows per record batch (bounds the memory of one read).
 const BATCH_ROWS: usize = 8192;
 
+/// The Parquet key-value metadata key that names a file's lineage schema version (docs/schema.md).
+pub const SCHEMA_VERSION_KEY: &str = "cdflow.schema_version";
+/// The newest lineage schema version this cdflow reads; a file without the key is version 1.
+pub const SCHEMA_VERSION: u32 = 1;
+
 thread_local! {
     /// Set while a file is decoded: a panic there is reported as an unreadable file, not printed.
     static DECODING: Cell<bool> = const { Cell::new(false) };
@@ -60,8 +65,18 @@ fn read(
     each: &mut dyn FnMut(&RecordBatch) -> Result<(), String>,
 ) -> Result<(), String> {
     let file = File::open(path).map_err(|error| error.to_string())?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| error.to_string())?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|error| format!("not a readable Parquet file ({error})"))?;
+    check_schema_version(
+        builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .into_iter()
+            .flatten()
+            .find(|entry| entry.key == SCHEMA_VERSION_KEY)
+            .and_then(|entry| entry.value.as_deref()),
+    )?;
     let roots: Vec<usize> = builder
         .parquet_schema()
         .root_schema()
@@ -84,6 +99,22 @@ fn read(
     Ok(())
 }
 
+/// Accepts a file whose lineage schema version (absent = 1) this cdflow knows.
+fn check_schema_version(version: Option<&str>) -> Result<(), String> {
+    let Some(text) = version else {
+        return Ok(());
+    };
+    match text.trim().parse::<u32>() {
+        Ok(version) if (1..=SCHEMA_VERSION).contains(&version) => Ok(()),
+        Ok(version) => Err(format!(
+            "lineage schema version {version} is unknown to this cdflow (it reads versions 1 to {SCHEMA_VERSION}); use a newer cdflow"
+        )),
+        Err(_) => Err(format!(
+            "lineage schema version {text:?} ({SCHEMA_VERSION_KEY}) is not a number"
+        )),
+    }
+}
+
 fn panic_text(panic: &(dyn Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_string()
@@ -91,5 +122,20 @@ fn panic_text(panic: &(dyn Any + Send)) -> String {
         text.clone()
     } else {
         "panic".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_versions() {
+        assert!(check_schema_version(None).is_ok());
+        assert!(check_schema_version(Some("1")).is_ok());
+        let newer = check_schema_version(Some("2")).unwrap_err();
+        assert!(newer.contains("version 2 is unknown"), "{newer}");
+        assert!(check_schema_version(Some("x")).is_err());
+        assert!(check_schema_version(Some("0")).is_err());
     }
 }

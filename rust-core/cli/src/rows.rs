@@ -7,6 +7,7 @@ use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
 use crate::discover::{LineageFile, LineageFiles, Table};
 use crate::error::CliError;
 use crate::filter::Filters;
+use crate::progress::Progress;
 use crate::reader::for_each_batch;
 
 /// The `kind` of an `events` row.
@@ -77,6 +78,32 @@ pub struct EventRow<'a> {
     pub live_rows: Option<i64>,
     /// `error`.
     pub error: Option<&'a str>,
+    /// `statement_type`.
+    pub statement_type: Option<&'a str>,
+    /// `consistency`.
+    pub consistency: Option<&'a str>,
+    /// `cells`.
+    pub cells: Option<i64>,
+    /// `cell_tombstones`.
+    pub cell_tombstones: Option<i64>,
+    /// `ttl_cells`.
+    pub ttl_cells: Option<i64>,
+    /// `batch_id`.
+    pub batch_id: Option<&'a str>,
+    /// `batch_partitions`.
+    pub batch_partitions: Option<i64>,
+    /// `range_scan`.
+    pub range_scan: Option<bool>,
+    /// `cas_applied`.
+    pub cas_applied: Option<bool>,
+    /// `paxos_attempts`.
+    pub paxos_attempts: Option<i64>,
+    /// `owner` (identity map).
+    pub owner: Option<&'a str>,
+    /// `team` (identity map).
+    pub team: Option<&'a str>,
+    /// `identity_kind` (identity map).
+    pub identity_kind: Option<&'a str>,
 }
 
 impl EventRow<'_> {
@@ -93,10 +120,77 @@ impl EventRow<'_> {
         self.applied_locally == Some(true)
             || (self.coordinator.is_some() && self.coordinator == self.node)
     }
+
+    /// Whether the row is a client request this node coordinated.
+    pub fn is_request(&self) -> bool {
+        matches!(self.kind, Kind::CoordinatorWrite | Kind::CoordinatorRead)
+    }
+
+    /// Whether the row is a lightweight transaction seen by its coordinator: it carries `cas_applied`
+    /// or `paxos_attempts` and is not a replica's row.
+    pub fn is_lwt(&self) -> bool {
+        (self.cas_applied.is_some() || self.paxos_attempts.is_some())
+            && !matches!(self.kind, Kind::ReplicaWrite | Kind::ReplicaRead)
+    }
+
+    /// What a client write did: a delete when it is a `DELETE` statement or every cell it wrote is a
+    /// tombstone; `None` for other rows.
+    pub fn write_operation(&self) -> Option<Operation> {
+        if self.kind != Kind::CoordinatorWrite {
+            return None;
+        }
+        let tombstones = self.tombstones.unwrap_or(0);
+        let only_tombstones =
+            tombstones > 0 && self.cells.unwrap_or(0) <= self.cell_tombstones.unwrap_or(0);
+        Some(
+            if self.statement_type == Some("DELETE") || only_tombstones {
+                Operation::Delete
+            } else {
+                Operation::Write
+            },
+        )
+    }
+
+    /// The operation of a client request (`read`, `write` or `delete`); `None` for other rows.
+    pub fn operation(&self) -> Option<Operation> {
+        match self.kind {
+            Kind::CoordinatorRead => Some(Operation::Read),
+            _ => self.write_operation(),
+        }
+    }
+}
+
+/// What a client request did to the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Operation {
+    /// A read (`coordinator_read`).
+    Read,
+    /// A write that is not a delete.
+    Write,
+    /// A `DELETE`, or a write of tombstones only.
+    Delete,
+}
+
+impl Operation {
+    /// `read`, `write` or `delete`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Operation::Read => "read",
+            Operation::Write => "write",
+            Operation::Delete => "delete",
+        }
+    }
+
+    /// The operation named `name`.
+    pub fn parse(name: &str) -> Option<Operation> {
+        [Operation::Read, Operation::Write, Operation::Delete]
+            .into_iter()
+            .find(|operation| operation.name() == name)
+    }
 }
 
 /// The `events` columns read.
-const EVENT_COLUMNS: [&str; 19] = [
+const EVENT_COLUMNS: [&str; 32] = [
     "event_time",
     "node",
     "kind",
@@ -116,6 +210,19 @@ const EVENT_COLUMNS: [&str; 19] = [
     "tombstones_scanned",
     "live_rows",
     "error",
+    "statement_type",
+    "consistency",
+    "cells",
+    "cell_tombstones",
+    "ttl_cells",
+    "batch_id",
+    "batch_partitions",
+    "range_scan",
+    "cas_applied",
+    "paxos_attempts",
+    "owner",
+    "team",
+    "identity_kind",
 ];
 
 struct EventColumns {
@@ -138,6 +245,19 @@ struct EventColumns {
     tombstones_scanned: IntColumn,
     live_rows: IntColumn,
     error: TextColumn,
+    statement_type: TextColumn,
+    consistency: TextColumn,
+    cells: IntColumn,
+    cell_tombstones: IntColumn,
+    ttl_cells: IntColumn,
+    batch_id: TextColumn,
+    batch_partitions: IntColumn,
+    range_scan: BoolColumn,
+    cas_applied: BoolColumn,
+    paxos_attempts: IntColumn,
+    owner: TextColumn,
+    team: TextColumn,
+    identity_kind: TextColumn,
 }
 
 impl EventColumns {
@@ -162,6 +282,19 @@ impl EventColumns {
             tombstones_scanned: IntColumn::read(batch, "tombstones_scanned")?,
             live_rows: IntColumn::read(batch, "live_rows")?,
             error: TextColumn::read(batch, "error")?,
+            statement_type: TextColumn::read(batch, "statement_type")?,
+            consistency: TextColumn::read(batch, "consistency")?,
+            cells: IntColumn::read(batch, "cells")?,
+            cell_tombstones: IntColumn::read(batch, "cell_tombstones")?,
+            ttl_cells: IntColumn::read(batch, "ttl_cells")?,
+            batch_id: TextColumn::read(batch, "batch_id")?,
+            batch_partitions: IntColumn::read(batch, "batch_partitions")?,
+            range_scan: BoolColumn::read(batch, "range_scan")?,
+            cas_applied: BoolColumn::read(batch, "cas_applied")?,
+            paxos_attempts: IntColumn::read(batch, "paxos_attempts")?,
+            owner: TextColumn::read(batch, "owner")?,
+            team: TextColumn::read(batch, "team")?,
+            identity_kind: TextColumn::read(batch, "identity_kind")?,
         })
     }
 
@@ -186,6 +319,19 @@ impl EventColumns {
             tombstones_scanned: self.tombstones_scanned.get(row),
             live_rows: self.live_rows.get(row),
             error: self.error.get(row),
+            statement_type: self.statement_type.get(row),
+            consistency: self.consistency.get(row),
+            cells: self.cells.get(row),
+            cell_tombstones: self.cell_tombstones.get(row),
+            ttl_cells: self.ttl_cells.get(row),
+            batch_id: self.batch_id.get(row),
+            batch_partitions: self.batch_partitions.get(row),
+            range_scan: self.range_scan.get(row),
+            cas_applied: self.cas_applied.get(row),
+            paxos_attempts: self.paxos_attempts.get(row),
+            owner: self.owner.get(row),
+            team: self.team.get(row),
+            identity_kind: self.identity_kind.get(row),
         }
     }
 }
@@ -344,6 +490,69 @@ pub fn scan_compactions(
     )
 }
 
+/// One `agent_stats` row: the agent's counters (totals since `agent_start_time`).
+#[derive(Debug, Clone, Copy)]
+pub struct AgentStatsRow<'a> {
+    /// `node`, else the file's `node=` partition.
+    pub node: Option<&'a str>,
+    /// `stats_time`, µs since the epoch.
+    pub stats_time: Option<i64>,
+    /// `agent_start_time`, µs since the epoch.
+    pub agent_start_time: Option<i64>,
+    /// `agent_events_seen`.
+    pub events_seen: i64,
+    /// `written`.
+    pub written: i64,
+    /// `agent_dropped + dropped_queue_full + rejected`.
+    pub dropped: i64,
+}
+
+const AGENT_STATS_COLUMNS: [&str; 8] = [
+    "stats_time",
+    "node",
+    "agent_start_time",
+    "agent_events_seen",
+    "agent_dropped",
+    "dropped_queue_full",
+    "rejected",
+    "written",
+];
+
+/// Calls `each` with every `agent_stats` row (the time and table filters do not apply: the counters
+/// are totals over the life of an agent).
+pub fn scan_agent_stats(
+    files: &LineageFiles,
+    mut each: impl FnMut(&AgentStatsRow<'_>),
+) -> Result<(), CliError> {
+    scan(
+        files.of(Table::AgentStats),
+        &AGENT_STATS_COLUMNS,
+        &Filters::default(),
+        |batch, path_node| {
+            let stats_time = IntColumn::read(batch, "stats_time")?;
+            let node = TextColumn::read(batch, "node")?;
+            let start = IntColumn::read(batch, "agent_start_time")?;
+            let seen = IntColumn::read(batch, "agent_events_seen")?;
+            let agent_dropped = IntColumn::read(batch, "agent_dropped")?;
+            let queue_full = IntColumn::read(batch, "dropped_queue_full")?;
+            let rejected = IntColumn::read(batch, "rejected")?;
+            let written = IntColumn::read(batch, "written")?;
+            for row in 0..batch.num_rows() {
+                let count = |column: &IntColumn| column.get(row).unwrap_or(0).max(0);
+                each(&AgentStatsRow {
+                    node: node.get(row).or(path_node),
+                    stats_time: stats_time.get(row),
+                    agent_start_time: start.get(row),
+                    events_seen: count(&seen),
+                    written: count(&written),
+                    dropped: count(&agent_dropped) + count(&queue_full) + count(&rejected),
+                });
+            }
+            Ok(())
+        },
+    )
+}
+
 /// Reads every file not pruned by the filters, handing each batch and the file's `node=` partition.
 fn scan(
     files: &[LineageFile],
@@ -351,10 +560,21 @@ fn scan(
     filters: &Filters,
     mut each: impl FnMut(&RecordBatch, Option<&str>) -> Result<(), String>,
 ) -> Result<(), CliError> {
-    for file in files.iter().filter(|file| !filters.skips_file(file)) {
+    let wanted: Vec<&LineageFile> = files
+        .iter()
+        .filter(|file| !filters.skips_file(file))
+        .collect();
+    let mut progress = Progress::new(
+        wanted
+            .first()
+            .map_or("lineage", |file| file.table.dir_name()),
+        wanted.len(),
+    );
+    for file in wanted {
         for_each_batch(&file.path, columns, |batch| {
             each(batch, file.node.as_deref())
         })?;
+        progress.advance();
     }
     Ok(())
 }

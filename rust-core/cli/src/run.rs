@@ -4,20 +4,27 @@ use std::fs;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
-use crate::args::{Cli, Command, Format, GraphArgs, SummaryArgs};
+use crate::antipatterns::Antipatterns;
+use crate::args::{
+    AntipatternsArgs, AuditArgs, Cli, Command, Format, GraphArgs, OutputFormat, SummaryArgs,
+};
+use crate::audit::Audit;
 use crate::discover::discover;
-use crate::error::CliError;
+use crate::error::{CliError, EXIT_VIOLATIONS};
 use crate::graph::FlowGraph;
+use crate::policy::Policy;
 use crate::render_dot::render_dot;
 use crate::render_mermaid::render_mermaid;
 use crate::render_svg::render_svg;
 use crate::summary::Summary;
 
-/// Runs the command line.
-pub fn run(cli: Cli) -> Result<(), CliError> {
+/// Runs the command line; the exit code on success (0, or [`EXIT_VIOLATIONS`] for a violated audit).
+pub fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
-        Command::Graph(args) => graph(&args),
-        Command::Summary(args) => summary(&args),
+        Command::Graph(args) => graph(&args).map(|()| 0),
+        Command::Summary(args) => summary(&args).map(|()| 0),
+        Command::Antipatterns(args) => antipatterns(&args).map(|()| 0),
+        Command::Audit(args) => audit(&args),
     }
 }
 
@@ -43,7 +50,43 @@ fn summary(args: &SummaryArgs) -> Result<(), CliError> {
     let filters = args.filters.to_filters()?;
     let files = discover(&args.dirs)?;
     let summary = Summary::build(&files, &filters)?;
-    write_output(None, summary.render(args.max_rows as usize).as_bytes())
+    let cap = args.max_rows as usize;
+    match args.format {
+        OutputFormat::Text => write_output(None, summary.render(cap).as_bytes()),
+        OutputFormat::Json => write_json(&summary.to_json(cap)),
+    }
+}
+
+fn antipatterns(args: &AntipatternsArgs) -> Result<(), CliError> {
+    let filters = args.filters.to_filters()?;
+    let files = discover(&args.dirs)?;
+    let found = Antipatterns::find(&files, &filters, &args.thresholds)?;
+    match args.format {
+        OutputFormat::Text => write_output(None, found.render().as_bytes()),
+        OutputFormat::Json => write_json(&found.to_json()),
+    }
+}
+
+fn audit(args: &AuditArgs) -> Result<i32, CliError> {
+    let policy = Policy::load(&args.policy)?;
+    let filters = args.filters.to_filters()?;
+    let files = discover(&args.dirs)?;
+    let audit = Audit::run(&files, &filters, &policy, args.examples)?;
+    match args.format {
+        OutputFormat::Text => write_output(None, audit.render().as_bytes())?,
+        OutputFormat::Json => write_json(&audit.to_json())?,
+    }
+    Ok(if audit.violations > 0 {
+        EXIT_VIOLATIONS
+    } else {
+        0
+    })
+}
+
+fn write_json(value: &serde_json::Value) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+    text.push('\n');
+    write_output(None, text.as_bytes())
 }
 
 /// Writes `bytes` to `path`, or to standard output for `None` or `-` (a closed pipe is not an error).

@@ -1,19 +1,28 @@
-//! `cdflow summary`: plain-text tables of writes, reads and tombstones per table, of requests per
-//! client/role, and of events per node. At most `cap` rows per table; the rest are summed into one
-//! `(N others)` row.
+//! `cdflow summary`: a one-screen overview of a lineage — the time span and request rates, then
+//! per table (writes, reads, tombstones, flushes, compactions), per client/role, per node, the
+//! busiest partitions and the agent's own drop counters. At most `cap` rows per section; the rest
+//! are summed into one `(N others)` row. As plain text or JSON.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
+
+use serde::Serialize;
 
 use crate::census::{BoundedMap, Census, TRACKED_KEYS, client_label, table_label};
 use crate::discover::LineageFiles;
 use crate::error::CliError;
 use crate::filter::Filters;
-use crate::rows::{Kind, scan_compactions, scan_events, scan_flushes};
+use crate::rows::{Kind, scan_agent_stats, scan_compactions, scan_events, scan_flushes};
 use crate::stats::human_bytes;
+use crate::time::format_time;
+
+/// Most distinct partitions counted for the busiest-partitions section (later new ones are not).
+pub const TRACKED_PARTITIONS: usize = 250_000;
+/// Rows of the busiest-partitions section.
+const TOP_PARTITIONS: usize = 5;
 
 /// Totals of one table.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TableTotals {
     /// `coordinator_write` rows.
     pub writes: u64,
@@ -36,7 +45,7 @@ pub struct TableTotals {
 }
 
 /// Totals of one client/role.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClientTotals {
     /// `coordinator_write` rows.
     pub writes: u64,
@@ -46,6 +55,8 @@ pub struct ClientTotals {
     pub bytes_written: u64,
     /// Σ `rows` written.
     pub rows_written: u64,
+    /// Σ `tombstones` written.
+    pub tombstones_written: u64,
     /// Σ `rows_returned`.
     pub rows_returned: u64,
     /// Requests that ended with an `error`.
@@ -53,7 +64,7 @@ pub struct ClientTotals {
 }
 
 /// Totals of one node.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NodeTotals {
     /// `coordinator_write` rows.
     pub coordinator_writes: u64,
@@ -67,15 +78,84 @@ pub struct NodeTotals {
     pub replica_reads: u64,
 }
 
+/// Client requests to one partition (keyed hash) of one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PartitionTotals {
+    /// `coordinator_write` rows.
+    pub writes: u64,
+    /// `coordinator_read` rows.
+    pub reads: u64,
+    /// Σ `bytes` written.
+    pub bytes_written: u64,
+    /// Σ `tombstones` written.
+    pub tombstones_written: u64,
+}
+
+/// The agent's counters on one node, summed over its agent instances (restarts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AgentTotals {
+    /// Agent instances seen (distinct `agent_start_time`).
+    pub instances: u64,
+    /// `agent_events_seen`.
+    pub events_seen: u64,
+    /// `written`.
+    pub written: u64,
+    /// `agent_dropped + dropped_queue_full + rejected`.
+    pub dropped: u64,
+}
+
+/// The time span of the rows summarized, µs since the epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Earliest `event_time`.
+    pub first: Option<i64>,
+    /// Latest `event_time`.
+    pub last: Option<i64>,
+}
+
+impl Span {
+    /// Widens the span to `time`.
+    pub fn add(&mut self, time: Option<i64>) {
+        if let Some(time) = time {
+            self.first = Some(self.first.map_or(time, |first| first.min(time)));
+            self.last = Some(self.last.map_or(time, |last| last.max(time)));
+        }
+    }
+
+    /// Seconds from first to last (at least 1 ms, so rates stay finite).
+    pub fn seconds(&self) -> f64 {
+        match (self.first, self.last) {
+            (Some(first), Some(last)) => ((last - first) as f64 / 1e6).max(0.001),
+            _ => 0.0,
+        }
+    }
+
+    /// `count` per second over the span (0 without a span).
+    pub fn rate(&self, count: u64) -> f64 {
+        let seconds = self.seconds();
+        if seconds > 0.0 {
+            count as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+}
+
 /// The summary of a lineage.
 #[derive(Debug)]
 pub struct Summary {
+    /// Time span of the events.
+    pub span: Span,
     /// Per table label.
     pub tables: BoundedMap<TableTotals>,
     /// Per client label.
     pub clients: BoundedMap<ClientTotals>,
     /// Per node address.
     pub nodes: BoundedMap<NodeTotals>,
+    /// Per `<keyspace>.<table> <partition_key_hash>`.
+    pub partitions: BoundedMap<PartitionTotals>,
+    /// Per node, from `agent_stats`.
+    pub agents: BTreeMap<String, AgentTotals>,
 }
 
 impl Summary {
@@ -86,9 +166,12 @@ impl Summary {
             None => None,
         };
         let mut summary = Summary {
+            span: Span::default(),
             tables: BoundedMap::new(TRACKED_KEYS),
             clients: BoundedMap::new(TRACKED_KEYS),
             nodes: BoundedMap::new(TRACKED_KEYS),
+            partitions: BoundedMap::new(TRACKED_PARTITIONS),
+            agents: BTreeMap::new(),
         };
         let mut label = String::new();
         scan_events(files, filters, |row| {
@@ -98,6 +181,7 @@ impl Summary {
             {
                 return;
             }
+            summary.span.add(row.time);
             table_label(row.keyspace, row.table, &mut label);
             let table = summary.tables.entry(&label);
             let node = summary.nodes.entry(row.node.unwrap_or("unknown"));
@@ -127,19 +211,32 @@ impl Summary {
                 }
                 Kind::Other => {}
             }
-            if matches!(row.kind, Kind::CoordinatorWrite | Kind::CoordinatorRead) {
-                client_label(row.user, row.client, &mut label);
-                let client = summary.clients.entry(&label);
-                if row.kind == Kind::CoordinatorWrite {
-                    client.writes += 1;
-                    client.bytes_written += positive(row.bytes);
-                    client.rows_written += positive(row.rows);
-                } else {
-                    client.reads += 1;
-                    client.rows_returned += positive(row.rows_returned);
-                }
-                client.errors += u64::from(row.error.is_some());
+            if !row.is_request() {
+                return;
             }
+            if let Some(hash) = row.partition_key_hash {
+                let _ = write!(label, " {hash}");
+                let partition = summary.partitions.entry(&label);
+                if row.kind == Kind::CoordinatorWrite {
+                    partition.writes += 1;
+                    partition.bytes_written += positive(row.bytes);
+                    partition.tombstones_written += positive(row.tombstones);
+                } else {
+                    partition.reads += 1;
+                }
+            }
+            client_label(row.user, row.client, &mut label);
+            let client = summary.clients.entry(&label);
+            if row.kind == Kind::CoordinatorWrite {
+                client.writes += 1;
+                client.bytes_written += positive(row.bytes);
+                client.rows_written += positive(row.rows);
+                client.tombstones_written += positive(row.tombstones);
+            } else {
+                client.reads += 1;
+                client.rows_returned += positive(row.rows_returned);
+            }
+            client.errors += u64::from(row.error.is_some());
         })?;
         let role_table = |label: &str| {
             census
@@ -158,18 +255,52 @@ impl Summary {
                 summary.tables.entry(&label).compactions += 1;
             }
         })?;
+        summary.agents = agent_totals(files)?;
         Ok(summary)
     }
 
-    /// The summary as plain-text tables, at most `cap` rows each.
+    /// Client writes and reads of every table.
+    fn requests(&self) -> (u64, u64) {
+        let mut totals = TableTotals::default();
+        for (_, table) in self.tables.iter() {
+            merge_tables(&mut totals, table);
+        }
+        if let Some(overflow) = self.tables.overflow() {
+            merge_tables(&mut totals, overflow);
+        }
+        (totals.writes, totals.reads)
+    }
+
+    /// The summary as plain-text sections, at most `cap` rows each.
     pub fn render(&self, cap: usize) -> String {
         let mut out = String::new();
-        out.push_str("tables\n");
+        let (writes, reads) = self.requests();
+        match (self.span.first, self.span.last) {
+            (Some(first), Some(last)) => {
+                let _ = writeln!(
+                    out,
+                    "span      {} .. {} ({:.1} s)",
+                    format_time(first),
+                    format_time(last),
+                    self.span.seconds()
+                );
+            }
+            _ => out.push_str("span      (no events)\n"),
+        }
+        let _ = writeln!(
+            out,
+            "requests  {writes} writes ({:.1}/s), {reads} reads ({:.1}/s)",
+            self.span.rate(writes),
+            self.span.rate(reads)
+        );
+        out.push_str("\ntables\n");
         out.push_str(&text_table(
             &[
                 "table",
                 "writes",
+                "writes/s",
                 "reads",
+                "reads/s",
                 "replica writes",
                 "replica reads",
                 "bytes written",
@@ -178,22 +309,15 @@ impl Summary {
                 "flushes",
                 "compactions",
             ],
-            capped_rows(
-                &self.tables,
-                cap,
-                |t| {
-                    t.writes
-                        + t.reads
-                        + t.replica_writes
-                        + t.replica_reads
-                        + t.flushes
-                        + t.compactions
-                },
-                merge_tables,
-                |t| {
+            self.table_rows(cap)
+                .into_iter()
+                .map(|(key, t)| {
                     vec![
+                        key,
                         t.writes.to_string(),
+                        format!("{:.1}", self.span.rate(t.writes)),
                         t.reads.to_string(),
+                        format!("{:.1}", self.span.rate(t.reads)),
                         t.replica_writes.to_string(),
                         t.replica_reads.to_string(),
                         human_bytes(t.bytes_written),
@@ -202,8 +326,8 @@ impl Summary {
                         t.flushes.to_string(),
                         t.compactions.to_string(),
                     ]
-                },
-            ),
+                })
+                .collect(),
         ));
         out.push_str("\nclients\n");
         out.push_str(&text_table(
@@ -213,25 +337,25 @@ impl Summary {
                 "reads",
                 "bytes written",
                 "rows written",
+                "tombstones written",
                 "rows returned",
                 "errors",
             ],
-            capped_rows(
-                &self.clients,
-                cap,
-                |c| c.writes + c.reads,
-                merge_clients,
-                |c| {
+            self.client_rows(cap)
+                .into_iter()
+                .map(|(key, c)| {
                     vec![
+                        key,
                         c.writes.to_string(),
                         c.reads.to_string(),
                         human_bytes(c.bytes_written),
                         c.rows_written.to_string(),
+                        c.tombstones_written.to_string(),
                         c.rows_returned.to_string(),
                         c.errors.to_string(),
                     ]
-                },
-            ),
+                })
+                .collect(),
         ));
         out.push_str("\nnodes\n");
         out.push_str(&text_table(
@@ -243,30 +367,172 @@ impl Summary {
                 "local writes",
                 "replica reads",
             ],
-            capped_rows(
-                &self.nodes,
-                cap,
-                |n| {
-                    n.coordinator_writes
-                        + n.coordinator_reads
-                        + n.replica_writes
-                        + n.local_writes
-                        + n.replica_reads
-                },
-                merge_nodes,
-                |n| {
+            self.node_rows(cap)
+                .into_iter()
+                .map(|(key, n)| {
                     vec![
+                        key,
                         n.coordinator_writes.to_string(),
                         n.coordinator_reads.to_string(),
                         n.replica_writes.to_string(),
                         n.local_writes.to_string(),
                         n.replica_reads.to_string(),
                     ]
-                },
-            ),
+                })
+                .collect(),
+        ));
+        out.push_str("\nbusiest partitions (keyed hash)\n");
+        out.push_str(&text_table(
+            &[
+                "partition",
+                "writes",
+                "reads",
+                "bytes written",
+                "tombstones written",
+            ],
+            self.partition_rows()
+                .into_iter()
+                .map(|(key, p)| {
+                    vec![
+                        key,
+                        p.writes.to_string(),
+                        p.reads.to_string(),
+                        human_bytes(p.bytes_written),
+                        p.tombstones_written.to_string(),
+                    ]
+                })
+                .collect(),
+        ));
+        out.push_str("\nagent (dropped = agent_dropped + dropped_queue_full + rejected)\n");
+        out.push_str(&text_table(
+            &["node", "instances", "events seen", "written", "dropped"],
+            self.agents
+                .iter()
+                .map(|(node, a)| {
+                    vec![
+                        node.clone(),
+                        a.instances.to_string(),
+                        a.events_seen.to_string(),
+                        a.written.to_string(),
+                        a.dropped.to_string(),
+                    ]
+                })
+                .collect(),
         ));
         out
     }
+
+    /// The summary as one JSON document, at most `cap` rows per section.
+    pub fn to_json(&self, cap: usize) -> serde_json::Value {
+        let (writes, reads) = self.requests();
+        let keyed = |rows: Vec<(String, serde_json::Value)>, key: &str| {
+            rows.into_iter()
+                .map(|(label, mut value)| {
+                    if let Some(object) = value.as_object_mut() {
+                        object.insert(key.to_string(), label.into());
+                    }
+                    value
+                })
+                .collect::<Vec<_>>()
+        };
+        serde_json::json!({
+            "span": {
+                "first": self.span.first.map(format_time),
+                "last": self.span.last.map(format_time),
+                "seconds": self.span.seconds(),
+            },
+            "requests": {
+                "writes": writes,
+                "reads": reads,
+                "writes_per_second": self.span.rate(writes),
+                "reads_per_second": self.span.rate(reads),
+            },
+            "tables": keyed(self.table_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "table"),
+            "clients": keyed(self.client_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "client"),
+            "nodes": keyed(self.node_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "node"),
+            "partitions": keyed(self.partition_rows().into_iter().map(|(k, v)| (k, json(&v))).collect(), "partition"),
+            "agents": keyed(self.agents.iter().map(|(k, v)| (k.clone(), json(v))).collect(), "node"),
+        })
+    }
+
+    fn table_rows(&self, cap: usize) -> Vec<(String, TableTotals)> {
+        capped_rows(
+            &self.tables,
+            cap,
+            |t| t.writes + t.reads + t.replica_writes + t.replica_reads + t.flushes + t.compactions,
+            merge_tables,
+        )
+    }
+
+    fn client_rows(&self, cap: usize) -> Vec<(String, ClientTotals)> {
+        capped_rows(&self.clients, cap, |c| c.writes + c.reads, merge_clients)
+    }
+
+    fn node_rows(&self, cap: usize) -> Vec<(String, NodeTotals)> {
+        capped_rows(
+            &self.nodes,
+            cap,
+            |n| {
+                n.coordinator_writes
+                    + n.coordinator_reads
+                    + n.replica_writes
+                    + n.local_writes
+                    + n.replica_reads
+            },
+            merge_nodes,
+        )
+    }
+
+    /// The busiest partitions by client requests (no "others" row).
+    fn partition_rows(&self) -> Vec<(String, PartitionTotals)> {
+        let mut keys: Vec<(u64, &String, &PartitionTotals)> = self
+            .partitions
+            .iter()
+            .map(|(key, p)| (p.writes + p.reads, key, p))
+            .collect();
+        keys.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        keys.into_iter()
+            .take(TOP_PARTITIONS)
+            .map(|(_, key, p)| (key.clone(), p.clone()))
+            .collect()
+    }
+}
+
+/// A value as JSON (the section values always serialize).
+fn json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// The agent's counters per node: the last row of each agent instance (the counters are totals since
+/// it started), summed over instances.
+fn agent_totals(files: &LineageFiles) -> Result<BTreeMap<String, AgentTotals>, CliError> {
+    // (node, agent_start_time) → (stats_time, events seen, written, dropped) of the latest row.
+    let mut latest: BTreeMap<(String, i64), (i64, i64, i64, i64)> = BTreeMap::new();
+    scan_agent_stats(files, |row| {
+        let Some(node) = row.node.filter(|node| *node != "unknown") else {
+            return;
+        };
+        let key = (node.to_string(), row.agent_start_time.unwrap_or(0));
+        let candidate = (
+            row.stats_time.unwrap_or(0),
+            row.events_seen,
+            row.written,
+            row.dropped,
+        );
+        let entry = latest.entry(key).or_insert(candidate);
+        if (candidate.0, candidate.2) > (entry.0, entry.2) {
+            *entry = candidate;
+        }
+    })?;
+    let mut agents: BTreeMap<String, AgentTotals> = BTreeMap::new();
+    for ((node, _), (_, seen, written, dropped)) in latest {
+        let totals = agents.entry(node).or_default();
+        totals.instances += 1;
+        totals.events_seen += seen as u64;
+        totals.written += written as u64;
+        totals.dropped += dropped as u64;
+    }
+    Ok(agents)
 }
 
 fn positive(value: Option<i64>) -> u64 {
@@ -292,6 +558,7 @@ fn merge_clients(into: &mut ClientTotals, from: &ClientTotals) {
     into.reads += from.reads;
     into.bytes_written += from.bytes_written;
     into.rows_written += from.rows_written;
+    into.tombstones_written += from.tombstones_written;
     into.rows_returned += from.rows_returned;
     into.errors += from.errors;
 }
@@ -311,17 +578,13 @@ fn capped_rows<V: Default + Clone>(
     cap: usize,
     weight: impl Fn(&V) -> u64,
     merge: impl Fn(&mut V, &V),
-    cells: impl Fn(&V) -> Vec<String>,
-) -> Vec<Vec<String>> {
+) -> Vec<(String, V)> {
     let ordered = map.top_keys(cap.max(1), &weight);
     let top: HashSet<&str> = ordered.iter().map(String::as_str).collect();
-    let mut rows = Vec::new();
-    for key in &ordered {
-        let value = map.get(key).cloned().unwrap_or_default();
-        let mut row = vec![key.clone()];
-        row.extend(cells(&value));
-        rows.push(row);
-    }
+    let mut rows: Vec<(String, V)> = ordered
+        .iter()
+        .map(|key| (key.clone(), map.get(key).cloned().unwrap_or_default()))
+        .collect();
     let mut others = V::default();
     let mut merged = 0usize;
     for (key, value) in map.iter() {
@@ -335,13 +598,12 @@ fn capped_rows<V: Default + Clone>(
         merged += 1;
     }
     if merged > 0 {
-        let mut row = vec![if map.overflow().is_some() {
+        let label = if map.overflow().is_some() {
             "(others)".to_string()
         } else {
             format!("({merged} others)")
-        }];
-        row.extend(cells(&others));
-        rows.push(row);
+        };
+        rows.push((label, others));
     }
     rows
 }

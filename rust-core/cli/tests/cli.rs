@@ -112,14 +112,17 @@ fn summary_prints_tables_clients_and_nodes() {
             .map(|cell| cell.trim().to_string())
             .collect()
     };
-    // table, writes, reads, replica writes, replica reads, bytes, tombstones w/s, flushes, compactions
+    // table, writes, writes/s, reads, reads/s, replica writes, replica reads, bytes, tombstones w/s,
+    // flushes, compactions (the span is 15 µs, counted as 1 ms)
     assert_eq!(
         row("ks.t"),
-        ["ks.t", "1", "1", "2", "1", "100 B", "0", "0", "0", "0"]
+        [
+            "ks.t", "1", "1000.0", "1", "1000.0", "2", "1", "100 B", "0", "0", "0", "0"
+        ]
     );
     assert_eq!(
         row("role:app"),
-        ["role:app", "1", "1", "100 B", "1", "0", "0"]
+        ["role:app", "1", "1", "100 B", "1", "0", "0", "0"]
     );
     assert_eq!(row("10.0.0.2"), ["10.0.0.2", "0", "0", "1", "0", "0"]);
 }
@@ -150,7 +153,9 @@ fn errors_are_one_line_with_exit_code_2() {
     let empty = empty.display().to_string();
     assert_one_line_error(
         &cdflow(&["graph", &empty]),
-        &format!("no lineage parquet files (events/, flushes/, compactions/) under {empty}"),
+        &format!(
+            "no lineage parquet files (events/, flushes/, compactions/, agent_stats/) under {empty}"
+        ),
     );
 
     let bad = part_path(&root.path().join("bad"), "events", "n1", "part-1.parquet");

@@ -65,6 +65,18 @@ pub struct Event {
     pub partition_key_hash: Option<i64>,
     pub write_timestamp: Option<i64>,
     pub message_id: Option<i64>,
+    pub statement_type: Option<&'static str>,
+    pub consistency: Option<&'static str>,
+    pub cells: Option<i32>,
+    pub ttl_cells: Option<i32>,
+    pub batch_id: Option<&'static str>,
+    pub batch_partitions: Option<i32>,
+    pub range_scan: Option<bool>,
+    pub tombstones_scanned: Option<i32>,
+    pub cas_applied: Option<bool>,
+    pub paxos_attempts: Option<i32>,
+    pub team: Option<&'static str>,
+    pub identity_kind: Option<&'static str>,
 }
 
 /// A client write coordinated by `node` and its replica rows on `replicas` (the coordinator's own
@@ -114,6 +126,7 @@ pub fn write_flow(
             partition_key_hash: Some(key),
             write_timestamp: Some(time),
             message_id: if local { None } else { Some(key * 10) },
+            ..Event::default()
         });
     }
     events
@@ -257,9 +270,66 @@ pub fn write_events(lineage: &Path, events: &[Event]) {
                             .collect::<Int64Array>(),
                     ),
                 ),
+                (
+                    "statement_type",
+                    strings(rows.iter().map(|e| e.statement_type)),
+                ),
+                ("consistency", strings(rows.iter().map(|e| e.consistency))),
+                ("cells", ints(rows.iter().map(|e| e.cells))),
+                ("ttl_cells", ints(rows.iter().map(|e| e.ttl_cells))),
+                ("batch_id", strings(rows.iter().map(|e| e.batch_id))),
+                (
+                    "batch_partitions",
+                    ints(rows.iter().map(|e| e.batch_partitions)),
+                ),
+                (
+                    "range_scan",
+                    Arc::new(rows.iter().map(|e| e.range_scan).collect::<BooleanArray>()),
+                ),
+                (
+                    "tombstones_scanned",
+                    ints(rows.iter().map(|e| e.tombstones_scanned)),
+                ),
+                (
+                    "cas_applied",
+                    Arc::new(rows.iter().map(|e| e.cas_applied).collect::<BooleanArray>()),
+                ),
+                (
+                    "paxos_attempts",
+                    ints(rows.iter().map(|e| e.paxos_attempts)),
+                ),
+                ("team", strings(rows.iter().map(|e| e.team))),
+                (
+                    "identity_kind",
+                    strings(rows.iter().map(|e| e.identity_kind)),
+                ),
             ],
         );
     }
+}
+
+fn ints(values: impl Iterator<Item = Option<i32>>) -> ArrayRef {
+    Arc::new(values.collect::<Int32Array>())
+}
+
+/// Writes a Parquet file whose key-value metadata claims lineage schema `version`.
+pub fn write_versioned_events(lineage: &Path, version: &str) {
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+    let path = part_path(lineage, "events", "n1", "part-20261125T140000Z-3-0.parquet");
+    let array: ArrayRef = Arc::new(StringArray::from(vec!["coordinator_write"]));
+    let schema = Arc::new(Schema::new(vec![Field::new("kind", DataType::Utf8, true)]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![array]).unwrap();
+    let properties = WriterProperties::builder()
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            "cdflow.schema_version".to_string(),
+            version.to_string(),
+        )]))
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
 }
 
 /// Writes `events` with only the first columns of the schema (an older lineage).

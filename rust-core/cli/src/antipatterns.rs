@@ -1,0 +1,550 @@
+//! `cdflow antipatterns`: Cassandra data-model and access anti-patterns found in the lineage, each a
+//! [`Finding`] with a stable `kind` and its evidence (counts, share, roles, example partitions, time).
+//! One pass over `events`; per table and per partition (bounded) tallies; thresholds from
+//! [`Thresholds`] (docs/cli.md says why each default is what it is).
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::census::{BoundedMap, Census, TRACKED_KEYS, table_label};
+use crate::discover::LineageFiles;
+use crate::error::CliError;
+use crate::evidence::{RoleCount, Tally};
+use crate::filter::Filters;
+use crate::rows::{EventRow, Kind, Operation, scan_events};
+use crate::stats::human_bytes;
+use crate::thresholds::Thresholds;
+
+/// Most partitions tracked (later new ones are not: a partition must be among the first this many
+/// seen to be reported hot or large).
+pub const TRACKED_PARTITIONS: usize = 250_000;
+/// Most distinct batches and TTL'd partitions remembered per table.
+const TRACKED_IDS: usize = 100_000;
+/// Partitions listed in a hot/large finding.
+const LISTED_PARTITIONS: usize = 5;
+
+/// The kinds of findings, in report order.
+pub const KINDS: [&str; 8] = [
+    "hot_partition",
+    "large_partition",
+    "tombstone_heavy",
+    "multi_partition_batch",
+    "consistency_all",
+    "range_scan",
+    "lwt_contention",
+    "ttl_tombstone_churn",
+];
+
+/// One anti-pattern on one table, with its evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable identifier of the pattern (one of [`KINDS`]).
+    pub kind: &'static str,
+    /// `<keyspace>.<table>`.
+    pub table: String,
+    /// What was found, one line.
+    pub message: String,
+    /// Rows (requests, reads, batches, …) that show the pattern.
+    pub count: u64,
+    /// Their share of the relevant total, when there is one.
+    pub share: Option<f64>,
+    /// Roles behind those rows, busiest first.
+    pub roles: Vec<RoleCount>,
+    /// Example partitions (keyed hashes).
+    pub partitions: Vec<i64>,
+    /// First and last time seen (RFC 3339).
+    pub first: Option<String>,
+    /// See `first`.
+    pub last: Option<String>,
+    /// Pattern-specific numbers.
+    pub details: BTreeMap<&'static str, Value>,
+}
+
+impl Finding {
+    fn new(kind: &'static str, table: &str, message: String, tally: &Tally) -> Finding {
+        Finding {
+            kind,
+            table: table.to_string(),
+            message,
+            count: tally.count,
+            share: None,
+            roles: tally.roles(),
+            partitions: tally.partitions().to_vec(),
+            first: tally.first_text(),
+            last: tally.last_text(),
+            details: BTreeMap::new(),
+        }
+    }
+
+    fn share(mut self, part: u64, whole: u64) -> Finding {
+        self.share = Some(ratio(part, whole));
+        self
+    }
+
+    fn detail(mut self, name: &'static str, value: Value) -> Finding {
+        self.details.insert(name, value);
+        self
+    }
+}
+
+/// What one table saw.
+#[derive(Debug, Default)]
+struct TableStats {
+    requests: u64,
+    writes: u64,
+    deletes: Tally,
+    tombstones_written: u64,
+    cells: u64,
+    ttl_cells: u64,
+    ttl_writes: Tally,
+    ttl_partitions: HashSet<i64>,
+    tombstones_scanned: u64,
+    tombstone_reads: Tally,
+    batches: Tally,
+    batch_ids: HashSet<String>,
+    consistency_all: Tally,
+    range_scans: Tally,
+    rows_returned_by_scans: u64,
+    lwt: Tally,
+    lwt_retried: Tally,
+    lwt_failed: Tally,
+}
+
+/// What one partition saw (client requests).
+#[derive(Debug, Default)]
+struct PartitionStats {
+    requests: Tally,
+    bytes: u64,
+    rows: u64,
+}
+
+/// The lineage's findings.
+#[derive(Debug)]
+pub struct Antipatterns {
+    /// Every finding, by kind then table.
+    pub findings: Vec<Finding>,
+    /// Client requests looked at.
+    pub requests: u64,
+    /// The thresholds used.
+    pub thresholds: Thresholds,
+}
+
+impl Antipatterns {
+    /// Scans the events once (twice with `--role`) and applies the thresholds.
+    pub fn find(
+        files: &LineageFiles,
+        filters: &Filters,
+        thresholds: &Thresholds,
+    ) -> Result<Antipatterns, CliError> {
+        let census = match filters.role {
+            Some(_) => Some(Census::take(files, filters)?),
+            None => None,
+        };
+        let mut tables: BoundedMap<TableStats> = BoundedMap::new(TRACKED_KEYS);
+        let mut partitions: BoundedMap<PartitionStats> = BoundedMap::new(TRACKED_PARTITIONS);
+        let mut label = String::new();
+        let mut requests = 0u64;
+        scan_events(files, filters, |row| {
+            if census
+                .as_ref()
+                .is_some_and(|census| !census.event_matches_role(row))
+            {
+                return;
+            }
+            table_label(row.keyspace, row.table, &mut label);
+            let table = tables.entry(&label);
+            observe(table, row, thresholds);
+            if row.is_request() {
+                requests += 1;
+                if let Some(hash) = row.partition_key_hash {
+                    let _ = write!(label, " {hash}");
+                    let partition = partitions.entry(&label);
+                    partition.requests.add(row);
+                    if row.kind == Kind::CoordinatorWrite {
+                        partition.bytes += positive(row.bytes);
+                        partition.rows += positive(row.rows);
+                    }
+                }
+            }
+        })?;
+        let mut findings = Vec::new();
+        partition_findings(&tables, &partitions, thresholds, &mut findings);
+        let mut names: Vec<&String> = tables.iter().map(|(name, _)| name).collect();
+        names.sort();
+        for name in names {
+            if let Some(stats) = tables.get(name) {
+                table_findings(name, stats, thresholds, &mut findings);
+            }
+        }
+        findings.sort_by_key(|finding| {
+            (
+                KINDS.iter().position(|kind| *kind == finding.kind),
+                finding.table.clone(),
+            )
+        });
+        Ok(Antipatterns {
+            findings,
+            requests,
+            thresholds: thresholds.clone(),
+        })
+    }
+
+    /// The findings as text: one block per finding.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if self.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "no anti-patterns found in {} client requests",
+                self.requests
+            );
+            return out;
+        }
+        let _ = writeln!(
+            out,
+            "{} finding(s) in {} client requests",
+            self.findings.len(),
+            self.requests
+        );
+        for finding in &self.findings {
+            let _ = writeln!(out, "\n{}  {}", finding.kind, finding.table);
+            let _ = writeln!(out, "  {}", finding.message);
+            if !finding.roles.is_empty() {
+                let roles: Vec<String> = finding
+                    .roles
+                    .iter()
+                    .map(|role| format!("{} ({})", role.role, role.count))
+                    .collect();
+                let _ = writeln!(out, "  roles: {}", roles.join(", "));
+            }
+            if !finding.partitions.is_empty() {
+                let hashes: Vec<String> = finding.partitions.iter().map(i64::to_string).collect();
+                let _ = writeln!(out, "  partitions (keyed hash): {}", hashes.join(", "));
+            }
+            if let (Some(first), Some(last)) = (&finding.first, &finding.last) {
+                let _ = writeln!(out, "  time: {first} .. {last}");
+            }
+        }
+        out
+    }
+
+    /// The findings and thresholds as JSON.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "requests": self.requests,
+            "findings": self.findings,
+            "thresholds": self.thresholds,
+        })
+    }
+}
+
+/// Adds one row to its table's tallies.
+fn observe(table: &mut TableStats, row: &EventRow<'_>, thresholds: &Thresholds) {
+    if row.is_request() {
+        table.requests += 1;
+        if matches!(row.consistency, Some("ALL" | "EACH_QUORUM")) {
+            table.consistency_all.add(row);
+        }
+    }
+    if row.is_lwt() {
+        table.lwt.add(row);
+        if row.paxos_attempts.is_some_and(|attempts| attempts > 1) {
+            table.lwt_retried.add(row).max(row.paxos_attempts);
+        }
+        if row.cas_applied == Some(false) {
+            table.lwt_failed.add(row);
+        }
+    }
+    match row.kind {
+        Kind::CoordinatorWrite => {
+            table.writes += 1;
+            table.cells += positive(row.cells);
+            table.tombstones_written += positive(row.tombstones);
+            if row.write_operation() == Some(Operation::Delete) {
+                table.deletes.add(row);
+            }
+            let ttl_cells = positive(row.ttl_cells);
+            if ttl_cells > 0 {
+                table.ttl_cells += ttl_cells;
+                table.ttl_writes.add(row);
+                if let Some(hash) = row.partition_key_hash
+                    && table.ttl_partitions.len() < TRACKED_IDS
+                {
+                    table.ttl_partitions.insert(hash);
+                }
+            }
+            if let (Some(id), Some(size)) = (row.batch_id, row.batch_partitions)
+                && size >= thresholds.batch_partitions
+            {
+                table.batches.add(row).max(Some(size));
+                if table.batch_ids.len() < TRACKED_IDS && !table.batch_ids.contains(id) {
+                    table.batch_ids.insert(id.to_string());
+                }
+            }
+        }
+        Kind::CoordinatorRead => {
+            if row.range_scan == Some(true) {
+                table.range_scans.add(row);
+                table.rows_returned_by_scans += positive(row.rows_returned);
+            }
+        }
+        Kind::ReplicaRead => {
+            table.tombstones_scanned += positive(row.tombstones_scanned);
+            if row
+                .tombstones_scanned
+                .is_some_and(|scanned| scanned > thresholds.tombstone_warn)
+            {
+                table.tombstone_reads.add(row).max(row.tombstones_scanned);
+            }
+        }
+        Kind::ReplicaWrite | Kind::Other => {}
+    }
+}
+
+/// hot_partition and large_partition: one finding per table listing its partitions.
+fn partition_findings(
+    tables: &BoundedMap<TableStats>,
+    partitions: &BoundedMap<PartitionStats>,
+    thresholds: &Thresholds,
+    findings: &mut Vec<Finding>,
+) {
+    // table → [(hash, stats)]
+    let mut hot: BTreeMap<&str, Vec<(i64, &PartitionStats)>> = BTreeMap::new();
+    let mut large: BTreeMap<&str, Vec<(i64, &PartitionStats)>> = BTreeMap::new();
+    for (key, stats) in partitions.iter() {
+        let Some((table, hash)) = key.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(hash) = hash.parse::<i64>() else {
+            continue;
+        };
+        let table_requests = tables.get(table).map_or(0, |t| t.requests);
+        let requests = stats.requests.count;
+        if requests >= thresholds.hot_min_requests
+            && ratio(requests, table_requests) >= thresholds.hot_share
+        {
+            hot.entry(table).or_default().push((hash, stats));
+        }
+        if stats.bytes >= thresholds.large_partition_bytes
+            || stats.rows >= thresholds.large_partition_rows
+        {
+            large.entry(table).or_default().push((hash, stats));
+        }
+    }
+    for (table, mut list) in hot {
+        list.sort_by(|a, b| {
+            b.1.requests
+                .count
+                .cmp(&a.1.requests.count)
+                .then(a.0.cmp(&b.0))
+        });
+        let table_requests = tables.get(table).map_or(0, |t| t.requests);
+        let (hash, top) = list[0];
+        let listed: Vec<Value> = list
+            .iter()
+            .take(LISTED_PARTITIONS)
+            .map(|(hash, p)| {
+                json!({"partition": hash, "requests": p.requests.count,
+                       "share": ratio(p.requests.count, table_requests)})
+            })
+            .collect();
+        let message = format!(
+            "{} partition(s) take at least {:.0}% of the table's {table_requests} client requests; \
+             the busiest, {hash}, took {} ({:.1}%)",
+            list.len(),
+            thresholds.hot_share * 100.0,
+            top.requests.count,
+            ratio(top.requests.count, table_requests) * 100.0,
+        );
+        let mut finding = Finding::new("hot_partition", table, message, &top.requests)
+            .share(top.requests.count, table_requests)
+            .detail("table_requests", json!(table_requests))
+            .detail("hot_partitions", json!(listed));
+        finding.partitions = list
+            .iter()
+            .take(LISTED_PARTITIONS)
+            .map(|(h, _)| *h)
+            .collect();
+        findings.push(finding);
+    }
+    for (table, mut list) in large {
+        list.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
+        let (hash, top) = list[0];
+        let listed: Vec<Value> = list
+            .iter()
+            .take(LISTED_PARTITIONS)
+            .map(|(hash, p)| json!({"partition": hash, "bytes_written": p.bytes, "rows_written": p.rows}))
+            .collect();
+        let message = format!(
+            "{} partition(s) received at least {} or {} rows of writes; the largest, {hash}, {} in {} rows \
+             over {} writes",
+            list.len(),
+            human_bytes(thresholds.large_partition_bytes),
+            thresholds.large_partition_rows,
+            human_bytes(top.bytes),
+            top.rows,
+            top.requests.count,
+        );
+        let mut finding = Finding::new("large_partition", table, message, &top.requests)
+            .detail("bytes_written", json!(top.bytes))
+            .detail("rows_written", json!(top.rows))
+            .detail("large_partitions", json!(listed));
+        finding.partitions = list
+            .iter()
+            .take(LISTED_PARTITIONS)
+            .map(|(h, _)| *h)
+            .collect();
+        findings.push(finding);
+    }
+}
+
+/// The per-table patterns.
+fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mut Vec<Finding>) {
+    if t.tombstone_reads.count > 0 {
+        findings.push(
+            Finding::new(
+                "tombstone_heavy",
+                name,
+                format!(
+                    "{} replica read(s) scanned more than {} tombstones (tombstone_warn_threshold); at most {}",
+                    t.tombstone_reads.count, limits.tombstone_warn, t.tombstone_reads.max
+                ),
+                &t.tombstone_reads,
+            )
+            .detail("cause", json!("reads"))
+            .detail("max_tombstones_scanned", json!(t.tombstone_reads.max))
+            .detail("tombstones_scanned", json!(t.tombstones_scanned)),
+        );
+    }
+    let deletes = t.deletes.count;
+    if t.tombstones_written >= limits.tombstone_min
+        && ratio(deletes, t.writes) >= limits.delete_share
+    {
+        findings.push(
+            Finding::new(
+                "tombstone_heavy",
+                name,
+                format!(
+                    "{deletes} of {} client writes are deletes ({:.1}%), writing {} tombstones",
+                    t.writes,
+                    ratio(deletes, t.writes) * 100.0,
+                    t.tombstones_written
+                ),
+                &t.deletes,
+            )
+            .share(deletes, t.writes)
+            .detail("cause", json!("deletes"))
+            .detail("tombstones_written", json!(t.tombstones_written)),
+        );
+    }
+    let batches = t.batch_ids.len() as u64;
+    if batches >= limits.batch_min && batches > 0 {
+        findings.push(
+            Finding::new(
+                "multi_partition_batch",
+                name,
+                format!(
+                    "{batches} batch(es) spanning at least {} partitions; the largest spans {}",
+                    limits.batch_partitions, t.batches.max
+                ),
+                &t.batches,
+            )
+            .detail("batches", json!(batches))
+            .detail("max_batch_partitions", json!(t.batches.max))
+            .detail("batch_rows", json!(t.batches.count)),
+        );
+    }
+    if t.consistency_all.count >= limits.consistency_min_requests {
+        findings.push(
+            Finding::new(
+                "consistency_all",
+                name,
+                format!(
+                    "{} of {} client requests at consistency ALL or EACH_QUORUM ({:.1}%): \
+                     each fails when one replica is down",
+                    t.consistency_all.count,
+                    t.requests,
+                    ratio(t.consistency_all.count, t.requests) * 100.0
+                ),
+                &t.consistency_all,
+            )
+            .share(t.consistency_all.count, t.requests),
+        );
+    }
+    if t.range_scans.count >= limits.range_scan_min {
+        findings.push(
+            Finding::new(
+                "range_scan",
+                name,
+                format!(
+                    "{} range scans (reads not restricted to one partition), returning {} rows",
+                    t.range_scans.count, t.rows_returned_by_scans
+                ),
+                &t.range_scans,
+            )
+            .share(t.range_scans.count, t.requests)
+            .detail("rows_returned", json!(t.rows_returned_by_scans)),
+        );
+    }
+    let lwt = t.lwt.count;
+    if lwt >= limits.lwt_min
+        && (ratio(t.lwt_retried.count, lwt) >= limits.lwt_retry_share
+            || ratio(t.lwt_failed.count, lwt) >= limits.lwt_failed_share)
+    {
+        findings.push(
+            Finding::new(
+                "lwt_contention",
+                name,
+                format!(
+                    "{lwt} lightweight transactions: {} needed more than one Paxos round (at most {}), \
+                     {} did not apply",
+                    t.lwt_retried.count, t.lwt_retried.max, t.lwt_failed.count
+                ),
+                &t.lwt,
+            )
+            .share(t.lwt_retried.count.max(t.lwt_failed.count), lwt)
+            .detail("retried", json!(t.lwt_retried.count))
+            .detail("max_paxos_attempts", json!(t.lwt_retried.max))
+            .detail("not_applied", json!(t.lwt_failed.count)),
+        );
+    }
+    let cells = t.cells.max(t.ttl_cells);
+    if t.ttl_cells >= limits.ttl_min_cells && ratio(t.ttl_cells, cells) >= limits.ttl_share {
+        let partitions = t.ttl_partitions.len() as u64;
+        findings.push(
+            Finding::new(
+                "ttl_tombstone_churn",
+                name,
+                format!(
+                    "{} of {cells} cells written carry a TTL ({:.1}%), in {} writes to {partitions} partitions: \
+                     each expires into a tombstone",
+                    t.ttl_cells,
+                    ratio(t.ttl_cells, cells) * 100.0,
+                    t.ttl_writes.count
+                ),
+                &t.ttl_writes,
+            )
+            .share(t.ttl_cells, cells)
+            .detail("ttl_cells", json!(t.ttl_cells))
+            .detail("ttl_partitions", json!(partitions))
+            .detail("tombstones_scanned", json!(t.tombstones_scanned)),
+        );
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+fn positive(value: Option<i64>) -> u64 {
+    value
+        .and_then(|value| u64::try_from(value).ok())
+        .unwrap_or(0)
+}

@@ -1,0 +1,167 @@
+//! Evidence gathered while scanning: how many rows matched, when, by which roles, on which example
+//! partitions, and the largest value seen. Bounded: a few roles and partitions per tally.
+
+use serde::Serialize;
+
+use crate::rows::EventRow;
+use crate::time::format_time;
+
+/// Most roles counted per tally (the rest are summed into `other roles`).
+const ROLES: usize = 8;
+/// Example partitions kept per tally.
+const EXAMPLES: usize = 3;
+
+/// Requests of one role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleCount {
+    /// `user_name`, `(no role)` when NULL, `(other roles)` past the bound.
+    pub role: String,
+    /// Rows of that role.
+    pub count: u64,
+}
+
+/// The evidence of one pattern on one table or partition.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Rows that matched.
+    pub count: u64,
+    /// Earliest and latest `event_time` of those rows (µs).
+    pub first: Option<i64>,
+    /// See `first`.
+    pub last: Option<i64>,
+    /// The largest value recorded with [`Tally::max`].
+    pub max: i64,
+    roles: Vec<RoleCount>,
+    partitions: Vec<i64>,
+}
+
+impl Tally {
+    /// Counts `row`: its time, role and partition.
+    pub fn add(&mut self, row: &EventRow<'_>) -> &mut Self {
+        self.count += 1;
+        if let Some(time) = row.time {
+            self.first = Some(self.first.map_or(time, |first| first.min(time)));
+            self.last = Some(self.last.map_or(time, |last| last.max(time)));
+        }
+        let role = row.user.unwrap_or("(no role)");
+        if let Some(known) = self.roles.iter_mut().find(|known| known.role == role) {
+            known.count += 1;
+        } else if self.roles.len() < ROLES {
+            self.roles.push(RoleCount {
+                role: role.to_string(),
+                count: 1,
+            });
+        } else if let Some(other) = self
+            .roles
+            .iter_mut()
+            .find(|known| known.role == "(other roles)")
+        {
+            other.count += 1;
+        } else {
+            self.roles.push(RoleCount {
+                role: "(other roles)".to_string(),
+                count: 1,
+            });
+        }
+        if let Some(hash) = row.partition_key_hash
+            && self.partitions.len() < EXAMPLES
+            && !self.partitions.contains(&hash)
+        {
+            self.partitions.push(hash);
+        }
+        self
+    }
+
+    /// Keeps the largest `value`.
+    pub fn max(&mut self, value: Option<i64>) -> &mut Self {
+        if let Some(value) = value {
+            self.max = self.max.max(value);
+        }
+        self
+    }
+
+    /// The roles, busiest first.
+    pub fn roles(&self) -> Vec<RoleCount> {
+        let mut roles = self.roles.clone();
+        roles.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.role.cmp(&b.role)));
+        roles
+    }
+
+    /// Example partitions (keyed hashes), in the order first seen.
+    pub fn partitions(&self) -> &[i64] {
+        &self.partitions
+    }
+
+    /// The first time, RFC 3339.
+    pub fn first_text(&self) -> Option<String> {
+        self.first.map(format_time)
+    }
+
+    /// The last time, RFC 3339.
+    pub fn last_text(&self) -> Option<String> {
+        self.last.map(format_time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::Kind;
+
+    fn row(user: Option<&str>, hash: i64, time: i64) -> EventRow<'_> {
+        EventRow {
+            time: Some(time),
+            node: None,
+            kind: Kind::CoordinatorWrite,
+            keyspace: None,
+            table: None,
+            user,
+            client: None,
+            coordinator: None,
+            bytes: None,
+            rows: None,
+            tombstones: None,
+            latency_us: None,
+            applied_locally: None,
+            partition_key_hash: Some(hash),
+            write_timestamp: None,
+            rows_returned: None,
+            tombstones_scanned: None,
+            live_rows: None,
+            error: None,
+            statement_type: None,
+            consistency: None,
+            cells: None,
+            cell_tombstones: None,
+            ttl_cells: None,
+            batch_id: None,
+            batch_partitions: None,
+            range_scan: None,
+            cas_applied: None,
+            paxos_attempts: None,
+            owner: None,
+            team: None,
+            identity_kind: None,
+        }
+    }
+
+    #[test]
+    fn roles_and_partitions_are_bounded() {
+        let names: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
+        let mut tally = Tally::default();
+        for (i, name) in names.iter().enumerate() {
+            tally.add(&row(Some(name), i as i64, 100 - i as i64));
+        }
+        tally.add(&row(Some("r0"), 0, 500));
+        assert_eq!(tally.count, 13);
+        assert_eq!((tally.first, tally.last), (Some(89), Some(500)));
+        let roles = tally.roles();
+        assert_eq!(roles.len(), 9);
+        assert_eq!(
+            (roles[0].role.as_str(), roles[0].count),
+            ("(other roles)", 4)
+        );
+        assert_eq!((roles[1].role.as_str(), roles[1].count), ("r0", 2));
+        assert_eq!(tally.partitions(), &[0, 1, 2]);
+    }
+}

@@ -1,0 +1,120 @@
+-- cdflow: views over one lineage directory (docs/schema.md), for DuckDB. Read it first:
+--
+--   duckdb -cmd "SET VARIABLE lineage = 'run/demo/lineage'" -cmd ".read sql/views.sql"
+--   duckdb -init sql/views.sql              (lineage at ./lineage: -init runs before any -cmd)
+--   python: con.execute("SET VARIABLE lineage = 'run/demo/lineage'"); con.execute(open('sql/views.sql').read())
+--
+-- `lineage` is the lineage root (the directory holding events/, flushes/, …); unset, it is ./lineage.
+-- A table whose directory does not exist yet (an older agent, no flush yet) becomes an empty view with the
+-- documented columns, so every query runs; read this file again after new tables appear.
+-- sql/mutation_fanout.sql (the `mutation_fanout` view) builds on `events`: read it after this file.
+
+SET VARIABLE lineage = coalesce(getvariable('lineage'), 'lineage');
+
+-- Every file of one table, every node and day; `date` comes from the hive path.
+CREATE OR REPLACE MACRO cdflow_glob(name) AS getvariable('lineage') || '/' || name || '/**/*.parquet';
+
+-- The SELECT that reads table `name`, or `empty` when it has no file yet.
+CREATE OR REPLACE MACRO cdflow_table_sql(name, empty) AS
+    CASE WHEN (SELECT count(*) FROM glob(cdflow_glob(name))) > 0
+         THEN 'SELECT * FROM read_parquet(''' || replace(cdflow_glob(name), '''', '''''')
+              || ''', hive_partitioning = true, union_by_name = true)'
+         ELSE empty END;
+
+-- events must exist: a lineage without it is the wrong directory, and read_parquet says which glob matched nothing.
+CREATE OR REPLACE VIEW events AS
+    SELECT * FROM read_parquet(cdflow_glob('events'), hive_partitioning = true, union_by_name = true);
+
+SET VARIABLE cdflow_flushes_sql = cdflow_table_sql('flushes', 'SELECT NULL::TIMESTAMP AS event_time,
+    NULL::VARCHAR AS node, NULL::VARCHAR AS keyspace_name, NULL::VARCHAR AS table_name, NULL::VARCHAR AS flush_id,
+    NULL::VARCHAR AS flush_reason, NULL::BIGINT AS partitions, NULL::BIGINT AS operations,
+    NULL::BIGINT AS memtable_bytes, NULL::VARCHAR[] AS output_sstables, NULL::BIGINT AS bytes_out,
+    NULL::DATE AS date WHERE false');
+CREATE OR REPLACE VIEW flushes AS FROM query(getvariable('cdflow_flushes_sql'));
+
+SET VARIABLE cdflow_compactions_sql = cdflow_table_sql('compactions', 'SELECT NULL::TIMESTAMP AS event_time,
+    NULL::VARCHAR AS node, NULL::VARCHAR AS keyspace_name, NULL::VARCHAR AS table_name,
+    NULL::VARCHAR AS compaction_id, NULL::VARCHAR AS operation_type, NULL::VARCHAR AS strategy,
+    NULL::VARCHAR[] AS input_sstables, NULL::VARCHAR[] AS output_sstables, NULL::BIGINT AS bytes_in,
+    NULL::BIGINT AS bytes_out, NULL::BIGINT AS partitions_in, NULL::BIGINT AS partitions_out,
+    NULL::BIGINT AS tombstones_in_estimate, NULL::BIGINT AS tombstones_out_estimate, NULL::BIGINT AS duration_us,
+    NULL::DATE AS date WHERE false');
+CREATE OR REPLACE VIEW compactions AS FROM query(getvariable('cdflow_compactions_sql'));
+
+SET VARIABLE cdflow_sstables_sql = cdflow_table_sql('sstables', 'SELECT NULL::TIMESTAMP AS event_time,
+    NULL::VARCHAR AS node, NULL::VARCHAR AS keyspace_name, NULL::VARCHAR AS table_name, NULL::VARCHAR AS sstable_id,
+    NULL::VARCHAR AS change, NULL::VARCHAR AS origin, NULL::VARCHAR AS origin_id, NULL::BIGINT AS size_bytes,
+    NULL::BIGINT AS rows, NULL::BIGINT AS tombstone_estimate, NULL::BIGINT AS level, NULL::DATE AS date WHERE false');
+CREATE OR REPLACE VIEW sstables AS FROM query(getvariable('cdflow_sstables_sql'));
+
+SET VARIABLE cdflow_auth_events_sql = cdflow_table_sql('auth_events', 'SELECT NULL::TIMESTAMP AS event_time,
+    NULL::VARCHAR AS node, NULL::VARCHAR AS user_name, NULL::VARCHAR AS client_address, NULL::VARCHAR AS session_id,
+    NULL::VARCHAR AS outcome, NULL::VARCHAR AS reason, NULL::VARCHAR AS owner, NULL::VARCHAR AS team,
+    NULL::VARCHAR AS identity_kind, NULL::VARCHAR AS external_identity, NULL::DATE AS date WHERE false');
+CREATE OR REPLACE VIEW auth_events AS FROM query(getvariable('cdflow_auth_events_sql'));
+
+SET VARIABLE cdflow_agent_stats_sql = cdflow_table_sql('agent_stats', 'SELECT NULL::TIMESTAMP AS stats_time,
+    NULL::VARCHAR AS node, NULL::TIMESTAMP AS agent_start_time, NULL::BIGINT AS agent_events_seen,
+    NULL::BIGINT AS agent_dropped, NULL::BIGINT AS offered, NULL::BIGINT AS accepted,
+    NULL::BIGINT AS dropped_queue_full, NULL::BIGINT AS rejected, NULL::BIGINT AS skipped_records,
+    NULL::BIGINT AS written, NULL::BIGINT AS files, NULL::BIGINT AS skipped_fields, NULL::DATE AS date WHERE false');
+CREATE OR REPLACE VIEW agent_stats AS FROM query(getvariable('cdflow_agent_stats_sql'));
+
+-- flows: written by the core under <lineage>/flows (docs/schema.md); until a lineage has it, an empty view.
+SET VARIABLE cdflow_flows_sql = cdflow_table_sql('flows', 'SELECT NULL::VARCHAR AS node, NULL::DATE AS date WHERE false');
+CREATE OR REPLACE VIEW flows AS FROM query(getvariable('cdflow_flows_sql'));
+
+-- Client writes (the coordinator's row, one per table a mutation touches), with what the write did:
+-- `delete` when it is a DELETE statement or every cell it wrote is a tombstone, else `write`
+-- (the same rule as `cdflow audit`).
+CREATE OR REPLACE VIEW writes AS
+    SELECT *,
+           CASE WHEN statement_type = 'DELETE'
+                  OR (coalesce(tombstones, 0) > 0 AND coalesce(cells, 0) <= coalesce(cell_tombstones, 0))
+                THEN 'delete' ELSE 'write' END AS operation
+    FROM events WHERE kind = 'coordinator_write';
+
+-- Client reads (the coordinator's row); `range_scan` tells scans from single-partition reads.
+CREATE OR REPLACE VIEW reads AS
+    SELECT *, 'read' AS operation FROM events WHERE kind = 'coordinator_read';
+
+-- Every client request, with who made it (identity map columns filled when the role is mapped).
+CREATE OR REPLACE VIEW requests AS
+    SELECT event_time, node, operation, keyspace_name, table_name, partition_key_hash, user_name, owner, team,
+           identity_kind, external_identity, client_address, statement_type, consistency, bytes, rows,
+           rows_returned, tombstones, error
+    FROM writes
+    UNION ALL BY NAME
+    SELECT event_time, node, operation, keyspace_name, table_name, partition_key_hash, user_name, owner, team,
+           identity_kind, external_identity, client_address, statement_type, consistency, NULL::BIGINT AS bytes,
+           NULL::INTEGER AS rows, rows_returned, NULL::INTEGER AS tombstones, error
+    FROM reads;
+
+-- SSTable lineage as edges: a flush turns the memtable into SSTables (parent_sstable NULL), a compaction turns
+-- its inputs into its outputs. SSTable ids are node- and table-local: join on node, keyspace, table and id.
+CREATE OR REPLACE VIEW sstable_edges AS
+    SELECT event_time, node, keyspace_name, table_name, 'flush' AS via, flush_id AS via_id,
+           NULL::VARCHAR AS parent_sstable, unnest(output_sstables) AS sstable_id
+    FROM flushes
+    UNION ALL
+    SELECT event_time, node, keyspace_name, table_name, 'compaction', compaction_id,
+           parent_sstable, unnest(output_sstables)
+    FROM (SELECT *, unnest(input_sstables) AS parent_sstable FROM compactions);
+
+-- The agent's own counters: the last row of each agent instance (counters are totals since it started),
+-- with dropped = agent_dropped + dropped_queue_full + rejected.
+CREATE OR REPLACE VIEW agent_totals AS
+    SELECT node, agent_start_time, stats_time, agent_events_seen, offered, accepted, written, files,
+           agent_dropped, dropped_queue_full, rejected, skipped_records, skipped_fields,
+           agent_dropped + dropped_queue_full + rejected AS dropped
+    FROM agent_stats
+    QUALIFY row_number() OVER (PARTITION BY node, agent_start_time ORDER BY stats_time DESC, written DESC) = 1;
+
+-- Who is behind each role, as the identity map said when the rows were written.
+CREATE OR REPLACE VIEW identities AS
+    SELECT user_name, any_value(owner) AS owner, any_value(team) AS team, any_value(identity_kind) AS identity_kind,
+           any_value(external_identity) AS external_identity
+    FROM (SELECT user_name, owner, team, identity_kind, external_identity FROM events WHERE user_name IS NOT NULL
+          UNION ALL
+          SELECT user_name, owner, team, identity_kind, external_identity FROM auth_events WHERE user_name IS NOT NULL)
+    GROUP BY user_name;
