@@ -301,6 +301,11 @@ const EVENTS: &[Column] = &[
         ColumnType::Timestamp,
         Source::Millis(id::HINT_CREATION_TIME),
     ),
+    // Added for the cluster: joining a write across nodes, hints.
+    big("out_message_id", id::OUT_MESSAGE_ID),
+    big("coordinator_generation", id::COORDINATOR_GENERATION),
+    text("forwarded_by", id::FORWARDED_BY),
+    big("hint_bytes", id::HINT_BYTES),
 ];
 
 /// `flushes`: memtable → SSTables.
@@ -458,7 +463,7 @@ mod tests {
                 "field {field} ({name}) feeds no table"
             );
         }
-        assert_eq!(EVENTS.len(), 48);
+        assert_eq!(EVENTS.len(), 52);
     }
 
     #[test]
