@@ -202,6 +202,22 @@ auto_bootstrap: false
         log(f"node{self.i} stopped")
         return True
 
+    def log_size(self):
+        """Bytes in system.log now: pass to `wait_until_sees` to look only at what is logged after this point."""
+        return self.system_log.stat().st_size if self.system_log.exists() else 0
+
+    def wait_until_sees(self, peer, state, since, timeout=60):
+        """Waits until this node's gossip logs `peer` (a Node) as `state` (UP or DOWN) after byte `since`."""
+        line = f"InetAddress /{peer.address}:7000 is now {state}"
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with open(self.system_log, "rb") as f:
+                f.seek(since)
+                if line.encode() in f.read():
+                    return
+            time.sleep(0.3)
+        raise SystemExit(f"node{self.i} did not see node{peer.i} {state} within {timeout}s:\n{self.tail()}")
+
     def tail(self, lines=30):
         out = []
         for f in (self.stdout_log, self.system_log):
