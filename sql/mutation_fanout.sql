@@ -5,8 +5,10 @@
 --                                                    hive_partitioning = true, union_by_name = true);
 --
 -- How the two sides of a write are joined (docs/schema.md, "Joining a write across nodes"):
---   local   the coordinator's own replica: same node, table, partition_key_hash and write_timestamp
---           (the replica row has applied_locally; no message is involved);
+--   local   the coordinator's own replica (applied_locally): same node, table, partition_key_hash and
+--           write_timestamp, and when the apply ran on the coordinator's thread (the usual case) the same
+--           out_message_id and coordinator_generation, which tells apart writes of one partition that share an
+--           explicit timestamp (USING TIMESTAMP);
 --   remote  a replica_write whose coordinator, coordinator_generation and message_id equal the coordinator
 --           row's node, coordinator_generation and out_message_id (one MUTATION_REQ, one id, for every remote
 --           replica; a remote DC's relay keeps the id and fills forwarded_by);
@@ -36,6 +38,8 @@ local_applies AS (
       ON a.applied_locally AND a.node = w.node
      AND a.keyspace_name = w.keyspace_name AND a.table_name = w.table_name
      AND a.partition_key_hash = w.partition_key_hash AND a.write_timestamp = w.write_timestamp
+     AND (a.out_message_id IS NULL
+          OR (a.out_message_id = w.out_message_id AND a.coordinator_generation = w.coordinator_generation))
 ),
 remote_applies AS (
     SELECT w.*, 'remote' AS path, a.node AS replica, a.event_time AS replica_time, a.latency_us AS replica_latency_us,

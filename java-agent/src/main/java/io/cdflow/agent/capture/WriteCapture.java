@@ -51,6 +51,14 @@ public final class WriteCapture {
         return true;
     }
 
+    /**
+     * The id recorded by {@link #messageSent} for {@code mutation} in the coordinator call running on this thread,
+     * -1 outside one or if none (the local replica applied on the coordinator's thread asks for it).
+     */
+    static long messageIdOfRunningWrite(CaptureThreadState st, Object mutation) {
+        return st.coordinatorDepth > 0 ? st.contacts.messageIdFor(mutation, -1) : -1;
+    }
+
     /** Entry of {@code sendToHintedReplicas(Mutation, ReplicaPlan.ForWrite, ...)}. */
     public static void replicasContacted(Object mutation, Object plan) {
         CaptureRuntime rt = CaptureRuntime.active();
@@ -68,8 +76,10 @@ public final class WriteCapture {
     }
 
     /**
-     * Entry of {@code MessagingService.sendWriteWithCallback(Message, Replica, handler)}: the id of the message that
-     * carries a mutation of the running coordinator call to a remote replica (or to a remote DC's forwarder).
+     * Exit of {@code Message.outWithFlags(...)} (the MUTATION_REQ {@code sendToHintedReplicas} builds before it
+     * applies the local replica) and entry of {@code MessagingService.sendWriteWithCallback(Message, Replica,
+     * handler)}: the id of the message that carries a mutation of the running coordinator call to its remote
+     * replicas (or to a remote DC's forwarder).
      */
     public static void messageSent(Object message) {
         CaptureRuntime rt = CaptureRuntime.active();

@@ -35,6 +35,7 @@ public final class Hooks {
     public static final String AUTH_RESPONSE = "org.apache.cassandra.transport.messages.AuthResponse";
     public static final String PLAIN_TEXT_SASL = "org.apache.cassandra.auth.PasswordAuthenticator$PlainTextSaslAuthenticator";
     public static final String HINT = "org.apache.cassandra.hints.Hint";
+    public static final String MESSAGE = "org.apache.cassandra.net.Message";
     public static final String HINTS_SERVICE = "org.apache.cassandra.hints.HintsService";
     public static final String HINT_VERB_HANDLER = "org.apache.cassandra.hints.HintVerbHandler";
 
@@ -65,6 +66,7 @@ public final class Hooks {
     static final String AUTH_RESPONSE_ADVICE = ADVICE + "AuthResponseAdvice";
     static final String CREDENTIALS_ADVICE = ADVICE + "CredentialsAdvice";
     static final String WRITE_SEND_ADVICE = ADVICE + "WriteSendAdvice";
+    static final String WRITE_MESSAGE_ADVICE = ADVICE + "WriteMessageAdvice";
     static final String HINT_CREATED_ADVICE = ADVICE + "HintCreatedAdvice";
     static final String HINT_WRITE_ADVICE = ADVICE + "HintWriteAdvice";
     static final String HINT_RECEIVE_ADVICE = ADVICE + "HintReceiveAdvice";
@@ -254,6 +256,13 @@ public final class Hooks {
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.Replica"))),
             WRITE_SEND_ADVICE),
+        new Hook(MESSAGE,
+            "static outWithFlags(Verb, Object, Dispatcher$RequestTime, List)",
+            isStatic().and(named("outWithFlags")).and(takesArguments(4))
+                .and(takesArgument(0, named("org.apache.cassandra.net.Verb")))
+                .and(takesArgument(2, named(REQUEST_TIME)))
+                .and(takesArgument(3, named("java.util.List"))),
+            WRITE_MESSAGE_ADVICE),
         new Hook(HINT,
             "static create(Mutation, long)",
             isStatic().and(named("create")).and(takesArguments(2))

@@ -135,7 +135,7 @@ class HooksTest {
             Class<?> c = Class.forName(name, false, HooksTest.class.getClassLoader());
             assertEquals(name, c.getName());
         }
-        assertEquals(30, names.size());
+        assertEquals(31, names.size());
     }
 
     @Test

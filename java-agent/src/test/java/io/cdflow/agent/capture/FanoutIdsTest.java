@@ -1,0 +1,58 @@
+package io.cdflow.agent.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.cdflow.agent.testutil.CassandraFixture;
+import io.cdflow.agent.testutil.DecodedEvent;
+import io.cdflow.agent.wire.FieldIds;
+import io.cdflow.agent.wire.WireFormat;
+import java.util.List;
+import org.apache.cassandra.db.ConsistencyLevel;
+import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.net.Message;
+import org.apache.cassandra.net.Verb;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The id of the MUTATION_REQ a coordinator builds reaches its coordinator_write row (out_message_id) and the local
+ * replica applied on its thread, in the order {@code sendToHintedReplicas} runs: message built, local apply,
+ * sends, then the outermost exit.
+ */
+class FanoutIdsTest {
+    @Test
+    void coordinatorAndLocalReplicaCarryTheMessageId() {
+        try (CaptureHarness h = new CaptureHarness()) {
+            Mutation m = CassandraFixture.mutation(WriteCaptureTest.INSERT);
+            Message<Mutation> message = Message.builder(Verb.MUTATION_REQ, m).withId(73).build();
+            boolean entered = WriteCapture.enter();
+            WriteCapture.replicasContacted(m, null); // no plan: counts nothing, the capture survives
+            WriteCapture.messageSent(message);       // Message.outWithFlags exit
+            ReplicaCapture.localApplied(m, null);    // performLocally on the coordinator's thread
+            WriteCapture.messageSent(message);       // sendWriteWithCallback, one per remote replica: same id
+            WriteCapture.messageSent(message);
+            WriteCapture.exit(List.of(m), ConsistencyLevel.QUORUM, null, entered);
+            List<DecodedEvent> events = h.events();
+            assertEquals(2, events.size());
+            DecodedEvent local = events.get(0);
+            DecodedEvent coordinator = events.get(1);
+            assertEquals(WireFormat.KIND_REPLICA_WRITE, local.kind);
+            assertEquals(73, local.extension.i64(FieldIds.OUT_MESSAGE_ID));
+            assertEquals(-1, local.messageId, "message_id stays the id a remote replica received");
+            assertEquals(WireFormat.KIND_COORDINATOR_WRITE, coordinator.kind);
+            assertEquals(73, coordinator.extension.i64(FieldIds.OUT_MESSAGE_ID));
+            assertFalse(coordinator.extension.has(FieldIds.COORDINATOR_GENERATION), "no gossip in a unit test");
+        }
+    }
+
+    @Test
+    void messagesOutsideACoordinatorCallAndLocalAppliesWithoutOneCarryNoId() {
+        try (CaptureHarness h = new CaptureHarness()) {
+            Mutation m = CassandraFixture.mutation(WriteCaptureTest.INSERT);
+            WriteCapture.messageSent(Message.builder(Verb.MUTATION_REQ, m).withId(5).build());
+            ReplicaCapture.localApplied(m, null);
+            assertFalse(h.events().get(0).extension.has(FieldIds.OUT_MESSAGE_ID));
+            assertEquals(0, h.runtime.captureErrors());
+        }
+    }
+}
