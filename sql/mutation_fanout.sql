@@ -6,9 +6,9 @@
 --
 -- How the two sides of a write are joined (docs/schema.md, "Joining a write across nodes"):
 --   local   the coordinator's own replica (applied_locally): same node, table, partition_key_hash and
---           write_timestamp, and when the apply ran on the coordinator's thread (the usual case) the same
---           out_message_id and coordinator_generation, which tells apart writes of one partition that share an
---           explicit timestamp (USING TIMESTAMP);
+--           write_timestamp, and when the replica row has one (it has when the write also went to remote
+--           replicas) the same out_message_id and coordinator_generation, which tells apart writes of one
+--           partition that share an explicit timestamp (USING TIMESTAMP);
 --   remote  a replica_write whose coordinator, coordinator_generation and message_id equal the coordinator
 --           row's node, coordinator_generation and out_message_id (one MUTATION_REQ, one id, for every remote
 --           replica; a remote DC's relay keeps the id and fills forwarded_by);

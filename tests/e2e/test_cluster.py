@@ -18,6 +18,7 @@ from cdflow_scripts.cql import create_role
 
 KS = "fan"
 FANNED = 20      # writes while all three nodes are up: table `fanned`
+SAME_TIMESTAMP = 2  # of which writes to one partition with the same USING TIMESTAMP
 HINTED = 8       # writes while node 3 is down: table `hinted`
 HINT_DELIVERY_TIMEOUT_S = 120
 WRITER = "writer"
@@ -70,8 +71,11 @@ def lineage(start_cluster):
         create_role(s, WRITER, "pw", KS)
     with NodeOneClient(WRITER, "pw") as s:
         insert = s.prepare(f"INSERT INTO {KS}.fanned (k, v) VALUES (?, ?)")
-        for k in range(FANNED):
+        for k in range(FANNED - SAME_TIMESTAMP):
             s.execute(insert, (k, "all up"))
+        # Writes of one partition with one explicit timestamp: only the message ids tell them apart.
+        for n in range(SAME_TIMESTAMP):
+            s.execute(f"INSERT INTO {KS}.fanned (k, v) VALUES (-1, 'same timestamp {n}') USING TIMESTAMP 1")
 
         since = node1.log_size()
         cluster.stop(c.dir, only=3)

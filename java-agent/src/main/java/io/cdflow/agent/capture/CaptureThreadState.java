@@ -70,6 +70,12 @@ final class CaptureThreadState {
     /** Scratch for counting a batch's distinct tables. */
     final BatchCapture.TableSet batchTables = new BatchCapture.TableSet();
 
+    /**
+     * The mutation whose {@code sendToHintedReplicas} runs on this thread and will apply it on this node, until the
+     * message for its remote replicas is built (or the outermost StorageProxy exit).
+     */
+    Object localReplicaMutation;
+
     /** Nesting depth of hooked StorageProxy write methods on this thread. */
     int coordinatorDepth;
     /** System.nanoTime() at entry of the outermost StorageProxy write method. */

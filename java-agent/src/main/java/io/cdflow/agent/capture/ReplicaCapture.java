@@ -18,9 +18,9 @@ import org.apache.cassandra.net.Message;
  *       DC's relay), latency = now - the message's creation time (-1 if negative), no client identity.</li>
  *   <li>{@link #localApplied}: exit of {@code Mutation.apply()}, the local replica of this node's own coordinator
  *       path ({@code sendToHintedReplicas} runs {@code mutation::apply}): flag bit 0, coordinator = this node, no
- *       message id, this node's gossip generation, identity of the request on this thread if any, and when it runs
- *       on the coordinator's thread (the usual case) out_message_id: the id of the message the same
- *       {@code sendToHintedReplicas} built for the remote replicas.</li>
+ *       message id, this node's gossip generation, identity of the request on this thread if any, and
+ *       out_message_id: the id of the message the same {@code sendToHintedReplicas} built for the remote replicas
+ *       (handed over by {@link LocalFanouts}; absent when there were none).</li>
  * </ul>
  * The two never see the same write: MutationVerbHandler applies through {@code applyFuture()}, not {@code apply()}.
  * Extension fields: session (local, with a request), trace session, the per-table facts of {@link MutationEmitter}.
@@ -95,7 +95,7 @@ public final class ReplicaCapture {
             st.request.writeSession(e.extension);
             TraceSession.write(e.extension);
             Generations.write(e.extension, Generations.own());
-            long messageId = WriteCapture.messageIdOfRunningWrite(st, mutation);
+            long messageId = LocalFanouts.take(mutation);
             if (messageId >= 0) {
                 e.extension.i64(FieldIds.OUT_MESSAGE_ID, messageId);
             }

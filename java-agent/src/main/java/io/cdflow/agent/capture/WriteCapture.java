@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.apache.cassandra.db.ConsistencyLevel;
 import org.apache.cassandra.db.CounterMutation;
 import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.locator.Replica;
 import org.apache.cassandra.locator.ReplicaPlan;
 import org.apache.cassandra.net.Message;
 
@@ -24,7 +25,8 @@ import org.apache.cassandra.net.Message;
  * (flag bit 1). {@code sendToHintedReplicas} entries inside that call record how many replicas each mutation was
  * sent to (a mutation sent twice, e.g. by cheap-quorum retries, adds up). Extension fields: batch (inside a
  * client batch, see {@link BatchCapture}), session, trace session, per mutation out_message_id (the id of the one
- * MUTATION_REQ sent to its remote replicas, recorded by {@link #messageSent}) and coordinator_generation, then per
+ * MUTATION_REQ sent to its remote replicas, recorded by {@link #messageSent}, which also hands it to the local
+ * replica apply through {@link LocalFanouts}) and coordinator_generation, then per
  * table the tombstone breakdown, ttl_rows and write_timestamp. Never throws into Cassandra.
  */
 public final class WriteCapture {
@@ -51,12 +53,14 @@ public final class WriteCapture {
         return true;
     }
 
-    /**
-     * The id recorded by {@link #messageSent} for {@code mutation} in the coordinator call running on this thread,
-     * -1 outside one or if none (the local replica applied on the coordinator's thread asks for it).
-     */
-    static long messageIdOfRunningWrite(CaptureThreadState st, Object mutation) {
-        return st.coordinatorDepth > 0 ? st.contacts.messageIdFor(mutation, -1) : -1;
+    /** Whether {@code plan} applies the mutation on this node (a live contact that is this node). */
+    private static boolean hasLiveSelf(ReplicaPlan.ForWrite plan) {
+        for (Replica r : plan.contacts()) {
+            if (r.isSelf()) {
+                return plan.isAlive(r);
+            }
+        }
+        return false;
     }
 
     /** Entry of {@code sendToHintedReplicas(Mutation, ReplicaPlan.ForWrite, ...)}. */
@@ -68,7 +72,9 @@ public final class WriteCapture {
         try {
             CaptureThreadState st = CaptureThreadState.current();
             if (st.coordinatorDepth > 0) {
-                st.contacts.record(mutation, ((ReplicaPlan.ForWrite) plan).contacts().size());
+                ReplicaPlan.ForWrite forWrite = (ReplicaPlan.ForWrite) plan;
+                st.contacts.record(mutation, forWrite.contacts().size());
+                st.localReplicaMutation = hasLiveSelf(forWrite) ? mutation : null;
             }
         } catch (Throwable t) {
             rt.captureFailed(t);
@@ -91,6 +97,10 @@ public final class WriteCapture {
             Message<?> m = (Message<?>) message;
             if (st.coordinatorDepth > 0 && m.payload instanceof Mutation) {
                 st.contacts.recordMessage(m.payload, m.id());
+                if (m.payload == st.localReplicaMutation) {
+                    st.localReplicaMutation = null;
+                    LocalFanouts.put(m.payload, m.id());
+                }
             }
         } catch (Throwable t) {
             rt.captureFailed(t);
@@ -126,6 +136,7 @@ public final class WriteCapture {
             }
         } finally {
             st.contacts.clear();
+            st.localReplicaMutation = null;
             st.event.key = null;
             st.event.extension.reset();
         }

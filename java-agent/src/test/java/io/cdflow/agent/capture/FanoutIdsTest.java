@@ -16,21 +16,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The id of the MUTATION_REQ a coordinator builds reaches its coordinator_write row (out_message_id) and the local
- * replica applied on its thread, in the order {@code sendToHintedReplicas} runs: message built, local apply,
- * sends, then the outermost exit.
+ * replica applied on another thread, in the order {@code sendToHintedReplicas} runs: message built, local apply
+ * handed to a stage, sends, then the outermost exit.
  */
 class FanoutIdsTest {
     @Test
-    void coordinatorAndLocalReplicaCarryTheMessageId() {
+    void coordinatorAndLocalReplicaCarryTheMessageId() throws InterruptedException {
         try (CaptureHarness h = new CaptureHarness()) {
             Mutation m = CassandraFixture.mutation(WriteCaptureTest.INSERT);
             Message<Mutation> message = Message.builder(Verb.MUTATION_REQ, m).withId(73).build();
             boolean entered = WriteCapture.enter();
-            WriteCapture.replicasContacted(m, null); // no plan: counts nothing, the capture survives
+            // sendToHintedReplicas entry found this node among the live contacts (replicasContacted)
+            CaptureThreadState.current().localReplicaMutation = m;
             WriteCapture.messageSent(message);       // Message.outWithFlags exit
-            ReplicaCapture.localApplied(m, null);    // performLocally on the coordinator's thread
             WriteCapture.messageSent(message);       // sendWriteWithCallback, one per remote replica: same id
             WriteCapture.messageSent(message);
+            Thread stage = new Thread(() -> ReplicaCapture.localApplied(m, null)); // a MutationStage thread
+            stage.start();
+            stage.join();
             WriteCapture.exit(List.of(m), ConsistencyLevel.QUORUM, null, entered);
             List<DecodedEvent> events = h.events();
             assertEquals(2, events.size());
@@ -51,7 +54,10 @@ class FanoutIdsTest {
             Mutation m = CassandraFixture.mutation(WriteCaptureTest.INSERT);
             WriteCapture.messageSent(Message.builder(Verb.MUTATION_REQ, m).withId(5).build());
             ReplicaCapture.localApplied(m, null);
-            assertFalse(h.events().get(0).extension.has(FieldIds.OUT_MESSAGE_ID));
+            ReplicaCapture.localApplied(m, null);
+            for (DecodedEvent e : h.events()) {
+                assertFalse(e.extension.has(FieldIds.OUT_MESSAGE_ID));
+            }
             assertEquals(0, h.runtime.captureErrors());
         }
     }
