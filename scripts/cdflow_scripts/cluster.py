@@ -15,7 +15,7 @@ import sys
 import time
 
 from . import cassandra_dist
-from .paths import AGENT_JAR
+from .paths import AGENT_JAR, RUN
 
 # Three evenly spread Murmur3 tokens per cluster size (num_tokens: 1, as ccm does).
 MIN_TOKEN, MAX_TOKEN = -(2 ** 63), 2 ** 63 - 1
@@ -311,9 +311,19 @@ def tool_classpath():
     return cassandra_dist.classpath(lib)
 
 
+def quiet_logback():
+    """A logback configuration without appenders: nodetool prints only its own output (an empty or missing one
+    makes logback fall back to DEBUG on the console)."""
+    path = RUN / "tools" / "logback-quiet.xml"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("<configuration/>\n")
+    return path
+
+
 def nodetool(args, i=1):
     module_flags = [f for f in JVM17_FLAGS if not f.startswith("-X") and f != "-ea"]
-    cmd = ["java", "-Xmx256m", *module_flags, "-cp", tool_classpath(), "-Dlogback.configurationFile=/dev/null",
+    cmd = ["java", "-Xmx256m", *module_flags, "-cp", tool_classpath(), f"-Dlogback.configurationFile={quiet_logback()}",
            "org.apache.cassandra.tools.NodeTool", "-h", "127.0.0.1", "-p", str(jmx_port(i)), *args]
     return subprocess.run(cmd).returncode
 
