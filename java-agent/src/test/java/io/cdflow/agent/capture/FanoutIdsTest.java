@@ -10,6 +10,7 @@ import io.cdflow.agent.wire.WireFormat;
 import java.util.List;
 import org.apache.cassandra.db.ConsistencyLevel;
 import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.locator.InetAddressAndPort;
 import org.apache.cassandra.net.Message;
 import org.apache.cassandra.net.Verb;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,25 @@ class FanoutIdsTest {
                 assertFalse(e.extension.has(FieldIds.OUT_MESSAGE_ID));
             }
             assertEquals(0, h.runtime.captureErrors());
+        }
+    }
+
+    @Test
+    void aRelayedWriteNamesItsRelayAndKeepsTheCoordinatorsId() throws Exception {
+        try (CaptureHarness h = new CaptureHarness()) {
+            Mutation m = CassandraFixture.mutation(WriteCaptureTest.INSERT);
+            InetAddressAndPort coordinator = InetAddressAndPort.getByName("127.0.0.2");
+            InetAddressAndPort relay = InetAddressAndPort.getByName("127.0.0.3");
+            // what MutationVerbHandler.forwardToLocalNodes sends: the coordinator's id, from the relay
+            Message<Mutation> forwarded = Message.builder(Verb.MUTATION_REQ, m).withId(73).from(relay).build();
+            ReplicaCapture.remoteApplied(forwarded, coordinator, null);
+            Message<Mutation> direct = Message.builder(Verb.MUTATION_REQ, m).withId(74).from(coordinator).build();
+            ReplicaCapture.remoteApplied(direct, coordinator, null);
+            List<DecodedEvent> events = h.events();
+            assertEquals(73, events.get(0).messageId);
+            assertEquals("127.0.0.2", h.text(events.get(0).coordinator));
+            assertEquals("127.0.0.3", h.text(events.get(0).extension.str(FieldIds.FORWARDED_BY)));
+            assertFalse(events.get(1).extension.has(FieldIds.FORWARDED_BY));
         }
     }
 }
