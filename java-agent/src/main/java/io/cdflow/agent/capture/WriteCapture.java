@@ -26,8 +26,8 @@ import org.apache.cassandra.net.Message;
  * sent to (a mutation sent twice, e.g. by cheap-quorum retries, adds up). Extension fields: batch (inside a
  * client batch, see {@link BatchCapture}), session, trace session, per mutation out_message_id (the id of the one
  * MUTATION_REQ sent to its remote replicas, recorded by {@link #messageSent}, which also hands it to the local
- * replica apply through {@link LocalFanouts}) and coordinator_generation, then per
- * table the tombstone breakdown, ttl_rows and write_timestamp. Never throws into Cassandra.
+ * replica apply through {@link LocalFanouts}) and coordinator_generation, then per table the tombstone breakdown,
+ * ttl_rows and write_timestamp. Never throws into Cassandra.
  */
 public final class WriteCapture {
     private static final Function<Class<?>, String> SIMPLE_NAME = Class::getSimpleName;
