@@ -21,10 +21,11 @@ from .paths import AGENT_JAR, RUN
 MIN_TOKEN, MAX_TOKEN = -(2 ** 63), 2 ** 63 - 1
 HEAP = os.environ.get("CDFLOW_CASSANDRA_HEAP", "512m")
 START_TIMEOUT_S = 240
-# Loopback clusters of a few nodes: shorten Cassandra's waits sized for real networks. ring_delay bounds the
-# shadow gossip round of a joining node (and the quarantine of removed nodes, 2x); the shutdown announcement
-# still reaches every peer, only the sleep after it is shorter.
-FAST_START_PROPERTIES = ["-Dcassandra.ring_delay_ms=3000", "-Dcassandra.shutdown_announce_in_ms=500"]
+# Loopback clusters of a few nodes: shorten Cassandra's waits sized for real networks. Without bootstrap
+# (auto_bootstrap: false) ring_delay no longer sleeps: it bounds how long a starting node waits for the seed's
+# gossip answer (2x; generous for a loaded 2-core machine) and the quarantine of removed nodes. The shutdown
+# announcement still reaches every peer at once, only the sleep after it is shorter.
+FAST_START_PROPERTIES = ["-Dcassandra.ring_delay_ms=10000", "-Dcassandra.shutdown_announce_in_ms=500"]
 STOP_TIMEOUT_S = 90
 
 JVM17_FLAGS = """-ea -Xss256k -XX:+UseG1GC -XX:+HeapDumpOnOutOfMemoryError -Djava.net.preferIPv4Stack=true
