@@ -71,6 +71,14 @@ pub mod id {
     pub const APPLIED_LOCALLY: u8 = 24;
     /// Highest id of the MUTATION_EVENT fixed part.
     pub const LAST_FIXED: u8 = APPLIED_LOCALLY;
+    /// I64: id of the MUTATION_REQ a coordinator sent to the remote replicas of a mutation.
+    pub const OUT_MESSAGE_ID: u8 = 25;
+    /// I64: the coordinator's gossip generation (epoch seconds of its start).
+    pub const COORDINATOR_GENERATION: u8 = 26;
+    /// STR: the node that relayed a write to this replica (remote-DC forwarding).
+    pub const FORWARDED_BY: u8 = 27;
+    /// I64: serialized size of a hint.
+    pub const HINT_BYTES: u8 = 28;
     /// TEXT.
     pub const BATCH_ID: u8 = 32;
     /// I64.
@@ -228,7 +236,7 @@ impl FieldType {
 }
 
 /// The registry: (id, type, name of the column it feeds).
-pub const REGISTRY: [(u8, FieldType, &str); 79] = {
+pub const REGISTRY: [(u8, FieldType, &str); 83] = {
     use FieldType::{Bool, Bytes, I64, Str, Text, TextList};
     use id::*;
     [
@@ -256,6 +264,10 @@ pub const REGISTRY: [(u8, FieldType, &str); 79] = {
         (TOMBSTONES, I64, "tombstones"),
         (TTL_CELLS, I64, "ttl_cells"),
         (APPLIED_LOCALLY, Bool, "applied_locally"),
+        (OUT_MESSAGE_ID, I64, "out_message_id"),
+        (COORDINATOR_GENERATION, I64, "coordinator_generation"),
+        (FORWARDED_BY, Str, "forwarded_by"),
+        (HINT_BYTES, I64, "hint_bytes"),
         (BATCH_ID, Text, "batch_id"),
         (BATCH_PARTITIONS, I64, "batch_partitions"),
         (BATCH_TABLES, I64, "batch_tables"),

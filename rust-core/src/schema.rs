@@ -43,7 +43,7 @@ const AGENT_STATS_COLUMNS: [(&str, ColumnType); 13] = [
 
 /// Unsorted low-cardinality (or random) string columns whose min/max statistics never prune anything.
 /// A name that a table does not have is ignored for that table.
-const NO_STATISTICS_COLUMNS: [&str; 25] = [
+const NO_STATISTICS_COLUMNS: [&str; 26] = [
     "node",
     "kind",
     "keyspace_name",
@@ -64,6 +64,7 @@ const NO_STATISTICS_COLUMNS: [&str; 25] = [
     "identity_kind",
     "external_identity",
     "hint_target",
+    "forwarded_by",
     "flush_reason",
     "operation_type",
     "strategy",
@@ -186,8 +187,8 @@ mod tests {
     fn raw_key_column_only_with_raw_keys() {
         let plain = events_schema(false);
         let raw = events_schema(true);
-        assert_eq!(plain.fields().len(), 57);
-        assert_eq!(raw.fields().len(), 58);
+        assert_eq!(plain.fields().len(), 61);
+        assert_eq!(raw.fields().len(), 62);
         assert!(!names(&plain).contains(&"partition_key_hex"));
         assert_eq!(names(&raw)[7], "partition_key_hex");
         assert_eq!(names(&raw)[6], "partition_key_hash");
@@ -195,6 +196,15 @@ mod tests {
         assert_eq!(names(&plain)[46], "hint_creation_time");
         assert_eq!(names(&plain)[47], "batchlog_id");
         assert_eq!(names(&plain)[56], "counter_write");
+        assert_eq!(
+            names(&plain)[57..],
+            [
+                "out_message_id",
+                "coordinator_generation",
+                "forwarded_by",
+                "hint_bytes"
+            ]
+        );
     }
 
     #[test]

@@ -316,6 +316,11 @@ const EVENTS: &[Column] = &[
     text("paxos_ballot", id::PAXOS_BALLOT),
     text("counter_leader", id::COUNTER_LEADER),
     boolean("counter_write", id::COUNTER_WRITE),
+    // Added for the cluster: joining a write across nodes, hints.
+    big("out_message_id", id::OUT_MESSAGE_ID),
+    big("coordinator_generation", id::COORDINATOR_GENERATION),
+    text("forwarded_by", id::FORWARDED_BY),
+    big("hint_bytes", id::HINT_BYTES),
 ];
 
 /// `flushes`: memtable → SSTables.
@@ -473,7 +478,7 @@ mod tests {
                 "field {field} ({name}) feeds no table"
             );
         }
-        assert_eq!(EVENTS.len(), 58);
+        assert_eq!(EVENTS.len(), 62);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-"""scripts/demo: a real node with the agent, the demo workload, the lineage report."""
+"""scripts/demo [--nodes N]: real nodes with the agent, the demo workload, the lineage report (with N > 1, the
+write fan-out across the cluster)."""
 import argparse
 import pathlib
 import shutil
@@ -25,6 +26,7 @@ IDENTITY_MAP = f"""roles:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=pathlib.Path, default=RUN / "demo", help="wiped and reused")
+    parser.add_argument("--nodes", type=int, default=1, help="cluster size; keyspaces get RF = min(3, nodes)")
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--agent-opts", default="")
     opts = parser.parse_args()
@@ -36,19 +38,20 @@ def main():
     identity_map = opts.dir / "identity-map.yaml"
     identity_map.write_text(IDENTITY_MAP)
     agent_opts = ",".join(o for o in (f"identity_map={identity_map}", opts.agent_opts) if o)
-    took = cluster.start(opts.dir, nodes=1, agent_opts=agent_opts)
+    took = cluster.start(opts.dir, nodes=opts.nodes, agent_opts=agent_opts)
+    host = cluster.address(1)
     try:
-        workload.create_schema("127.0.0.1")
-        summary = workload.run("127.0.0.1", orders=opts.orders)
-        # SSTable lineage: two flushes of shop.orders, then a major compaction of them.
+        workload.create_schema(host, replication_factor=min(3, opts.nodes))
+        summary = workload.run(host, orders=opts.orders)
+        # SSTable lineage: two flushes of shop.orders, then a major compaction of them (node 1).
         cluster.nodetool(["flush", "shop", "orders"])
-        workload.run("127.0.0.1", orders=200, seed=8)
+        workload.run(host, orders=200, seed=8)
         cluster.nodetool(["flush", "shop", "orders"])
         cluster.nodetool(["compact", "shop", "orders"])
     finally:
         stop_began = time.time()
         cluster.stop(opts.dir)
-    print(f"\ncdflow demo: node started in {took:.1f}s, workload ran {summary.seconds:.1f}s, "
+    print(f"\ncdflow demo: {opts.nodes} node(s) started in {took:.1f}s, workload ran {summary.seconds:.1f}s, "
           f"node stopped in {time.time() - stop_began:.1f}s")
     print("Workload (role, what, statements):")
     for (role, what), n in summary.statements.items():
@@ -57,6 +60,8 @@ def main():
     print(f"\nLineage: {lineage}\n  duckdb -c \"SELECT * FROM read_parquet('{lineage}/events/**/*.parquet', "
           "hive_partitioning = true) LIMIT 5\"")
     report.print_report(lineage)
+    if opts.nodes > 1:
+        report.print_fanout(lineage)
     con = report.connect(lineage)
     n, seconds = con.execute("SELECT count(*), epoch(max(event_time)) - epoch(min(event_time)) FROM events").fetchall()[0]
     print_flow_graph(lineage, opts.dir)

@@ -93,3 +93,14 @@ def print_cli_overview(lineage):
                         ("Anti-patterns (cdflow antipatterns)", ["antipatterns"])):
         print(f"\n== {title}", flush=True)
         subprocess.run([cli, *args, str(lineage)], check=True)
+
+
+def print_fanout(lineage):
+    """Fan-out of writes across nodes (sql/mutation_fanout.sql): per coordinator → replica and path."""
+    con = connect(lineage)
+    con.execute((pathlib.Path(__file__).resolve().parents[2] / "sql" / "mutation_fanout.sql").read_text())
+    print("\n== Write fan-out: coordinator → replica (mutation_fanout; path local | remote | hint)")
+    con.sql("""SELECT coordinator, replica, path, count(*) AS applies, count(*) FILTER (NOT applied) AS pending,
+                      count(DISTINCT table_name) AS tables, quantile_cont(latency_us, 0.5)::BIGINT AS p50_latency_us,
+                      quantile_cont(latency_us, 0.99)::BIGINT AS p99_latency_us
+               FROM mutation_fanout GROUP BY ALL ORDER BY coordinator, replica, path""").show(max_width=160)

@@ -164,8 +164,24 @@ def cases():
     cut_field = record(TAGGED_EVENT, struct.pack("<B", 1) + field(1, I64, 5) + field(3, STR, 1)[:-2])
     bad_table = record(TAGGED_EVENT, struct.pack("<B", 9) + field(1, I64, 5))
     lwt_counter_batchlog = lwt_counter_batchlog_events()
+    cluster_strings = {**all_strings, 23: "hint_write", 24: "hint_replay", 25: "127.0.0.3"}
+    fanned_out = event(extension=[[25, I64, 73], [26, I64, 1_764_000_000], [50, I64, 1_764_000_000_123_000]])
+    forwarded = event(kind="replica_write", coordinator=12, message_id=73, latency_us=410, user=0, client_address=0,
+                      driver_name=0, driver_version=0, statement_type=0, consistency_code=255, replicas=0,
+                      extension=[[26, I64, 1_764_000_000], [27, STR, 25]])
+    hint_write = {"tagged": "events", "fields": [
+        [1, I64, 1_764_000_000_300_000], [2, STR, 1], [5, STR, 23], [3, STR, 2], [4, STR, 3], [14, I64, -42],
+        [15, BYTES, "0000002a"], [12, STR, 1], [26, I64, 1_764_000_000], [48, STR, 25],
+        [49, I64, 1_764_000_000_290], [28, I64, 61], [18, I64, 48], [19, I64, 1], [50, I64, 1_764_000_000_123_000]]}
+    hint_replay = {"tagged": "events", "fields": [
+        [1, I64, 1_764_000_060_000_000], [2, STR, 25], [5, STR, 24], [3, STR, 2], [4, STR, 3], [14, I64, -42],
+        [15, BYTES, "0000002a"], [12, STR, 1], [26, I64, 1_764_000_000], [48, STR, 25],
+        [49, I64, 1_764_000_000_290], [18, I64, 48], [19, I64, 1], [50, I64, 1_764_000_000_123_000]]}
     return [
         valid("empty batch", {}, []),
+        valid("cluster: coordinator write with its message id, a forwarded replica write",
+              {i: cluster_strings[i] for i in list(range(1, 11)) + [12, 25]}, [fanned_out, forwarded]),
+        valid("cluster: hint_write and hint_replay", cluster_strings, [hint_write, hint_replay]),
         valid("one coordinator write", {i: s[i] for i in range(1, 9)}, [one]),
         valid("coordinator, local and remote replica writes", {i: s[i] for i in list(range(1, 11)) + [12]},
               [one, replica, remote]),

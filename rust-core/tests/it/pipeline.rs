@@ -268,7 +268,7 @@ fn files_are_zstd_with_delta_encoded_event_time_and_no_raw_keys_by_default() {
         .map(|column| column.name())
         .collect();
     assert!(!names.contains(&"partition_key_hex"), "{names:?}");
-    assert_eq!(names.len(), 57);
+    assert_eq!(names.len(), 61);
     let row_group = metadata.row_group(0);
     for column in row_group.columns() {
         assert!(

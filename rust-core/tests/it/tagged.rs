@@ -151,7 +151,7 @@ fn every_table_is_written_and_read_back_with_identities() {
     assert_eq!(events.len(), 5);
     assert_eq!(
         events[0].len(),
-        57,
+        61,
         "every events column, no partition_key_hex"
     );
     let write = find(&events, "kind", &text("coordinator_write"));
@@ -353,7 +353,7 @@ fn without_an_identity_map_the_identity_columns_are_null() {
     let rows = read_rows(&config.output.join("events"));
     assert_eq!(rows.len(), 2);
     for row in &rows {
-        assert_eq!(row.len(), 58, "partition_key_hex with raw_keys");
+        assert_eq!(row.len(), 62, "partition_key_hex with raw_keys");
         for column in ["owner", "team", "identity_kind", "external_identity"] {
             assert_eq!(row[column], Cell::Null, "{column}");
         }

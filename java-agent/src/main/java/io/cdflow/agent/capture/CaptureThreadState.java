@@ -57,8 +57,25 @@ final class CaptureThreadState {
     boolean authActive;
     String authUser;
 
+    /**
+     * The hint the last {@code Hint.create} on this thread returned, with its mutation and creation time (ms),
+     * until the {@code HintsService.write} that follows it (a create without a write keeps one hint referenced
+     * until the thread's next create).
+     */
+    Object hintCreated;
+    Object hintMutation;
+    long hintCreationTime;
+    /** Sender of the hint whose {@code HintVerbHandler.doVerb} runs on this thread (null outside). */
+    Object hintSender;
+
     /** Scratch for counting a batch's distinct tables. */
     final BatchCapture.TableSet batchTables = new BatchCapture.TableSet();
+
+    /**
+     * The mutation whose {@code sendToHintedReplicas} runs on this thread and will apply it on this node, until the
+     * message for its remote replicas is built (or the outermost StorageProxy exit).
+     */
+    Object localReplicaMutation;
 
     /** Nesting depth of hooked StorageProxy write methods on this thread. */
     int coordinatorDepth;

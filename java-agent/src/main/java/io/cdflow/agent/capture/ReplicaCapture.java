@@ -1,6 +1,7 @@
 package io.cdflow.agent.capture;
 
 import io.cdflow.agent.wire.EventClock;
+import io.cdflow.agent.wire.FieldIds;
 import io.cdflow.agent.wire.MutationEvent;
 import io.cdflow.agent.wire.WireFormat;
 import org.apache.cassandra.db.Mutation;
@@ -13,10 +14,13 @@ import org.apache.cassandra.net.Message;
  * <ul>
  *   <li>{@link #remoteApplied}: exit of {@code MutationVerbHandler.applyMutation(Message, InetAddressAndPort)}, a
  *       mutation sent by another coordinator (or forwarded): coordinator = the respond-to address, message id,
- *       latency = now - the message's creation time (-1 if negative), no client identity.</li>
+ *       the coordinator's gossip generation, forwarded_by = the sender when it is not the coordinator (a remote
+ *       DC's relay), latency = now - the message's creation time (-1 if negative), no client identity.</li>
  *   <li>{@link #localApplied}: exit of {@code Mutation.apply()}, the local replica of this node's own coordinator
  *       path ({@code sendToHintedReplicas} runs {@code mutation::apply}): flag bit 0, coordinator = this node, no
- *       message id, identity of the request on this thread if any.</li>
+ *       message id, this node's gossip generation, identity of the request on this thread if any, and
+ *       out_message_id: the id of the message the same {@code sendToHintedReplicas} built for the remote replicas
+ *       (handed over by {@link LocalFanouts}; absent when there were none).</li>
  * </ul>
  * The two never see the same write: MutationVerbHandler applies through {@code applyFuture()}, not {@code apply()}.
  * Extension fields: session (local, with a request), trace session, the per-table facts of {@link MutationEmitter}.
@@ -48,10 +52,16 @@ public final class ReplicaCapture {
             e.eventTimeMicros = EventClock.nowMicros();
             e.kind = WireFormat.KIND_REPLICA_WRITE;
             e.node = NodeAddress.nodeId(rt);
-            e.coordinator = NodeAddress.addressId(rt, (InetAddressAndPort) respondTo);
+            InetAddressAndPort coordinator = (InetAddressAndPort) respondTo;
+            e.coordinator = NodeAddress.addressId(rt, coordinator);
             e.messageId = msg.id();
             e.latencyMicros = latency < 0 ? -1 : latency;
             TraceSession.write(e.extension);
+            Generations.write(e.extension, Generations.of(coordinator));
+            InetAddressAndPort from = msg.from();
+            if (from != null && !from.equals(coordinator)) {
+                e.extension.strIfPresent(FieldIds.FORWARDED_BY, NodeAddress.addressId(rt, from));
+            }
             MutationEmitter.emit(rt, st, mutation);
         } catch (Throwable t) {
             rt.captureFailed(t);
@@ -84,6 +94,11 @@ public final class ReplicaCapture {
             st.request.copyIdentityTo(e);
             st.request.writeSession(e.extension);
             TraceSession.write(e.extension);
+            Generations.write(e.extension, Generations.own());
+            long messageId = LocalFanouts.take(mutation);
+            if (messageId >= 0) {
+                e.extension.i64(FieldIds.OUT_MESSAGE_ID, messageId);
+            }
             MutationEmitter.emit(rt, st, mutation);
         } catch (Throwable t) {
             rt.captureFailed(t);

@@ -1,6 +1,8 @@
 package io.cdflow.agent.capture;
 
 import io.cdflow.agent.wire.EventClock;
+import io.cdflow.agent.wire.FieldIds;
+import io.cdflow.agent.wire.FieldWriter;
 import io.cdflow.agent.wire.MutationEvent;
 import io.cdflow.agent.wire.WireFormat;
 import java.util.Collection;
@@ -10,7 +12,9 @@ import java.util.function.Function;
 import org.apache.cassandra.db.ConsistencyLevel;
 import org.apache.cassandra.db.CounterMutation;
 import org.apache.cassandra.db.Mutation;
+import org.apache.cassandra.locator.Replica;
 import org.apache.cassandra.locator.ReplicaPlan;
+import org.apache.cassandra.net.Message;
 
 /**
  * Coordinator writes: {@code StorageProxy.mutateWithTriggers}, {@code mutate} and {@code mutateAtomically}.
@@ -20,8 +24,10 @@ import org.apache.cassandra.locator.ReplicaPlan;
  * the whole call, the consistency level of its argument and, when it threw, the exception's simple class name
  * (flag bit 1). {@code sendToHintedReplicas} entries inside that call record how many replicas each mutation was
  * sent to (a mutation sent twice, e.g. by cheap-quorum retries, adds up). Extension fields: batch (inside a
- * client batch, see {@link BatchCapture}), session, trace session, then per table the tombstone breakdown, ttl_rows
- * and write_timestamp. Never throws into Cassandra.
+ * client batch, see {@link BatchCapture}), session, trace session, per mutation out_message_id (the id of the one
+ * MUTATION_REQ sent to its remote replicas, recorded by {@link #messageSent}, which also hands it to the local
+ * replica apply through {@link LocalFanouts}) and coordinator_generation, then per table the tombstone breakdown,
+ * ttl_rows and write_timestamp. Never throws into Cassandra.
  */
 public final class WriteCapture {
     private static final Function<Class<?>, String> SIMPLE_NAME = Class::getSimpleName;
@@ -47,6 +53,16 @@ public final class WriteCapture {
         return true;
     }
 
+    /** Whether {@code plan} applies the mutation on this node (a live contact that is this node). */
+    private static boolean hasLiveSelf(ReplicaPlan.ForWrite plan) {
+        for (Replica r : plan.contacts()) {
+            if (r.isSelf()) {
+                return plan.isAlive(r);
+            }
+        }
+        return false;
+    }
+
     /** Entry of {@code sendToHintedReplicas(Mutation, ReplicaPlan.ForWrite, ...)}. */
     public static void replicasContacted(Object mutation, Object plan) {
         CaptureRuntime rt = CaptureRuntime.active();
@@ -56,7 +72,35 @@ public final class WriteCapture {
         try {
             CaptureThreadState st = CaptureThreadState.current();
             if (st.coordinatorDepth > 0) {
-                st.contacts.record(mutation, ((ReplicaPlan.ForWrite) plan).contacts().size());
+                ReplicaPlan.ForWrite forWrite = (ReplicaPlan.ForWrite) plan;
+                st.contacts.record(mutation, forWrite.contacts().size());
+                st.localReplicaMutation = hasLiveSelf(forWrite) ? mutation : null;
+            }
+        } catch (Throwable t) {
+            rt.captureFailed(t);
+        }
+    }
+
+    /**
+     * Exit of {@code Message.outWithFlags(...)} (the MUTATION_REQ {@code sendToHintedReplicas} builds before it
+     * applies the local replica) and entry of {@code MessagingService.sendWriteWithCallback(Message, Replica,
+     * handler)}: the id of the message that carries a mutation of the running coordinator call to its remote
+     * replicas (or to a remote DC's forwarder).
+     */
+    public static void messageSent(Object message) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null) {
+            return;
+        }
+        try {
+            CaptureThreadState st = CaptureThreadState.current();
+            Message<?> m = (Message<?>) message;
+            if (st.coordinatorDepth > 0 && m.payload instanceof Mutation) {
+                st.contacts.recordMessage(m.payload, m.id());
+                if (m.payload == st.localReplicaMutation) {
+                    st.localReplicaMutation = null;
+                    LocalFanouts.put(m.payload, m.id());
+                }
             }
         } catch (Throwable t) {
             rt.captureFailed(t);
@@ -92,6 +136,7 @@ public final class WriteCapture {
             }
         } finally {
             st.contacts.clear();
+            st.localReplicaMutation = null;
             st.event.key = null;
             st.event.extension.reset();
         }
@@ -137,6 +182,14 @@ public final class WriteCapture {
         e.node = NodeAddress.nodeId(rt);
         e.coordinator = e.node;
         e.replicas = Math.min(MAX_REPLICAS, st.contacts.countFor(mutation, index));
+        FieldWriter ext = e.extension;
+        int common = ext.length();
+        long messageId = st.contacts.messageIdFor(mutation, index);
+        if (messageId >= 0) {
+            ext.i64(FieldIds.OUT_MESSAGE_ID, messageId);
+        }
+        Generations.write(ext, Generations.own());
         MutationEmitter.emit(rt, st, mutation);
+        ext.truncate(common);
     }
 }

@@ -34,6 +34,10 @@ public final class Hooks {
     public static final String COMPACTION_LOGGER = "org.apache.cassandra.db.compaction.CompactionLogger";
     public static final String AUTH_RESPONSE = "org.apache.cassandra.transport.messages.AuthResponse";
     public static final String PLAIN_TEXT_SASL = "org.apache.cassandra.auth.PasswordAuthenticator$PlainTextSaslAuthenticator";
+    public static final String HINT = "org.apache.cassandra.hints.Hint";
+    public static final String MESSAGE = "org.apache.cassandra.net.Message";
+    public static final String HINTS_SERVICE = "org.apache.cassandra.hints.HintsService";
+    public static final String HINT_VERB_HANDLER = "org.apache.cassandra.hints.HintVerbHandler";
 
     private static final String ADVICE = "io.cdflow.agent.advice.";
     static final String COORDINATOR_WRITE_ADVICE = ADVICE + "CoordinatorWriteAdvice";
@@ -61,6 +65,12 @@ public final class Hooks {
     static final String COMPACTION_LOGGED_ADVICE = ADVICE + "CompactionLoggedAdvice";
     static final String AUTH_RESPONSE_ADVICE = ADVICE + "AuthResponseAdvice";
     static final String CREDENTIALS_ADVICE = ADVICE + "CredentialsAdvice";
+    static final String WRITE_SEND_ADVICE = ADVICE + "WriteSendAdvice";
+    static final String WRITE_MESSAGE_ADVICE = ADVICE + "WriteMessageAdvice";
+    static final String HINT_CREATED_ADVICE = ADVICE + "HintCreatedAdvice";
+    static final String HINT_WRITE_ADVICE = ADVICE + "HintWriteAdvice";
+    static final String HINT_RECEIVE_ADVICE = ADVICE + "HintReceiveAdvice";
+    static final String HINT_APPLY_ADVICE = ADVICE + "HintApplyAdvice";
 
     private static final String CONSISTENCY_LEVEL = "org.apache.cassandra.db.ConsistencyLevel";
     private static final String REQUEST_TIME = "org.apache.cassandra.transport.Dispatcher$RequestTime";
@@ -239,7 +249,41 @@ public final class Hooks {
             "decodeCredentials(byte[])",
             not(isStatic()).and(named("decodeCredentials")).and(takesArguments(1))
                 .and(takesArgument(0, byte[].class)),
-            CREDENTIALS_ADVICE));
+            CREDENTIALS_ADVICE),
+        new Hook(MESSAGING_SERVICE,
+            "sendWriteWithCallback(Message, Replica, AbstractWriteResponseHandler)",
+            not(isStatic()).and(named("sendWriteWithCallback")).and(takesArguments(3))
+                .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
+                .and(takesArgument(1, named("org.apache.cassandra.locator.Replica"))),
+            WRITE_SEND_ADVICE),
+        new Hook(MESSAGE,
+            "static outWithFlags(Verb, Object, Dispatcher$RequestTime, List)",
+            isStatic().and(named("outWithFlags")).and(takesArguments(4))
+                .and(takesArgument(0, named("org.apache.cassandra.net.Verb")))
+                .and(takesArgument(2, named(REQUEST_TIME)))
+                .and(takesArgument(3, named("java.util.List"))),
+            WRITE_MESSAGE_ADVICE),
+        new Hook(HINT,
+            "static create(Mutation, long)",
+            isStatic().and(named("create")).and(takesArguments(2))
+                .and(takesArgument(0, named(MUTATION)))
+                .and(takesArgument(1, long.class)),
+            HINT_CREATED_ADVICE),
+        new Hook(HINTS_SERVICE,
+            "write(Collection, Hint)",
+            not(isStatic()).and(named("write")).and(takesArguments(2))
+                .and(takesArgument(0, named("java.util.Collection")))
+                .and(takesArgument(1, named(HINT))),
+            HINT_WRITE_ADVICE),
+        new Hook(HINT_VERB_HANDLER,
+            "doVerb(Message)",
+            not(isStatic()).and(not(isBridge())).and(named("doVerb")).and(takesArguments(1))
+                .and(takesArgument(0, named("org.apache.cassandra.net.Message"))),
+            HINT_RECEIVE_ADVICE),
+        new Hook(HINT,
+            "applyFuture()",
+            not(isStatic()).and(named("applyFuture")).and(takesArguments(0)),
+            HINT_APPLY_ADVICE));
 
     private static final List<Hook> EVERY = concat(ALL, FamilyHooks.ALL);
 

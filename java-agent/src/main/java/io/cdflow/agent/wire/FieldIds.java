@@ -29,6 +29,10 @@ public final class FieldIds {
     public static final int TOMBSTONES = 22;           // I64
     public static final int TTL_CELLS = 23;            // I64
     public static final int APPLIED_LOCALLY = 24;      // BOOL
+    public static final int OUT_MESSAGE_ID = 25;       // I64: coordinator_write, id of the MUTATION_REQ to remote replicas
+    public static final int COORDINATOR_GENERATION = 26; // I64: the coordinator's gossip generation (start, epoch s)
+    public static final int FORWARDED_BY = 27;         // STR: replica_write relayed by another node (remote DC)
+    public static final int HINT_BYTES = 28;           // I64: serialized size of the hint
     public static final int BATCH_ID = 32;             // TEXT
     public static final int BATCH_PARTITIONS = 33;     // I64
     public static final int BATCH_TABLES = 34;         // I64

@@ -135,7 +135,7 @@ class HooksTest {
             Class<?> c = Class.forName(name, false, HooksTest.class.getClassLoader());
             assertEquals(name, c.getName());
         }
-        assertEquals(40, names.size());
+        assertEquals(46, names.size());
     }
 
     @Test
