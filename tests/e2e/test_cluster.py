@@ -56,6 +56,21 @@ def hint_replays(lineage):
         f"SELECT count(*) FROM events WHERE kind = 'hint_replay' AND keyspace_name = '{KS}'").fetchone()[0]
 
 
+def wait_for_replica_applies(lineage, node, table, expected, timeout_s=60):
+    """Waits until `node`'s completed lineage files hold `expected` replica_write rows of `table`."""
+    deadline = time.time() + timeout_s
+    seen = 0
+    while time.time() < deadline:
+        if any(lineage.glob(f"events/node={node}/**/*.parquet")):
+            seen = events(lineage).execute(
+                f"""SELECT count(*) FROM events WHERE node = '{node}' AND kind = 'replica_write'
+                    AND keyspace_name = '{KS}' AND table_name = '{table}'""").fetchone()[0]
+            if seen >= expected:
+                return
+        time.sleep(1)
+    pytest.fail(f"{node} applied {seen} of {expected} writes of {KS}.{table} within {timeout_s} s")
+
+
 @pytest.fixture(scope="module")
 def lineage(start_cluster):
     # Files roll every 2 s, so the test sees hint replays while the nodes still run.
@@ -77,6 +92,8 @@ def lineage(start_cluster):
         for n in range(SAME_TIMESTAMP):
             s.execute(f"INSERT INTO {KS}.fanned (k, v) VALUES (-1, 'same timestamp {n}') USING TIMESTAMP 1")
 
+        # QUORUM returns after two acks: let node 3 apply the last writes before it is stopped.
+        wait_for_replica_applies(c.lineage, cluster.address(3), "fanned", FANNED)
         since = node1.log_size()
         cluster.stop(c.dir, only=3)
         node1.wait_until_sees(node3, "DOWN", since)
