@@ -40,11 +40,14 @@ class Config:
     agent: bool = False
     agent_opts: str = ""
     nodetool: tuple = ()  # commands run once the node serves, before the load
+    reference: bool = False  # runs the --reference-jar build of the agent instead of this tree's
 
 
 CONFIGS = {c.name: c for c in [
     Config("no_agent", "Cassandra alone: the baseline"),
     Config("agent_on", "cdflow agent recording lineage", agent=True),
+    Config("agent_ref", "cdflow agent recording lineage, the --reference-jar build (side-by-side comparison)",
+           agent=True, reference=True),
     Config("agent_disabled", "cdflow agent loaded with enabled=false", agent=True, agent_opts="enabled=false"),
     Config("tracing", "no agent; nodetool settraceprobability 1.0", nodetool=(("settraceprobability", "1.0"),)),
     Config("audit", "no agent; nodetool enableauditlog --logger BinAuditLogger",
@@ -72,8 +75,14 @@ def parse_args(argv):
                         help="before each run, wait up to this long for other processes to leave the CPUs")
     parser.add_argument("--agent-jar", type=pathlib.Path,
                         help="measure this agent jar instead of building java-agent/ and rust-core/ here")
+    parser.add_argument("--reference-jar", type=pathlib.Path,
+                        help="a second agent jar (e.g. an older build) measured as configuration agent_ref, "
+                             "interleaved with agent_on in the same rounds")
     parser.add_argument("--out", type=pathlib.Path, help="results JSON (default bench-results/bench-<utc>.json)")
     parser.add_argument("--keep", action="store_true", help="keep every run directory (data, logs, lineage)")
+    parser.add_argument("--jfr", action="store_true",
+                        help="record the measured phase of every run with Java Flight Recorder (settings=profile) "
+                             "into run/bench/<config>-<round>/node.jfr, kept; JFR itself costs the node a little CPU")
     parser.add_argument("--update-docs", action="store_true", help="rewrite the results in docs/performance.md")
     parser.add_argument("--gate", action="store_true",
                         help="exit 1 on a gross regression: a failed run, load generator errors, agent not "
@@ -84,6 +93,10 @@ def parse_args(argv):
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
         parser.error(f"unknown configuration(s) {', '.join(unknown)}; known: {', '.join(CONFIGS)}")
+    if opts.reference_jar and "agent_ref" not in names:
+        names.append("agent_ref")
+    if "agent_ref" in names and not opts.reference_jar:
+        parser.error("configuration agent_ref needs --reference-jar")
     opts.configs = ["no_agent"] + [n for n in dict.fromkeys(names) if n != "no_agent"]
     if opts.rounds < 1 or opts.seconds <= 0 or opts.warmup < 0 or opts.concurrency < 1:
         parser.error("--rounds, --seconds, --concurrency must be positive and --warmup not negative")
@@ -109,7 +122,13 @@ def pin_agent_build(bench_dir, agent_jar=None):
     shutil.copyfile(agent_jar or AGENT_JAR, pinned)
     cluster.AGENT_JAR = pinned  # Node.command reads this module global
     build.build_all = lambda: pinned  # cluster.start would rebuild from the (maybe changing) sources
-    return hashlib.sha256(pinned.read_bytes()).hexdigest()[:16]
+    return pinned, hashlib.sha256(pinned.read_bytes()).hexdigest()[:16]
+
+
+def pin_reference_jar(bench_dir, reference_jar):
+    pinned = bench_dir / "cdflow-agent-ref.jar"
+    shutil.copyfile(reference_jar, pinned)
+    return pinned, hashlib.sha256(pinned.read_bytes()).hexdigest()[:16]
 
 
 def plan(configs, rounds):
@@ -158,6 +177,8 @@ def run_one(config, round_no, opts):
     record = {"config": config.name, "round": round_no}
     record["busy_cores_before"] = bench_probe.wait_for_quiet(opts.quiet_wait, log=log)
     node = cluster.Node(run_dir, 1)
+    if config.agent:
+        cluster.AGENT_JAR = opts.pinned_jars["ref" if config.reference else "main"]
     try:
         record["start_seconds"] = round(cluster.start(run_dir, nodes=1, agent=config.agent,
                                                       agent_opts=config.agent_opts), 1)
@@ -165,6 +186,8 @@ def run_one(config, round_no, opts):
             if cluster.nodetool(list(command)) != 0:
                 raise RuntimeError(f"nodetool {' '.join(command)} failed")
         pid = node.pid()
+        if opts.jfr:
+            jcmd(pid, "JFR.start", "name=cdflow-bench", "settings=profile", f"delay={int(opts.warmup)}s")
         with bench_probe.Sampler(pid) as sampler:
             record["loadgen"] = run_loadgen(node.address, opts, run_dir / "loadgen.log", sampler)
         lg = record["loadgen"]
@@ -172,6 +195,8 @@ def run_one(config, round_no, opts):
         record["node"]["heap_committed_mib"], record["node"]["heap_used_mib"] = bench_probe.heap_mib(pid)
         record["node"]["heap_live_mib"] = bench_probe.heap_mib(pid, after_full_gc=True)[1]
         record["evidence"] = evidence(config, node.address)
+        if opts.jfr:
+            jcmd(pid, "JFR.stop", "name=cdflow-bench", f"filename={run_dir / 'node.jfr'}")
     except (Exception, SystemExit) as e:  # cluster.start reports a failed start with SystemExit
         record["error"] = str(e)[-3000:]
         log(f"{config.name} round {round_no} FAILED: {record['error'][:400]}")
@@ -181,6 +206,12 @@ def run_one(config, round_no, opts):
         record["stop_seconds"] = round(time.time() - began, 1)
     finish_record(record, config, node, run_dir, opts.keep)
     return record
+
+
+def jcmd(pid, *command):
+    result = subprocess.run(["jcmd", str(pid), *command], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"jcmd {' '.join(command)} failed: {result.stdout[-500:]} {result.stderr[-500:]}")
 
 
 def finish_record(record, config, node, run_dir, keep_all):
@@ -200,7 +231,7 @@ def finish_record(record, config, node, run_dir, keep_all):
         return
     # a failed run, or one with request errors, keeps its logs (not its data) for a post-mortem
     troubled = "error" in record or record.get("loadgen", {}).get("errors")
-    keep = {"result.json", "loadgen.log", "node1"} if troubled else {"result.json"}
+    keep = {"result.json", "loadgen.log", "node1", "node.jfr"} if troubled else {"result.json", "node.jfr"}
     for child in run_dir.iterdir():
         if child.name not in keep:
             shutil.rmtree(child) if child.is_dir() else child.unlink()
@@ -226,7 +257,12 @@ def main(argv):
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     ensure_loadgen()
     configs = [CONFIGS[n] for n in opts.configs]
-    agent_sha = pin_agent_build(BENCH_DIR, opts.agent_jar) if any(c.agent for c in configs) else None
+    agent_sha = ref_sha = None
+    opts.pinned_jars = {}
+    if any(c.agent for c in configs):
+        opts.pinned_jars["main"], agent_sha = pin_agent_build(BENCH_DIR, opts.agent_jar)
+    if opts.reference_jar:
+        opts.pinned_jars["ref"], ref_sha = pin_reference_jar(BENCH_DIR, opts.reference_jar)
     runs_planned = plan(opts.configs, opts.rounds)
     per_run = opts.warmup + opts.seconds + 35
     log(f"{len(runs_planned)} runs ({opts.rounds} rounds x {len(configs)} configurations), "
@@ -244,6 +280,8 @@ def main(argv):
         "git": git_revision(),
         "agent_jar_sha256": agent_sha,
         "agent_jar_source": str(opts.agent_jar.resolve()) if opts.agent_jar else "built from this tree",
+        "reference_jar_sha256": ref_sha,
+        "reference_jar_source": str(opts.reference_jar.resolve()) if opts.reference_jar else None,
         "cassandra": cassandra_dist.resolve()[0],
         "heap": cluster.HEAP,
         "machine": bench_probe.machine(),

@@ -35,6 +35,58 @@ def proc_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+# thread groups of the node whose CPU the bench reports apart (first matching prefix of the thread name wins;
+# /proc truncates names to 15 characters)
+THREAD_GROUPS = (
+    ("cdflow-writer", ("cdflow-writer",)),
+    ("cdflow-flusher", ("cdflow-flusher",)),
+    ("jit", ("C2 CompilerThre", "C1 CompilerThre")),
+    ("gc", ("GC Thread", "G1 ", "VM Thread")),
+    ("requests", ("Native-Transpor",)),
+    ("netty", ("epollEventLoop", "nioEventLoopGro")),
+    ("mutation_stage", ("MutationStage",)),
+    ("commitlog", ("COMMIT-LOG", "CommitLog")),
+    ("memtable_flush", ("MemtableFlushWr", "MemtablePostFlu", "MemtableReclaim", "PerDiskMemtable")),
+    ("compaction", ("CompactionExecu",)),
+)
+
+
+def thread_group(name):
+    for group, prefixes in THREAD_GROUPS:
+        if name.startswith(prefixes):
+            return group
+    return "other"
+
+
+def thread_cpu_seconds(pid):
+    """{tid: (thread name, user + system CPU seconds)} of every live thread of a process ({} once it is gone)."""
+    threads = {}
+    try:
+        tasks = list(pathlib.Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return threads
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        threads[task.name] = (name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    return threads
+
+
+def thread_group_cpu(first, last):
+    """CPU seconds per thread group between two thread_cpu_seconds() snapshots (threads that ended between them
+    are missing; threads born between them count from 0)."""
+    groups = {}
+    for tid, (name, cpu) in last.items():
+        before = first.get(tid, (name, 0.0))[1]
+        group = thread_group(name)
+        groups[group] = groups.get(group, 0.0) + max(cpu - before, 0.0)
+    return groups
+
+
 def machine_cpu_seconds():
     """(busy, total) CPU seconds of the whole machine since boot, from the first line of /proc/stat."""
     ticks = [int(v) for v in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -79,6 +131,7 @@ class Sampler:
             "node_cpu": proc_cpu_seconds(self.node_pid),
             "loadgen_cpu": proc_cpu_seconds(self.loadgen_pid) if self.loadgen_pid else None,
             "machine_busy": busy,
+            "node_threads": thread_cpu_seconds(self.node_pid),
         })
 
     def window(self, t0, t1):
@@ -96,7 +149,10 @@ class Sampler:
 
         node, loadgen, busy = cores("node_cpu"), cores("loadgen_cpu"), cores("machine_busy")
         rss = [s["rss_kb"] for s in self.samples if s["rss_kb"]]
+        groups = thread_group_cpu(first["node_threads"], last["node_threads"])
         return {
+            # node CPU seconds per thread group over the window (bench_report divides by the operations)
+            "thread_cpu_seconds": {g: round(v, 3) for g, v in sorted(groups.items())},
             "window_s": round(span, 2),
             "node_cpu_cores": node,
             "loadgen_cpu_cores": loadgen,

@@ -64,6 +64,7 @@ def summarize(runs, names):
                 "drop_ratio_max": max(a["drop_ratio"] for a in agents),
                 "events_per_write": median(a.get("events_per_write") for a in agents),
             }
+        entry["thread_cpu_us_per_op"] = thread_cpu_per_op(good)
         summary[name] = entry
     base = summary.get(BASELINE, {})
     for name, entry in summary.items():
@@ -72,6 +73,14 @@ def summarize(runs, names):
             if entry["rss_max_mib"] is not None and base.get("rss_max_mib") is not None else None
         entry["paired_throughput_ratio"] = median(paired_ratios(runs, name))
     return summary
+
+
+def thread_cpu_per_op(runs):
+    """Median over runs of the node's CPU µs per operation, per thread group (bench_probe.THREAD_GROUPS)."""
+    per_run = [{g: v * 1e6 / max(r["loadgen"]["ops"], 1) for g, v in r["node"].get("thread_cpu_seconds", {}).items()}
+               for r in runs]
+    groups = sorted({g for run in per_run for g in run})
+    return {g: median(run.get(g, 0.0) for run in per_run) for g in groups}
 
 
 def paired_ratios(runs, name):
@@ -114,6 +123,14 @@ def tables(results):
                      f"| {fmt(s['other_cpu_cores'], 2)} | {fmt(s['rss_max_mib'], 0)} "
                      f"| {fmt(s['rss_max_delta_mib'], 0)} | {fmt(s['heap_live_mib'], 0)} "
                      f"| {fmt(s['start_seconds'], 1)} | {events} | {dropped} |")
+    groups = sorted({g for s in summary.values() for g in s.get("thread_cpu_us_per_op", {})})
+    if groups:
+        lines += ["", "Node CPU µs per operation by thread group (median over runs; `other` is every thread not "
+                  "named in a group):", "",
+                  "| configuration | " + " | ".join(groups) + " |", "|---|" + "--:|" * len(groups)]
+        for name, s in summary.items():
+            per_group = s.get("thread_cpu_us_per_op", {})
+            lines.append(f"| {name} | " + " | ".join(fmt(per_group.get(g), 1) for g in groups) + " |")
     return "\n".join(lines)
 
 
@@ -152,7 +169,9 @@ def header(results):
     return "\n".join([
         f"Run {results['finished']} (git {results['git']}, Cassandra {results['cassandra']}, node heap "
         f"{results['heap']}, agent jar sha256 {results['agent_jar_sha256'] or '–'}, "
-        f"{results.get('agent_jar_source', 'built from this tree')}).",
+        f"{results.get('agent_jar_source', 'built from this tree')}"
+        + (f"; agent_ref: sha256 {results['reference_jar_sha256']}, {results['reference_jar_source']}"
+           if results.get("reference_jar_sha256") else "") + ").",
         f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, kernel {m['kernel']}, "
         f"{m['java']} ({m['java_runtime']}).",
         f"Load: {s['workload']}, {s['concurrency']} in flight, "

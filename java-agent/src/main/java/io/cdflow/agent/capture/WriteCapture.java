@@ -145,7 +145,7 @@ public final class WriteCapture {
     private static void emitAll(CaptureRuntime rt, CaptureThreadState st, Collection<?> mutations, Object consistency,
                                 Throwable thrown, long endNanos) {
         MutationEvent e = st.event.clear();
-        e.eventTimeMicros = EventClock.nowMicros();
+        e.eventTimeMicros = EventClock.microsAt(endNanos);
         e.kind = WireFormat.KIND_COORDINATOR_WRITE;
         e.consistency = consistency instanceof ConsistencyLevel
                 ? ((ConsistencyLevel) consistency).code : WireFormat.CONSISTENCY_UNKNOWN;

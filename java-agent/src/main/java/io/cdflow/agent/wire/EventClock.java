@@ -26,8 +26,16 @@ public final class EventClock {
 
     /** Microseconds since 1970-01-01T00:00:00Z. */
     public static long nowMicros() {
+        return microsAt(System.nanoTime());
+    }
+
+    /**
+     * Wall-clock microseconds of the instant {@code nanoTime} (a recent {@link System#nanoTime()} value): lets a
+     * caller that already read the clock stamp an event without reading it again.
+     */
+    public static long microsAt(long nanoTime) {
         Base b = base;
-        return b.wallMicros + (System.nanoTime() - b.nanos) / 1000;
+        return b.wallMicros + (nanoTime - b.nanos) / 1000;
     }
 
     /** Re-reads the wall clock. */

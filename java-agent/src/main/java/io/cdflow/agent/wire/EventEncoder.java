@@ -25,35 +25,32 @@ public final class EventEncoder {
         buf.put(offset, WireFormat.TYPE_MUTATION_EVENT);
         buf.putShort(offset + 1, (short) payload);
         int p = offset + WireFormat.RECORD_HEADER_BYTES;
+        // neighbouring fields are packed into one little-endian store each (same bytes, half the stores)
         buf.putLong(p, e.eventTimeMicros);
-        buf.put(p + 8, e.kind);
-        buf.put(p + 9, (byte) e.consistency);
-        buf.putShort(p + 10, (short) e.flags);
-        buf.putInt(p + 12, e.node);
-        buf.putInt(p + 16, e.keyspace);
-        buf.putInt(p + 20, e.table);
-        buf.putInt(p + 24, e.user);
-        buf.putInt(p + 28, e.clientAddress);
-        buf.putInt(p + 32, e.driverName);
-        buf.putInt(p + 36, e.driverVersion);
-        buf.putInt(p + 40, e.statementType);
-        buf.putInt(p + 44, e.coordinator);
+        buf.putLong(p + 8, (e.kind & 0xFFL) | (e.consistency & 0xFFL) << 8 | (e.flags & 0xFFFFL) << 16
+                | (long) e.node << 32);
+        buf.putLong(p + 16, pair(e.keyspace, e.table));
+        buf.putLong(p + 24, pair(e.user, e.clientAddress));
+        buf.putLong(p + 32, pair(e.driverName, e.driverVersion));
+        buf.putLong(p + 40, pair(e.statementType, e.coordinator));
         buf.putInt(p + 48, e.error);
         buf.putLong(p + 52, e.token);
         buf.putLong(p + 60, e.messageId);
         buf.putLong(p + 68, e.latencyMicros);
-        buf.putInt(p + 76, (int) e.bytes);
-        buf.putInt(p + 80, (int) e.rows);
-        buf.putInt(p + 84, (int) e.cells);
-        buf.putInt(p + 88, (int) e.tombstones);
+        buf.putLong(p + 76, pair((int) e.bytes, (int) e.rows));
+        buf.putLong(p + 84, pair((int) e.cells, (int) e.tombstones));
         buf.putInt(p + 92, (int) e.ttlCells);
-        buf.putShort(p + 96, (short) e.replicas);
-        buf.putShort(p + 98, (short) keyLength);
+        buf.putInt(p + 96, (e.replicas & 0xFFFF) | keyLength << 16);
         if (keyLength > 0) {
             buf.put(p + WireFormat.EVENT_FIXED_BYTES, e.key, e.keyOffset, keyLength);
         }
         e.extension.copyTo(buf, p + WireFormat.EVENT_FIXED_BYTES + keyLength);
         return WireFormat.RECORD_HEADER_BYTES + payload;
+    }
+
+    /** {@code low} in bytes 0-3 and {@code high} in bytes 4-7 of a little-endian long. */
+    private static long pair(int low, int high) {
+        return (low & 0xFFFF_FFFFL) | (long) high << 32;
     }
 
     /**
