@@ -46,7 +46,6 @@ public final class RequestContext {
     int statementType;
     int session;
     int consistency = WireFormat.CONSISTENCY_UNKNOWN;
-    long startNanos;
 
     RequestContext() {
     }
@@ -131,7 +130,6 @@ public final class RequestContext {
     }
 
     private void fill(StringIds ids, ClientState cs, Object statement, Object options) {
-        startNanos = System.nanoTime();
         AuthenticatedUser u = cs.getUser();
         user = u == null ? WireFormat.NO_STRING : ids.idOf(u.getName());
         clientAddress = ids.idOf(cs.getRemoteAddress(), CLIENT_ADDRESS_TEXT);
@@ -145,7 +143,6 @@ public final class RequestContext {
         depth = 0;
         user = clientAddress = driverName = driverVersion = statementType = session = WireFormat.NO_STRING;
         consistency = WireFormat.CONSISTENCY_UNKNOWN;
-        startNanos = 0;
     }
 
     static int statementTypeId(StringIds ids, Object statement) {

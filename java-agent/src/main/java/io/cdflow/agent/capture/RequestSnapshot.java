@@ -54,7 +54,6 @@ final class RequestSnapshot {
         c.statementType = statementType;
         c.session = session;
         c.consistency = consistency;
-        c.startNanos = System.nanoTime();
         c.depth = 1;
         return true;
     }
