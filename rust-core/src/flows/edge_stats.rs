@@ -1,0 +1,153 @@
+//! What one edge accumulates in one window: count, bytes and, where latency exists, an HDR histogram.
+//!
+//! Invariants: a histogram is only allocated at an edge's first latency value (edges without latency,
+//! such as flushes and partitions, cost a few words); it tracks 1 µs .. [`HIGHEST_TRACKED_US`] with
+//! [`SIGNIFICANT_DIGITS`] digits and `u32` counts (larger values are clamped, counts saturate);
+//! `latency_max_us` is exact (not clamped).
+
+use hdrhistogram::Histogram;
+
+/// Largest latency the histogram resolves (10 minutes); larger values count at this value.
+pub const HIGHEST_TRACKED_US: u64 = 600_000_000;
+/// Significant decimal digits of the histogram (values within 1 %).
+pub const SIGNIFICANT_DIGITS: u8 = 2;
+
+/// Latency percentiles of one edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencySummary {
+    /// Events that carried a latency.
+    pub count: u64,
+    /// Median, µs.
+    pub p50_us: u64,
+    /// 99th percentile, µs.
+    pub p99_us: u64,
+    /// Largest, µs (exact).
+    pub max_us: u64,
+}
+
+/// One edge's totals.
+#[derive(Debug, Default, Clone)]
+pub struct EdgeStats {
+    /// Events.
+    pub count: u64,
+    /// Bytes moved (sum of the events' sizes).
+    pub bytes: u64,
+    latency: Option<Box<Histogram<u32>>>,
+    latency_max_us: u64,
+}
+
+impl EdgeStats {
+    /// Adds one event of `bytes` bytes, with its latency in µs when known.
+    #[inline]
+    pub fn add(&mut self, bytes: u64, latency_us: Option<u64>) {
+        self.count += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        if let Some(latency) = latency_us {
+            self.add_latency(latency);
+        }
+    }
+
+    fn add_latency(&mut self, latency_us: u64) {
+        if self.latency.is_none() {
+            self.latency = new_histogram().map(Box::new);
+        }
+        if let Some(histogram) = self.latency.as_mut() {
+            // Within bounds after the clamp, so recording cannot fail.
+            let _ = histogram.record(latency_us.min(HIGHEST_TRACKED_US));
+        }
+        self.latency_max_us = self.latency_max_us.max(latency_us);
+    }
+
+    /// Adds another edge's totals (two ids that resolve to the same vertex name).
+    pub fn merge(&mut self, other: &EdgeStats) {
+        self.count += other.count;
+        self.bytes = self.bytes.saturating_add(other.bytes);
+        self.latency_max_us = self.latency_max_us.max(other.latency_max_us);
+        match (&mut self.latency, &other.latency) {
+            (Some(mine), Some(theirs)) => {
+                let _ = mine.add(theirs.as_ref());
+            }
+            (None, Some(theirs)) => self.latency = Some(theirs.clone()),
+            _ => {}
+        }
+    }
+
+    /// p50, p99 and max, `None` if no event carried a latency.
+    pub fn latency(&self) -> Option<LatencySummary> {
+        let histogram = self.latency.as_ref()?;
+        if histogram.is_empty() {
+            return None;
+        }
+        // Percentiles are bucket values (within 1 %), never above the exact maximum.
+        let max = self.latency_max_us;
+        Some(LatencySummary {
+            count: histogram.len(),
+            p50_us: histogram.value_at_quantile(0.5).min(max),
+            p99_us: histogram.value_at_quantile(0.99).min(max),
+            max_us: max,
+        })
+    }
+}
+
+fn new_histogram() -> Option<Histogram<u32>> {
+    Histogram::new_with_bounds(1, HIGHEST_TRACKED_US, SIGNIFICANT_DIGITS).ok()
+}
+
+/// Heap bytes of one edge's latency histogram (its counts array), for the documented memory bound.
+pub fn histogram_bytes() -> usize {
+    new_histogram().map_or(0, |histogram| {
+        histogram.distinct_values() * std::mem::size_of::<u32>()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_bytes_and_percentiles() {
+        let mut stats = EdgeStats::default();
+        for latency in 1..=100 {
+            stats.add(10, Some(latency));
+        }
+        stats.add(5, None);
+        assert_eq!(stats.count, 101);
+        assert_eq!(stats.bytes, 1005);
+        let summary = stats.latency().unwrap();
+        assert_eq!(summary.count, 100);
+        assert_eq!(summary.p50_us, 50);
+        assert_eq!(summary.p99_us, 99);
+        assert_eq!(summary.max_us, 100);
+    }
+
+    #[test]
+    fn no_latency_no_histogram_and_huge_values_are_clamped_but_max_is_exact() {
+        let mut stats = EdgeStats::default();
+        stats.add(1, None);
+        assert_eq!(stats.latency(), None);
+        stats.add(1, Some(u64::MAX));
+        let summary = stats.latency().unwrap();
+        assert_eq!(summary.max_us, u64::MAX);
+        assert!(summary.p99_us >= HIGHEST_TRACKED_US / 2);
+    }
+
+    #[test]
+    fn merge_adds_everything() {
+        let mut a = EdgeStats::default();
+        let mut b = EdgeStats::default();
+        a.add(1, Some(10));
+        b.add(2, Some(1000));
+        b.add(2, None);
+        a.merge(&b);
+        assert_eq!((a.count, a.bytes), (3, 5));
+        let summary = a.latency().unwrap();
+        assert_eq!((summary.count, summary.max_us), (2, 1000));
+        assert!(summary.p50_us <= summary.p99_us);
+    }
+
+    #[test]
+    fn a_histogram_is_a_few_kilobytes() {
+        let bytes = histogram_bytes();
+        assert!(bytes > 1000 && bytes < 16_000, "{bytes}");
+    }
+}
