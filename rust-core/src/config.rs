@@ -21,7 +21,7 @@ pub const DEFAULT_STATS_SECONDS: u64 = 10;
 /// Default of `flow_window_s`.
 pub const DEFAULT_FLOW_WINDOW_SECONDS: u64 = 60;
 /// Default of `flow_max_edges`.
-pub const DEFAULT_FLOW_MAX_EDGES: usize = 10_000;
+pub const DEFAULT_FLOW_MAX_EDGES: usize = 4096;
 /// Default of `flow_top_partitions`.
 pub const DEFAULT_FLOW_TOP_PARTITIONS: usize = 10;
 /// File name of the default key file, placed in the parent directory of `output`.
@@ -277,7 +277,7 @@ mod tests {
         assert!(!config.raw_keys);
         assert_eq!(config.identity_map, None);
         assert_eq!(config.flow_window_s, 60);
-        assert_eq!(config.flow_max_edges, 10_000);
+        assert_eq!(config.flow_max_edges, 4096);
         assert_eq!(config.flow_top_partitions, 10);
         assert_eq!(
             config.key_file,

@@ -1,14 +1,17 @@
 //! What one edge accumulates in one window: count, bytes and, where latency exists, an HDR histogram.
 //!
 //! Invariants: a histogram is only allocated at an edge's first latency value (edges without latency,
-//! such as flushes and partitions, cost a few words); it tracks 1 µs .. [`HIGHEST_TRACKED_US`] with
-//! [`SIGNIFICANT_DIGITS`] digits and `u32` counts (larger values are clamped, counts saturate);
-//! `latency_max_us` is exact (not clamped).
+//! such as flushes and partitions, cost a few words); it starts covering 1 µs .. [`INITIAL_HIGHEST_US`]
+//! and grows on demand up to [`HIGHEST_TRACKED_US`] (larger values are clamped), with
+//! [`SIGNIFICANT_DIGITS`] digits and `u32` counts (counts saturate), so one histogram never exceeds
+//! [`max_histogram_bytes`]; `latency_max_us` is exact (not clamped).
 
 use hdrhistogram::Histogram;
 
-/// Largest latency the histogram resolves (10 minutes); larger values count at this value.
-pub const HIGHEST_TRACKED_US: u64 = 600_000_000;
+/// Largest latency the histogram resolves (60 s); larger values count at this value.
+pub const HIGHEST_TRACKED_US: u64 = 60_000_000;
+/// Range of a new histogram (1 s); it grows when a larger latency arrives.
+pub const INITIAL_HIGHEST_US: u64 = 1_000_000;
 /// Significant decimal digits of the histogram (values within 1 %).
 pub const SIGNIFICANT_DIGITS: u8 = 2;
 
@@ -90,14 +93,21 @@ impl EdgeStats {
 }
 
 fn new_histogram() -> Option<Histogram<u32>> {
-    Histogram::new_with_bounds(1, HIGHEST_TRACKED_US, SIGNIFICANT_DIGITS).ok()
+    let mut histogram =
+        Histogram::new_with_bounds(1, INITIAL_HIGHEST_US, SIGNIFICANT_DIGITS).ok()?;
+    histogram.auto(true);
+    Some(histogram)
 }
 
-/// Heap bytes of one edge's latency histogram (its counts array), for the documented memory bound.
-pub fn histogram_bytes() -> usize {
-    new_histogram().map_or(0, |histogram| {
-        histogram.distinct_values() * std::mem::size_of::<u32>()
-    })
+/// Heap bytes of the counts of a histogram covering 1 µs .. `highest_us`.
+pub fn histogram_bytes(highest_us: u64) -> usize {
+    Histogram::<u32>::new_with_bounds(1, highest_us.max(2), SIGNIFICANT_DIGITS)
+        .map_or(0, |histogram| histogram.distinct_values() * std::mem::size_of::<u32>())
+}
+
+/// The most heap bytes one edge's histogram can take (the documented memory bound).
+pub fn max_histogram_bytes() -> usize {
+    histogram_bytes(HIGHEST_TRACKED_US)
 }
 
 #[cfg(test)]
@@ -129,6 +139,7 @@ mod tests {
         let summary = stats.latency().unwrap();
         assert_eq!(summary.max_us, u64::MAX);
         assert!(summary.p99_us >= HIGHEST_TRACKED_US / 2);
+        assert!(stats.latency.as_ref().unwrap().distinct_values() * 4 <= max_histogram_bytes());
     }
 
     #[test]
@@ -147,7 +158,8 @@ mod tests {
 
     #[test]
     fn a_histogram_is_a_few_kilobytes() {
-        let bytes = histogram_bytes();
-        assert!(bytes > 1000 && bytes < 16_000, "{bytes}");
+        // The numbers docs/schema.md states.
+        assert_eq!(max_histogram_bytes(), 10_240);
+        assert_eq!(histogram_bytes(INITIAL_HIGHEST_US), 7_168);
     }
 }
