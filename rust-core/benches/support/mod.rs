@@ -103,6 +103,14 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// Rows per row group: the core's default `row_group_rows`, or `CDFLOW_BENCH_ROW_GROUP_ROWS`.
+pub fn row_group_rows() -> usize {
+    std::env::var("CDFLOW_BENCH_ROW_GROUP_ROWS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(cdflow_core::config::DEFAULT_ROW_GROUP_ROWS)
+}
+
 /// The writer's lineage path without its thread: decode, append rows per (table, node, day), encode
 /// and write Parquet files under `root`, close them. Returns the rows written.
 pub fn write_lineage(workload: &Workload, root: &Path) -> u64 {
@@ -110,7 +118,7 @@ pub fn write_lineage(workload: &Workload, root: &Path) -> u64 {
     let policy = RollPolicy {
         max_age: Duration::from_secs(3600),
         max_bytes: 128 << 20,
-        row_group_rows: 65_536,
+        row_group_rows: row_group_rows(),
     };
     let properties = lineage_writer_properties(policy.row_group_rows);
     let mut tables = LineageTable::ALL.map(|table| {
@@ -155,7 +163,10 @@ pub fn write_lineage(workload: &Workload, root: &Path) -> u64 {
     for table in &mut tables {
         table.close_all();
         let outcomes = table.take_outcomes();
-        assert_eq!(outcomes.lost_rows, 0, "rows lost writing the benchmark files");
+        assert_eq!(
+            outcomes.lost_rows, 0,
+            "rows lost writing the benchmark files"
+        );
         rows += outcomes.completed_rows;
     }
     rows

@@ -15,8 +15,8 @@ pub struct Shape {
     pub roles: u32,
     /// Distinct partitions per table.
     pub partitions: u64,
-    /// Skew exponent: rank = n × u^skew (1 = uniform).
-    pub skew: f64,
+    /// Zipf-like skew of tables, roles and partitions (P(rank < r) = ln(r + 1) / ln(n)); uniform when false.
+    pub zipf: bool,
     /// Events per batch.
     pub batch_events: usize,
 }
@@ -27,7 +27,7 @@ pub const REALISTIC: Shape = Shape {
     tables: 200,
     roles: 20,
     partitions: 1_000_000,
-    skew: 4.0,
+    zipf: true,
     batch_events: 256,
 };
 
@@ -80,9 +80,15 @@ impl Rng {
         self.next() % n.max(1)
     }
 
-    /// Skewed rank in [0, n): small ranks are hot.
-    pub fn skewed(&mut self, n: u64, skew: f64) -> u64 {
-        ((n as f64 * self.unit().powf(skew)) as u64).min(n - 1)
+    /// A rank in [0, n): Zipf-like (small ranks are hot, density ∝ 1/rank) or uniform.
+    pub fn rank(&mut self, n: u64, zipf: bool) -> u64 {
+        if zipf {
+            ((n as f64).powf(self.unit()) as u64)
+                .saturating_sub(1)
+                .min(n - 1)
+        } else {
+            self.below(n)
+        }
     }
 }
 
@@ -116,7 +122,10 @@ pub fn string_batch(shape: &Shape) -> Vec<u8> {
         defs.push((ids::ROLE + role, format!("svc_{role:02}")));
     }
     for client in 0..64 {
-        defs.push((ids::CLIENT + client, format!("192.168.1.{client}:{}", 40_000 + client)));
+        defs.push((
+            ids::CLIENT + client,
+            format!("192.168.1.{client}:{}", 40_000 + client),
+        ));
     }
     defs.push((ids::DRIVER, "DataStax Java Driver".to_owned()));
     defs.push((ids::DRIVER_VERSION, "4.17.0".to_owned()));
@@ -126,7 +135,10 @@ pub fn string_batch(shape: &Shape) -> Vec<u8> {
     defs.push((ids::KIND_COORDINATOR_READ, "coordinator_read".to_owned()));
     defs.push((ids::KIND_REPLICA_READ, "replica_read".to_owned()));
     for session in 0..256 {
-        defs.push((ids::SESSION + session, format!("{:016x}", 0x9b1d_2c3e_0000_0000u64 + u64::from(session))));
+        defs.push((
+            ids::SESSION + session,
+            format!("{:016x}", 0x9b1d_2c3e_0000_0000u64 + u64::from(session)),
+        ));
     }
     let mut records = Vec::new();
     for (id, text) in &defs {
@@ -157,21 +169,22 @@ struct Request {
 /// 30 % single-partition reads at LOCAL_ONE).
 pub fn node_streams(shape: &Shape, requests: usize, seed: u64) -> Vec<NodeStream> {
     let mut rng = Rng::new(seed);
-    let mut per_node: Vec<(Vec<u8>, u32, Vec<Vec<u8>>, u64)> =
-        (0..shape.nodes).map(|_| (Vec::new(), 0, Vec::new(), 0)).collect();
+    let mut per_node: Vec<(Vec<u8>, u32, Vec<Vec<u8>>, u64)> = (0..shape.nodes)
+        .map(|_| (Vec::new(), 0, Vec::new(), 0))
+        .collect();
     let mut message_id: i64 = 1_000_000;
     let mut time_us: i64 = 1_764_000_000_000_000;
     for _ in 0..requests {
         time_us += 1 + rng.below(4) as i64;
-        let table = rng.skewed(u64::from(shape.tables), 2.0) as u32;
-        let partition = rng.skewed(shape.partitions, shape.skew);
+        let table = rng.rank(u64::from(shape.tables), shape.zipf) as u32;
+        let partition = rng.rank(shape.partitions, shape.zipf);
         let key = (partition as u64 ^ u64::from(table) << 40).to_le_bytes();
         let request = Request {
             time_us,
             coordinator: rng.below(u64::from(shape.nodes)) as u32,
             keyspace: ids::KEYSPACE + table % 4,
             table: ids::TABLE + table,
-            role: ids::ROLE + rng.skewed(u64::from(shape.roles), 2.0) as u32,
+            role: ids::ROLE + rng.rank(u64::from(shape.roles), shape.zipf) as u32,
             client: ids::CLIENT + rng.below(64) as u32,
             session: ids::SESSION + rng.below(256) as u32,
             token: (partition.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(table)) as i64,
@@ -181,13 +194,18 @@ pub fn node_streams(shape: &Shape, requests: usize, seed: u64) -> Vec<NodeStream
             statement: ids::STATEMENT + rng.below(3) as u32,
         };
         if rng.below(10) < 7 {
-            let replicas: Vec<u32> = (0..3).map(|r| (request.coordinator + r) % shape.nodes).collect();
+            let replicas: Vec<u32> = (0..3)
+                .map(|r| (request.coordinator + r) % shape.nodes)
+                .collect();
             let mut emit = |node: u32, record: Vec<u8>| {
                 let stream = &mut per_node[node as usize];
                 stream.0.extend_from_slice(&record);
                 stream.1 += 1;
             };
-            emit(request.coordinator, write_event(&request, 1, request.coordinator, -1, 0));
+            emit(
+                request.coordinator,
+                write_event(&request, 1, request.coordinator, -1, 0),
+            );
             for replica in replicas {
                 message_id += 1;
                 let flags = u16::from(replica == request.coordinator);
@@ -242,7 +260,11 @@ fn write_event(request: &Request, kind: u8, node: u32, message_id: i64, flags: u
         if remote_replica { 0 } else { request.role },
         if remote_replica { 0 } else { request.client },
         if remote_replica { 0 } else { ids::DRIVER },
-        if remote_replica { 0 } else { ids::DRIVER_VERSION },
+        if remote_replica {
+            0
+        } else {
+            ids::DRIVER_VERSION
+        },
         if remote_replica { 0 } else { request.statement },
         ids::NODE + request.coordinator,
         0,
@@ -250,7 +272,11 @@ fn write_event(request: &Request, kind: u8, node: u32, message_id: i64, flags: u
     for value in ids {
         payload.extend_from_slice(&value.to_le_bytes());
     }
-    let latency = if coordinator_side { request.latency_us } else { request.latency_us / 4 };
+    let latency = if coordinator_side {
+        request.latency_us
+    } else {
+        request.latency_us / 4
+    };
     for value in [request.token, message_id, latency] {
         payload.extend_from_slice(&value.to_le_bytes());
     }
@@ -274,11 +300,15 @@ fn write_event(request: &Request, kind: u8, node: u32, message_id: i64, flags: u
 /// A tagged `events` read: the coordinator's (`coordinator_read`) or its local replica's.
 fn read_event(request: &Request, coordinator_side: bool) -> Vec<u8> {
     let mut payload = vec![1u8]; // table: events
-    let mut i64_field = |payload: &mut Vec<u8>, field: u8, value: i64| {
+    let i64_field = |payload: &mut Vec<u8>, field: u8, value: i64| {
         payload.extend_from_slice(&[field, 1]);
         payload.extend_from_slice(&value.to_le_bytes());
     };
-    i64_field(&mut payload, id::EVENT_TIME, request.time_us + i64::from(!coordinator_side));
+    i64_field(
+        &mut payload,
+        id::EVENT_TIME,
+        request.time_us + i64::from(!coordinator_side),
+    );
     let str_field = |payload: &mut Vec<u8>, field: u8, value: u32| {
         payload.extend_from_slice(&[field, 2]);
         payload.extend_from_slice(&value.to_le_bytes());
@@ -286,9 +316,17 @@ fn read_event(request: &Request, coordinator_side: bool) -> Vec<u8> {
     str_field(&mut payload, id::NODE, ids::NODE + request.coordinator);
     str_field(&mut payload, id::KEYSPACE, request.keyspace);
     str_field(&mut payload, id::TABLE, request.table);
-    let kind = if coordinator_side { ids::KIND_COORDINATOR_READ } else { ids::KIND_REPLICA_READ };
+    let kind = if coordinator_side {
+        ids::KIND_COORDINATOR_READ
+    } else {
+        ids::KIND_REPLICA_READ
+    };
     str_field(&mut payload, id::KIND, kind);
-    str_field(&mut payload, id::COORDINATOR, ids::NODE + request.coordinator);
+    str_field(
+        &mut payload,
+        id::COORDINATOR,
+        ids::NODE + request.coordinator,
+    );
     i64_field(&mut payload, id::TOKEN, request.token);
     payload.extend_from_slice(&[id::PARTITION_KEY, 4]);
     payload.extend_from_slice(&(request.key.len() as u16).to_le_bytes());

@@ -3,7 +3,8 @@
 //! - `coordinator_write` / `coordinator_read`: client → coordinator (`write` / `read`, with latency),
 //!   and the partition written or read (`partition_write` / `partition_read`, when the token is known);
 //! - `replica_write`: coordinator → replica (`replica_write`, with latency; the coordinator is the node
-//!   itself when applied locally) and replica → memtable (`memtable_write`);
+//!   itself when applied locally); replica → memtable (`memtable_write`) is derived from these edges
+//!   when the window is written ([`super::rows`]), so a replica write costs one edge lookup;
 //! - `replica_read`: coordinator → replica (`replica_read`);
 //! - any other `events` kind (`hint_write`, `hint_replay`, …): an edge of that name from the
 //!   coordinator (else the node) to `hint_target` (else the node);
@@ -210,14 +211,6 @@ fn request_edges(class: EventClass, request: &Request, sink: &mut impl EdgeSink)
                 request.bytes,
                 request.latency_us,
             );
-            if class == EventClass::ReplicaWrite {
-                let memtable = VertexKey::of_table(VertexKind::Memtable);
-                sink.edge(
-                    &edge(EdgeKind::MemtableWrite, replica, memtable),
-                    request.bytes,
-                    None,
-                );
-            }
         }
         EventClass::Other(kind_id) => {
             let target = if request.hint_target != 0 {

@@ -75,6 +75,12 @@ impl EdgeStats {
         }
     }
 
+    /// Adds another edge's count and bytes only (an edge derived from it, without latency).
+    pub fn add_totals(&mut self, other: &EdgeStats) {
+        self.count += other.count;
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
+
     /// p50, p99 and max, `None` if no event carried a latency.
     pub fn latency(&self) -> Option<LatencySummary> {
         let histogram = self.latency.as_ref()?;
@@ -102,7 +108,9 @@ fn new_histogram() -> Option<Histogram<u32>> {
 /// Heap bytes of the counts of a histogram covering 1 µs .. `highest_us`.
 pub fn histogram_bytes(highest_us: u64) -> usize {
     Histogram::<u32>::new_with_bounds(1, highest_us.max(2), SIGNIFICANT_DIGITS)
-        .map_or(0, |histogram| histogram.distinct_values() * std::mem::size_of::<u32>())
+        .map_or(0, |histogram| {
+            histogram.distinct_values() * std::mem::size_of::<u32>()
+        })
 }
 
 /// The most heap bytes one edge's histogram can take (the documented memory bound).

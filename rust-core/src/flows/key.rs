@@ -92,7 +92,8 @@ pub enum EdgeKind {
     ReplicaWrite,
     /// coordinator → replica: `replica_read`.
     ReplicaRead,
-    /// replica → memtable: writes applied.
+    /// replica → memtable: writes applied (derived from [`EdgeKind::ReplicaWrite`] edges when a window
+    /// is written).
     MemtableWrite,
     /// memtable → SSTables: flushes.
     Flush,
@@ -150,6 +151,53 @@ pub struct EdgeKey {
     pub target: VertexKey,
     /// Table and observing node.
     pub scope: Scope,
+}
+
+impl EdgeKind {
+    /// A small number per fixed kind; [`EdgeKind::OtherKind`] carries its id beside it.
+    const fn code(self) -> (u64, u32) {
+        match self {
+            EdgeKind::Write => (1, 0),
+            EdgeKind::Read => (2, 0),
+            EdgeKind::ReplicaWrite => (3, 0),
+            EdgeKind::ReplicaRead => (4, 0),
+            EdgeKind::MemtableWrite => (5, 0),
+            EdgeKind::Flush => (6, 0),
+            EdgeKind::CompactionRead => (7, 0),
+            EdgeKind::CompactionWrite => (8, 0),
+            EdgeKind::PartitionWrite => (9, 0),
+            EdgeKind::PartitionRead => (10, 0),
+            EdgeKind::OtherKind(id) => (11, id),
+        }
+    }
+}
+
+impl EdgeKey {
+    /// The key as four words (hashed and compared on the hot path instead of the fields).
+    #[inline]
+    pub fn packed(&self) -> PackedEdgeKey {
+        let (kind, other_kind) = self.kind.code();
+        let vertex_kinds = (self.source.kind as u64) << 8 | self.target.kind as u64;
+        PackedEdgeKey([
+            kind | vertex_kinds << 8 | u64::from(other_kind) << 32,
+            u64::from(self.source.id) | u64::from(self.target.id) << 32,
+            u64::from(self.scope.keyspace) | u64::from(self.scope.table) << 32,
+            u64::from(self.scope.node),
+        ])
+    }
+}
+
+/// An [`EdgeKey`] packed into four words: distinct keys give distinct words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedEdgeKey([u64; 4]);
+
+impl std::hash::Hash for PackedEdgeKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for word in self.0 {
+            state.write_u64(word);
+        }
+    }
 }
 
 /// FxHash-style hasher for keys made of a few integers (not for untrusted text: ids are dense and

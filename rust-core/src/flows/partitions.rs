@@ -29,6 +29,10 @@ pub struct TopPartitions {
     capacity: usize,
     total_count: u64,
     total_bytes: u64,
+    /// No counter is below this (a lower bound of the smallest count).
+    floor: u64,
+    /// Where the next search for a smallest counter starts.
+    cursor: usize,
 }
 
 impl TopPartitions {
@@ -40,6 +44,8 @@ impl TopPartitions {
             capacity: capacity.max(1),
             total_count: 0,
             total_bytes: 0,
+            floor: 0,
+            cursor: 0,
         }
     }
 
@@ -66,15 +72,26 @@ impl TopPartitions {
         self.take_over_smallest(token, bytes);
     }
 
+    /// Gives a smallest counter to `token`. Counters at `floor` are smallest; the search goes round from
+    /// `cursor`, and only when none is left at the floor is the floor raised to the true minimum (so a
+    /// take-over costs a few steps on average, not a scan of every counter).
     fn take_over_smallest(&mut self, token: i64, bytes: u64) {
-        let Some((slot, _)) = self
-            .counters
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, counter)| counter.count)
-        else {
+        let len = self.counters.len();
+        if len == 0 {
             return;
+        }
+        let slot = loop {
+            let found = (0..len)
+                .map(|step| (self.cursor + step) % len)
+                .find(|&slot| self.counters[slot].count <= self.floor);
+            match found {
+                Some(slot) => break slot,
+                None => {
+                    self.floor = self.counters.iter().map(|c| c.count).min().unwrap_or(0);
+                }
+            }
         };
+        self.cursor = (slot + 1) % len;
         let counter = &mut self.counters[slot];
         self.slots.remove(&counter.token);
         counter.token = token;

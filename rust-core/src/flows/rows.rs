@@ -1,5 +1,5 @@
 //! Closed windows → rows of the `flows` table (docs/schema.md): names resolved from the string table,
-//! edges whose names coincide merged (clients are named by host, so two ports of one host are one
+//! `memtable_write` edges derived from `replica_write` ones, edges whose names coincide merged (clients are named by host, so two ports of one host are one
 //! vertex), top partitions and the `other` bucket per table, and the overflow of each node.
 //!
 //! Invariants: columns are produced in [`flows_schema`] order; rows of a window are sorted by
@@ -139,6 +139,16 @@ pub fn window_rows(
             keyspace: names.text(flow.scope.keyspace),
             table: names.text(flow.scope.table),
         };
+        if flow.kind == EdgeKind::ReplicaWrite {
+            // replica → memtable: every write the replica applied, whoever coordinated it.
+            let memtable = RowKey {
+                edge_kind: names.edge_kind(EdgeKind::MemtableWrite),
+                source: key.target.clone(),
+                target: names.vertex(VertexKey::of_table(VertexKind::Memtable), flow.scope),
+                ..key.clone()
+            };
+            merged.entry(memtable).or_default().add_totals(&flow.stats);
+        }
         merged.entry(key).or_default().merge(&flow.stats);
     }
     let mut rows: Vec<FlowRow> = merged

@@ -4,14 +4,14 @@
 //! Invariants: at most `max_edges` edges plus partition summaries exist in a window (an event whose
 //! edge or summary would exceed it is counted in the window's overflow of its node instead, so memory is
 //! bounded whatever the number of tables, clients or partitions); an edge is found by one hash lookup
-//! of its [`EdgeKey`]; vertices are created only with their first edge.
+//! of its packed [`EdgeKey`]; vertices are created only with their first edge.
 
 use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
 use super::edge_stats::EdgeStats;
-use super::key::{EdgeKey, EdgeKind, IdKeyBuild, Scope, VertexKey};
+use super::key::{EdgeKey, EdgeKind, IdKeyBuild, PackedEdgeKey, Scope, VertexKey};
 use super::partitions::TopPartitions;
 
 /// A vertex of the graph: its key, and for per-table vertices the table (keyspace, table ids).
@@ -56,7 +56,7 @@ pub struct Window {
     pub start_us: i64,
     graph: DiGraph<Vertex, FlowEdge>,
     vertices: HashMap<Vertex, NodeIndex, IdKeyBuild>,
-    edges: HashMap<EdgeKey, EdgeIndex, IdKeyBuild>,
+    edges: HashMap<PackedEdgeKey, EdgeIndex, IdKeyBuild>,
     partitions: Vec<PartitionSummary>,
     partition_slots: HashMap<(EdgeKind, Scope), u32, IdKeyBuild>,
     overflow: Overflow,
@@ -83,9 +83,10 @@ impl Window {
     /// Adds one event to edge `key`; counts it as overflow when the window is full.
     #[inline]
     pub fn add(&mut self, key: &EdgeKey, bytes: u64, latency_us: Option<u64>) {
-        let index = match self.edges.get(key) {
+        let packed = key.packed();
+        let index = match self.edges.get(&packed) {
             Some(&index) => index,
-            None => match self.new_edge(key) {
+            None => match self.new_edge(key, packed) {
                 Some(index) => index,
                 None => return self.count_overflow(key.scope.node, bytes),
             },
@@ -121,7 +122,7 @@ impl Window {
         self.edges.len() + self.partitions.len() >= self.max_edges
     }
 
-    fn new_edge(&mut self, key: &EdgeKey) -> Option<EdgeIndex> {
+    fn new_edge(&mut self, key: &EdgeKey, packed: PackedEdgeKey) -> Option<EdgeIndex> {
         if self.is_full() {
             return None;
         }
@@ -137,7 +138,7 @@ impl Window {
                 stats: EdgeStats::default(),
             },
         );
-        self.edges.insert(*key, index);
+        self.edges.insert(packed, index);
         Some(index)
     }
 
