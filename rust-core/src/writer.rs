@@ -241,6 +241,7 @@ impl Writer {
         for table in &mut self.tables {
             table.roll_due(now);
         }
+        self.collect_outcomes();
         self.flows.close_ended(now_unix_micros());
         append_closed_windows(
             &mut self.flows,
@@ -250,7 +251,7 @@ impl Writer {
         );
         self.flow_rows.roll_due(now);
         self.flow_rows.flush_full();
-        self.collect_outcomes();
+        let _ = self.flow_rows.take_outcomes();
         if now >= self.next_stats_at {
             self.next_stats_at = now + self.stats_interval;
             let snapshot = self.shared.counters.snapshot();
