@@ -165,20 +165,49 @@ struct Request {
     statement: u32,
 }
 
+/// One node's stream while it is generated.
+#[derive(Default)]
+struct PendingStream {
+    /// Records of the batch being filled.
+    records: Vec<u8>,
+    /// Events in `records`.
+    count: u32,
+    /// Completed batches.
+    batches: Vec<Vec<u8>>,
+    /// Events in `batches`.
+    events: u64,
+}
+
+impl PendingStream {
+    fn push(&mut self, record: &[u8]) {
+        self.records.extend_from_slice(record);
+        self.count += 1;
+    }
+
+    /// Closes the batch being filled (if any).
+    fn seal(&mut self) {
+        if self.count > 0 {
+            let records = std::mem::take(&mut self.records);
+            self.batches.push(batch(&records, self.count));
+            self.events += u64::from(self.count);
+            self.count = 0;
+        }
+    }
+}
+
 /// The streams of every node of `shape`, for `requests` client requests (70 % writes to 3 replicas,
 /// 30 % single-partition reads at LOCAL_ONE).
 pub fn node_streams(shape: &Shape, requests: usize, seed: u64) -> Vec<NodeStream> {
     let mut rng = Rng::new(seed);
-    let mut per_node: Vec<(Vec<u8>, u32, Vec<Vec<u8>>, u64)> = (0..shape.nodes)
-        .map(|_| (Vec::new(), 0, Vec::new(), 0))
-        .collect();
+    let mut per_node: Vec<PendingStream> =
+        (0..shape.nodes).map(|_| PendingStream::default()).collect();
     let mut message_id: i64 = 1_000_000;
     let mut time_us: i64 = 1_764_000_000_000_000;
     for _ in 0..requests {
         time_us += 1 + rng.below(4) as i64;
         let table = rng.rank(u64::from(shape.tables), shape.zipf) as u32;
         let partition = rng.rank(shape.partitions, shape.zipf);
-        let key = (partition as u64 ^ u64::from(table) << 40).to_le_bytes();
+        let key = (partition ^ u64::from(table) << 40).to_le_bytes();
         let request = Request {
             time_us,
             coordinator: rng.below(u64::from(shape.nodes)) as u32,
@@ -197,11 +226,7 @@ pub fn node_streams(shape: &Shape, requests: usize, seed: u64) -> Vec<NodeStream
             let replicas: Vec<u32> = (0..3)
                 .map(|r| (request.coordinator + r) % shape.nodes)
                 .collect();
-            let mut emit = |node: u32, record: Vec<u8>| {
-                let stream = &mut per_node[node as usize];
-                stream.0.extend_from_slice(&record);
-                stream.1 += 1;
-            };
+            let mut emit = |node: u32, record: Vec<u8>| per_node[node as usize].push(&record);
             emit(
                 request.coordinator,
                 write_event(&request, 1, request.coordinator, -1, 0),
@@ -214,30 +239,24 @@ pub fn node_streams(shape: &Shape, requests: usize, seed: u64) -> Vec<NodeStream
             }
         } else {
             let stream = &mut per_node[request.coordinator as usize];
-            stream.0.extend_from_slice(&read_event(&request, true));
-            stream.0.extend_from_slice(&read_event(&request, false));
-            stream.1 += 2;
+            stream.push(&read_event(&request, true));
+            stream.push(&read_event(&request, false));
         }
         for stream in per_node.iter_mut() {
-            if stream.1 as usize >= shape.batch_events {
-                let records = std::mem::take(&mut stream.0);
-                stream.2.push(batch(&records, stream.1));
-                stream.3 += u64::from(stream.1);
-                stream.1 = 0;
+            if stream.count as usize >= shape.batch_events {
+                stream.seal();
             }
         }
     }
     let strings = string_batch(shape);
     per_node
         .into_iter()
-        .map(|(records, count, mut batches, events)| {
-            if count > 0 {
-                batches.push(batch(&records, count));
-            }
+        .map(|mut stream| {
+            stream.seal();
             NodeStream {
                 strings: strings.clone(),
-                batches,
-                events: events + u64::from(count),
+                batches: stream.batches,
+                events: stream.events,
             }
         })
         .collect()
