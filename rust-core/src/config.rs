@@ -18,6 +18,12 @@ pub const DEFAULT_ROW_GROUP_ROWS: usize = 65_536;
 pub const DEFAULT_QUEUE_BATCHES: usize = 4096;
 /// Default of `stats_seconds`.
 pub const DEFAULT_STATS_SECONDS: u64 = 10;
+/// Default of `flow_window_s`.
+pub const DEFAULT_FLOW_WINDOW_SECONDS: u64 = 60;
+/// Default of `flow_max_edges`.
+pub const DEFAULT_FLOW_MAX_EDGES: usize = 4096;
+/// Default of `flow_top_partitions`.
+pub const DEFAULT_FLOW_TOP_PARTITIONS: usize = 10;
 /// File name of the default key file, placed in the parent directory of `output`.
 pub const DEFAULT_KEY_FILE_NAME: &str = "cdflow-key-hash.secret";
 
@@ -25,6 +31,12 @@ pub const DEFAULT_KEY_FILE_NAME: &str = "cdflow-key-hash.secret";
 const MAX_ROW_GROUP_ROWS: u64 = 16 * 1024 * 1024;
 /// Upper bound of `queue_batches` (the queue's slots are allocated up front).
 const MAX_QUEUE_BATCHES: u64 = 1024 * 1024;
+/// Upper bound of `flow_window_s` (one day).
+const MAX_FLOW_WINDOW_SECONDS: u64 = 86_400;
+/// Upper bound of `flow_max_edges` (its memory is allocated as edges appear).
+const MAX_FLOW_MAX_EDGES: u64 = 1_000_000;
+/// Upper bound of `flow_top_partitions`.
+const MAX_FLOW_TOP_PARTITIONS: u64 = 1000;
 
 /// A rejected option.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +93,12 @@ pub struct CoreConfig {
     pub stats_seconds: u64,
     /// YAML file mapping roles to owners (`identity_map`); read once by [`crate::Pipeline::start`].
     pub identity_map: Option<PathBuf>,
+    /// Length of a flow-graph window in seconds (`flow_window_s`, > 0).
+    pub flow_window_s: u64,
+    /// Most edges plus partition summaries per flow window (`flow_max_edges`, > 0).
+    pub flow_max_edges: usize,
+    /// Partitions reported per table and flow window (`flow_top_partitions`, > 0).
+    pub flow_top_partitions: usize,
 }
 
 impl CoreConfig {
@@ -98,6 +116,9 @@ impl CoreConfig {
             raw_keys: false,
             stats_seconds: DEFAULT_STATS_SECONDS,
             identity_map: None,
+            flow_window_s: DEFAULT_FLOW_WINDOW_SECONDS,
+            flow_max_edges: DEFAULT_FLOW_MAX_EDGES,
+            flow_top_partitions: DEFAULT_FLOW_TOP_PARTITIONS,
         }
     }
 
@@ -145,6 +166,13 @@ impl CoreConfig {
             }
             "stats_seconds" => self.stats_seconds = positive(key, value, u64::MAX)?,
             "raw_keys" => self.raw_keys = boolean(key, value)?,
+            "flow_window_s" => self.flow_window_s = positive(key, value, MAX_FLOW_WINDOW_SECONDS)?,
+            "flow_max_edges" => {
+                self.flow_max_edges = positive(key, value, MAX_FLOW_MAX_EDGES)? as usize
+            }
+            "flow_top_partitions" => {
+                self.flow_top_partitions = positive(key, value, MAX_FLOW_TOP_PARTITIONS)? as usize
+            }
             "key_file" => {
                 if value.is_empty() {
                     return Err(bad_value(key, value, "a file path"));
@@ -170,6 +198,16 @@ impl CoreConfig {
     /// `roll_seconds` as a duration.
     pub fn roll_interval(&self) -> Duration {
         Duration::from_secs(self.roll_seconds)
+    }
+
+    /// The flow-graph options.
+    pub fn flow_limits(&self) -> crate::flows::FlowLimits {
+        crate::flows::FlowLimits {
+            window_us: i64::try_from(self.flow_window_s.saturating_mul(1_000_000))
+                .unwrap_or(i64::MAX),
+            max_edges: self.flow_max_edges,
+            top_partitions: self.flow_top_partitions,
+        }
     }
 
     /// `stats_seconds` as a duration.
@@ -238,6 +276,9 @@ mod tests {
         assert_eq!(config.stats_seconds, 10);
         assert!(!config.raw_keys);
         assert_eq!(config.identity_map, None);
+        assert_eq!(config.flow_window_s, 60);
+        assert_eq!(config.flow_max_edges, 4096);
+        assert_eq!(config.flow_top_partitions, 10);
         assert_eq!(
             config.key_file,
             PathBuf::from("/data/cdflow-key-hash.secret")
@@ -256,6 +297,9 @@ mod tests {
             ("raw_keys", "TRUE"),
             ("stats_seconds", "3"),
             ("identity_map", "/etc/cdflow/identity.yaml"),
+            ("flow_window_s", "2"),
+            ("flow_max_edges", "500"),
+            ("flow_top_partitions", "3"),
         ]))
         .unwrap();
         assert_eq!(config.output, PathBuf::from("out"));
@@ -266,6 +310,15 @@ mod tests {
         assert_eq!(config.key_file, PathBuf::from("/k/secret"));
         assert!(config.raw_keys);
         assert_eq!(config.stats_seconds, 3);
+        assert_eq!(
+            (
+                config.flow_window_s,
+                config.flow_max_edges,
+                config.flow_top_partitions
+            ),
+            (2, 500, 3)
+        );
+        assert_eq!(config.flow_limits().window_us, 2_000_000);
         assert_eq!(
             config.identity_map,
             Some(PathBuf::from("/etc/cdflow/identity.yaml"))
@@ -306,6 +359,10 @@ mod tests {
             ("raw_keys", "yes"),
             ("key_file", ""),
             ("identity_map", ""),
+            ("flow_window_s", "0"),
+            ("flow_window_s", "86401"),
+            ("flow_max_edges", "0"),
+            ("flow_top_partitions", "x"),
         ] {
             let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), (key, value)])).unwrap_err();
             assert!(

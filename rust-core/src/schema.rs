@@ -72,8 +72,9 @@ const NO_STATISTICS_COLUMNS: [&str; 26] = [
     "outcome",
 ];
 
-/// Integer columns written with DELTA_BINARY_PACKED and no dictionary.
-const DELTA_COLUMNS: [&str; 2] = ["event_time", "message_id"];
+/// Integer columns written with DELTA_BINARY_PACKED and no dictionary (they follow the clock: each row is
+/// close to the previous one).
+const DELTA_COLUMNS: [&str; 3] = ["event_time", "message_id", "write_timestamp"];
 
 /// Zstd level of every file.
 const ZSTD_LEVEL: i32 = 1;

@@ -13,8 +13,10 @@
 //!   across encoding or file I/O (JNI threads calling `define` do not wait for a disk), the one
 //!   exception being the rare eviction of a partition when more than
 //!   [`crate::rolling::MAX_OPEN_PARTITIONS`] days/nodes are open at once;
-//! - when the channel is disconnected (shutdown), every queued batch is still processed, then every
-//!   lineage file is closed, then the final `agent_stats` row is written (so it counts those files),
+//! - every decoded event also feeds the flow graph ([`crate::flows`]); closed windows are appended as
+//!   `flows` rows (their own rolling files, not counted in `written`/`files`, which count event rows);
+//! - when the channel is disconnected (shutdown), every queued batch is still processed, then the open
+//!   flow windows are closed and written, then every lineage file is closed, then the final `agent_stats` row is written (so it counts those files),
 //!   then the stats files are closed.
 
 use std::sync::Arc;
@@ -24,6 +26,8 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use crate::civil_time::{day_of_unix_micros, now_unix_micros};
 use crate::config::CoreConfig;
+use crate::flows::FlowAggregator;
+use crate::flows::rows::{FLOWS_TABLE, FlowRows, flows_schema, window_rows};
 use crate::identity::IdentityMap;
 use crate::keyhash::PartitionKeyHasher;
 use crate::layout::UNKNOWN_NODE;
@@ -34,7 +38,7 @@ use crate::schema::{
 };
 use crate::stats::{Counters, CountersSnapshot};
 use crate::stats_rows::{StatsRow, StatsRows};
-use crate::strings::StringTable;
+use crate::strings::{StringTable, StringsView};
 use crate::table_rows::{RowContext, TableLayout, TableRows};
 use crate::tables::LineageTable;
 use crate::wire::{DecodedBatch, Event, decode_batch};
@@ -83,6 +87,8 @@ pub(crate) struct Writer {
     /// One rolling file set per lineage table, indexed by [`LineageTable::index`].
     tables: [RollingWriter<TableRows>; LineageTable::ALL.len()],
     stats: RollingWriter<StatsRows>,
+    flows: FlowAggregator,
+    flow_rows: RollingWriter<FlowRows>,
     stats_interval: Duration,
     next_stats_at: Instant,
     last_stats: Option<CountersSnapshot>,
@@ -131,12 +137,26 @@ impl Writer {
             policy,
             Arc::clone(&shared.log),
         );
+        let flows_schema = flows_schema();
+        let flow_rows = RollingWriter::new(
+            TableSpec {
+                root: config.output.clone(),
+                table: FLOWS_TABLE,
+                schema: Arc::clone(&flows_schema),
+                properties: agent_stats_writer_properties(),
+            },
+            flows_schema,
+            policy,
+            Arc::clone(&shared.log),
+        );
         Writer {
             shared,
             hasher,
             identities,
             tables,
             stats,
+            flows: FlowAggregator::new(config.flow_limits()),
+            flow_rows,
             stats_interval: config.stats_interval(),
             next_stats_at: Instant::now() + config.stats_interval(),
             last_stats: None,
@@ -198,6 +218,10 @@ impl Writer {
                     rows.append_run(run, &context)
                 });
             }
+            for event in &decoded.events {
+                self.flows.observe(event, &strings);
+            }
+            append_closed_windows(&mut self.flows, &mut self.flow_rows, &strings, now);
             if let Some(last) = decoded.events.last() {
                 let node = strings.get(last.node()).unwrap_or(UNKNOWN_NODE);
                 if self.last_node != node {
@@ -208,6 +232,7 @@ impl Writer {
         for table in &mut self.tables {
             table.flush_full();
         }
+        self.flow_rows.flush_full();
         self.collect_outcomes();
     }
 
@@ -217,6 +242,16 @@ impl Writer {
             table.roll_due(now);
         }
         self.collect_outcomes();
+        self.flows.close_ended(now_unix_micros());
+        append_closed_windows(
+            &mut self.flows,
+            &mut self.flow_rows,
+            &self.shared.strings.read(),
+            now,
+        );
+        self.flow_rows.roll_due(now);
+        self.flow_rows.flush_full();
+        let _ = self.flow_rows.take_outcomes();
         if now >= self.next_stats_at {
             self.next_stats_at = now + self.stats_interval;
             let snapshot = self.shared.counters.snapshot();
@@ -231,6 +266,14 @@ impl Writer {
 
     /// Closes every lineage file, writes the final stats row, closes the stats files.
     fn finish(&mut self) {
+        self.flows.close_all();
+        append_closed_windows(
+            &mut self.flows,
+            &mut self.flow_rows,
+            &self.shared.strings.read(),
+            Instant::now(),
+        );
+        self.flow_rows.close_all();
         for table in &mut self.tables {
             table.close_all();
         }
@@ -262,6 +305,24 @@ impl Writer {
             Counters::add(&counters.written, outcomes.completed_rows);
             Counters::add(&counters.files, outcomes.completed_files);
             Counters::add(&counters.lost_to_io_errors, outcomes.lost_rows);
+        }
+        // Flow rows are not event rows: their files are logged on failure, not counted.
+        let _ = self.flow_rows.take_outcomes();
+    }
+}
+
+/// Appends the rows of every closed flow window (under each row's node and the day of its window).
+fn append_closed_windows(
+    flows: &mut FlowAggregator,
+    flow_rows: &mut RollingWriter<FlowRows>,
+    strings: &StringsView<'_>,
+    now: Instant,
+) {
+    let limits = flows.limits();
+    for window in flows.take_closed() {
+        let day = day_of_unix_micros(window.start_us);
+        for row in window_rows(&window, limits.window_us, limits.top_partitions, strings) {
+            flow_rows.append(&row.node, day, now, |rows| rows.append(&row));
         }
     }
 }

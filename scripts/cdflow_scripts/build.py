@@ -14,11 +14,12 @@ def newest_mtime(paths):
     newest = 0.0
     for root in paths:
         root = pathlib.Path(root)
-        files = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
-        for f in files:
-            if "target" in f.relative_to(REPO).parts:
-                continue
-            newest = max(newest, f.stat().st_mtime)
+        if root.is_file():  # named explicitly (e.g. the native library under target/): always counts
+            newest = max(newest, root.stat().st_mtime)
+            continue
+        for f in root.rglob("*"):
+            if f.is_file() and "target" not in f.relative_to(root).parts:
+                newest = max(newest, f.stat().st_mtime)
     return newest
 
 

@@ -1,0 +1,174 @@
+//! What one edge accumulates in one window: count, bytes and, where latency exists, an HDR histogram.
+//!
+//! Invariants: a histogram is only allocated at an edge's first latency value (edges without latency,
+//! such as flushes and partitions, cost a few words); it starts covering 1 µs .. [`INITIAL_HIGHEST_US`]
+//! and grows on demand up to [`HIGHEST_TRACKED_US`] (larger values are clamped), with
+//! [`SIGNIFICANT_DIGITS`] digits and `u32` counts (counts saturate), so one histogram never exceeds
+//! [`max_histogram_bytes`]; `latency_max_us` is exact (not clamped).
+
+use hdrhistogram::Histogram;
+
+/// Largest latency the histogram resolves (60 s); larger values count at this value.
+pub const HIGHEST_TRACKED_US: u64 = 60_000_000;
+/// Range of a new histogram (1 s); it grows when a larger latency arrives.
+pub const INITIAL_HIGHEST_US: u64 = 1_000_000;
+/// Significant decimal digits of the histogram (values within 1 %).
+pub const SIGNIFICANT_DIGITS: u8 = 2;
+
+/// Latency percentiles of one edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencySummary {
+    /// Events that carried a latency.
+    pub count: u64,
+    /// Median, µs.
+    pub p50_us: u64,
+    /// 99th percentile, µs.
+    pub p99_us: u64,
+    /// Largest, µs (exact).
+    pub max_us: u64,
+}
+
+/// One edge's totals.
+#[derive(Debug, Default, Clone)]
+pub struct EdgeStats {
+    /// Events.
+    pub count: u64,
+    /// Bytes moved (sum of the events' sizes).
+    pub bytes: u64,
+    /// Inline (not boxed): its header shares cache lines with the edge's totals.
+    latency: Option<Histogram<u32>>,
+    latency_max_us: u64,
+}
+
+impl EdgeStats {
+    /// Adds one event of `bytes` bytes, with its latency in µs when known.
+    #[inline]
+    pub fn add(&mut self, bytes: u64, latency_us: Option<u64>) {
+        self.count += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        if let Some(latency) = latency_us {
+            self.add_latency(latency);
+        }
+    }
+
+    fn add_latency(&mut self, latency_us: u64) {
+        if self.latency.is_none() {
+            self.latency = new_histogram();
+        }
+        if let Some(histogram) = self.latency.as_mut() {
+            // Within bounds after the clamp, so recording cannot fail.
+            let _ = histogram.record(latency_us.min(HIGHEST_TRACKED_US));
+        }
+        self.latency_max_us = self.latency_max_us.max(latency_us);
+    }
+
+    /// Adds another edge's totals (two ids that resolve to the same vertex name).
+    pub fn merge(&mut self, other: &EdgeStats) {
+        self.count += other.count;
+        self.bytes = self.bytes.saturating_add(other.bytes);
+        self.latency_max_us = self.latency_max_us.max(other.latency_max_us);
+        match (&mut self.latency, &other.latency) {
+            (Some(mine), Some(theirs)) => {
+                let _ = mine.add(theirs);
+            }
+            (None, Some(theirs)) => self.latency = Some(theirs.clone()),
+            _ => {}
+        }
+    }
+
+    /// Adds another edge's count and bytes only (an edge derived from it, without latency).
+    pub fn add_totals(&mut self, other: &EdgeStats) {
+        self.count += other.count;
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
+
+    /// p50, p99 and max, `None` if no event carried a latency.
+    pub fn latency(&self) -> Option<LatencySummary> {
+        let histogram = self.latency.as_ref()?;
+        if histogram.is_empty() {
+            return None;
+        }
+        // Percentiles are bucket values (within 1 %), never above the exact maximum.
+        let max = self.latency_max_us;
+        Some(LatencySummary {
+            count: histogram.len(),
+            p50_us: histogram.value_at_quantile(0.5).min(max),
+            p99_us: histogram.value_at_quantile(0.99).min(max),
+            max_us: max,
+        })
+    }
+}
+
+fn new_histogram() -> Option<Histogram<u32>> {
+    let mut histogram =
+        Histogram::new_with_bounds(1, INITIAL_HIGHEST_US, SIGNIFICANT_DIGITS).ok()?;
+    histogram.auto(true);
+    Some(histogram)
+}
+
+/// Heap bytes of the counts of a histogram covering 1 µs .. `highest_us`.
+pub fn histogram_bytes(highest_us: u64) -> usize {
+    Histogram::<u32>::new_with_bounds(1, highest_us.max(2), SIGNIFICANT_DIGITS)
+        .map_or(0, |histogram| {
+            histogram.distinct_values() * std::mem::size_of::<u32>()
+        })
+}
+
+/// The most heap bytes one edge's histogram can take (the documented memory bound).
+pub fn max_histogram_bytes() -> usize {
+    histogram_bytes(HIGHEST_TRACKED_US)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_bytes_and_percentiles() {
+        let mut stats = EdgeStats::default();
+        for latency in 1..=100 {
+            stats.add(10, Some(latency));
+        }
+        stats.add(5, None);
+        assert_eq!(stats.count, 101);
+        assert_eq!(stats.bytes, 1005);
+        let summary = stats.latency().unwrap();
+        assert_eq!(summary.count, 100);
+        assert_eq!(summary.p50_us, 50);
+        assert_eq!(summary.p99_us, 99);
+        assert_eq!(summary.max_us, 100);
+    }
+
+    #[test]
+    fn no_latency_no_histogram_and_huge_values_are_clamped_but_max_is_exact() {
+        let mut stats = EdgeStats::default();
+        stats.add(1, None);
+        assert_eq!(stats.latency(), None);
+        stats.add(1, Some(u64::MAX));
+        let summary = stats.latency().unwrap();
+        assert_eq!(summary.max_us, u64::MAX);
+        assert!(summary.p99_us >= HIGHEST_TRACKED_US / 2);
+        assert!(stats.latency.as_ref().unwrap().distinct_values() * 4 <= max_histogram_bytes());
+    }
+
+    #[test]
+    fn merge_adds_everything() {
+        let mut a = EdgeStats::default();
+        let mut b = EdgeStats::default();
+        a.add(1, Some(10));
+        b.add(2, Some(1000));
+        b.add(2, None);
+        a.merge(&b);
+        assert_eq!((a.count, a.bytes), (3, 5));
+        let summary = a.latency().unwrap();
+        assert_eq!((summary.count, summary.max_us), (2, 1000));
+        assert!(summary.p50_us <= summary.p99_us);
+    }
+
+    #[test]
+    fn a_histogram_is_a_few_kilobytes() {
+        // The numbers docs/schema.md states.
+        assert_eq!(max_histogram_bytes(), 10_240);
+        assert_eq!(histogram_bytes(INITIAL_HIGHEST_US), 7_168);
+    }
+}

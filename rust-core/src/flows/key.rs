@@ -1,0 +1,265 @@
+//! Keys of the flow graph: vertices and edges as string ids (resolved to text only when a window is
+//! written), and the cheap hasher of the hot path.
+//!
+//! Invariant: a key holds only ids of the shared string table (0 = absent), never text, so looking an
+//! event's edge up costs one hash of a few integers.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// What a vertex stands for (the `source_kind` / `target_kind` columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VertexKind {
+    /// An authenticated role (id: `user_name`).
+    Role,
+    /// An unauthenticated client (id: `client_address`; written as its host).
+    Client,
+    /// A request without role or client (internal writes).
+    Internal,
+    /// A node as coordinator (id: its address).
+    Coordinator,
+    /// A node as replica (id: its address).
+    Replica,
+    /// The memtable of a table.
+    Memtable,
+    /// The SSTables of a table.
+    Sstables,
+    /// The compactions of a table.
+    Compaction,
+    /// A table (source of partition edges).
+    Table,
+    /// A partition of a table (id unused: the edge carries its token).
+    Partition,
+}
+
+impl VertexKind {
+    /// The name written to `source_kind` / `target_kind`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            VertexKind::Role => "role",
+            VertexKind::Client => "client",
+            VertexKind::Internal => "internal",
+            VertexKind::Coordinator => "coordinator",
+            VertexKind::Replica => "replica",
+            VertexKind::Memtable => "memtable",
+            VertexKind::Sstables => "sstables",
+            VertexKind::Compaction => "compaction",
+            VertexKind::Table => "table",
+            VertexKind::Partition => "partition",
+        }
+    }
+
+    /// Whether the vertex is named by its edge's table (`keyspace.table`) rather than by its own id.
+    pub const fn is_per_table(self) -> bool {
+        matches!(
+            self,
+            VertexKind::Memtable
+                | VertexKind::Sstables
+                | VertexKind::Compaction
+                | VertexKind::Table
+        )
+    }
+}
+
+/// A vertex: its kind and the string id naming it (0 for per-table vertices and partitions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VertexKey {
+    /// What it stands for.
+    pub kind: VertexKind,
+    /// String id of its name.
+    pub id: u32,
+}
+
+impl VertexKey {
+    /// A vertex named by string id `id`.
+    pub const fn new(kind: VertexKind, id: u32) -> Self {
+        VertexKey { kind, id }
+    }
+
+    /// A per-table vertex (named by the edge's table).
+    pub const fn of_table(kind: VertexKind) -> Self {
+        VertexKey { kind, id: 0 }
+    }
+}
+
+/// The kind of an edge (the `edge_kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// client → coordinator: `coordinator_write`.
+    Write,
+    /// client → coordinator: `coordinator_read`.
+    Read,
+    /// coordinator → replica: `replica_write`.
+    ReplicaWrite,
+    /// coordinator → replica: `replica_read`.
+    ReplicaRead,
+    /// replica → memtable: writes applied (derived from [`EdgeKind::ReplicaWrite`] edges when a window
+    /// is written).
+    MemtableWrite,
+    /// memtable → SSTables: flushes.
+    Flush,
+    /// SSTables → compaction: SSTables read by compactions.
+    CompactionRead,
+    /// compaction → SSTables: SSTables written by compactions.
+    CompactionWrite,
+    /// table → partition: coordinator writes per partition (top K).
+    PartitionWrite,
+    /// table → partition: coordinator reads per partition (top K).
+    PartitionRead,
+    /// Any other `events` kind (such as `hint_write`, `hint_replay`): string id of the kind, edge from
+    /// the coordinator to the replica it concerns (`hint_target`, else the node itself).
+    OtherKind(u32),
+}
+
+impl EdgeKind {
+    /// The fixed name, `None` for [`EdgeKind::OtherKind`] (named by its string).
+    pub const fn fixed_name(self) -> Option<&'static str> {
+        Some(match self {
+            EdgeKind::Write => "write",
+            EdgeKind::Read => "read",
+            EdgeKind::ReplicaWrite => "replica_write",
+            EdgeKind::ReplicaRead => "replica_read",
+            EdgeKind::MemtableWrite => "memtable_write",
+            EdgeKind::Flush => "flush",
+            EdgeKind::CompactionRead => "compaction_read",
+            EdgeKind::CompactionWrite => "compaction_write",
+            EdgeKind::PartitionWrite => "partition_write",
+            EdgeKind::PartitionRead => "partition_read",
+            EdgeKind::OtherKind(_) => return None,
+        })
+    }
+}
+
+/// The table an edge concerns and the node that observed it (string ids, 0 = absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    /// Observing node.
+    pub node: u32,
+    /// Keyspace.
+    pub keyspace: u32,
+    /// Table.
+    pub table: u32,
+}
+
+/// One edge of a window's graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EdgeKey {
+    /// What moves along it.
+    pub kind: EdgeKind,
+    /// From.
+    pub source: VertexKey,
+    /// To.
+    pub target: VertexKey,
+    /// Table and observing node.
+    pub scope: Scope,
+}
+
+impl EdgeKind {
+    /// A small number per fixed kind; [`EdgeKind::OtherKind`] carries its id beside it.
+    const fn code(self) -> (u64, u32) {
+        match self {
+            EdgeKind::Write => (1, 0),
+            EdgeKind::Read => (2, 0),
+            EdgeKind::ReplicaWrite => (3, 0),
+            EdgeKind::ReplicaRead => (4, 0),
+            EdgeKind::MemtableWrite => (5, 0),
+            EdgeKind::Flush => (6, 0),
+            EdgeKind::CompactionRead => (7, 0),
+            EdgeKind::CompactionWrite => (8, 0),
+            EdgeKind::PartitionWrite => (9, 0),
+            EdgeKind::PartitionRead => (10, 0),
+            EdgeKind::OtherKind(id) => (11, id),
+        }
+    }
+}
+
+impl EdgeKey {
+    /// The key as four words (hashed and compared on the hot path instead of the fields).
+    #[inline]
+    pub fn packed(&self) -> PackedEdgeKey {
+        let (kind, other_kind) = self.kind.code();
+        let vertex_kinds = (self.source.kind as u64) << 8 | self.target.kind as u64;
+        PackedEdgeKey([
+            kind | vertex_kinds << 8 | u64::from(other_kind) << 32,
+            u64::from(self.source.id) | u64::from(self.target.id) << 32,
+            u64::from(self.scope.keyspace) | u64::from(self.scope.table) << 32,
+            u64::from(self.scope.node),
+        ])
+    }
+}
+
+/// An [`EdgeKey`] packed into four words: distinct keys give distinct words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedEdgeKey([u64; 4]);
+
+impl std::hash::Hash for PackedEdgeKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for word in self.0 {
+            state.write_u64(word);
+        }
+    }
+}
+
+/// FxHash-style hasher for keys made of a few integers (not for untrusted text: ids are dense and
+/// assigned by the agent).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdKeyHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl IdKeyHasher {
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for IdKeyHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        // Fold the high bits down: hashbrown takes its bucket from the low bits and its tag from the top.
+        self.0 ^ (self.0 >> 29)
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, value: u8) {
+        self.mix(u64::from(value));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, value: u32) {
+        self.mix(u64::from(value));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.mix(value);
+    }
+
+    #[inline]
+    fn write_i64(&mut self, value: i64) {
+        self.mix(value as u64);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.mix(value as u64);
+    }
+
+    #[inline]
+    fn write_isize(&mut self, value: isize) {
+        self.mix(value as u64);
+    }
+}
+
+/// Builds [`IdKeyHasher`]s.
+pub type IdKeyBuild = BuildHasherDefault<IdKeyHasher>;

@@ -1,0 +1,185 @@
+//! One time window of the flow graph: a petgraph graph whose edges carry [`EdgeStats`], the top
+//! partitions of each table, and what did not fit.
+//!
+//! Invariants: at most `max_edges` edges plus partition summaries exist in a window (an event whose
+//! edge or summary would exceed it is counted in the window's overflow of its node instead, so memory is
+//! bounded whatever the number of tables, clients or partitions); an edge is found by one hash lookup
+//! of its packed [`EdgeKey`]; vertices are created only with their first edge.
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+
+use super::edge_stats::EdgeStats;
+use super::key::{EdgeKey, EdgeKind, IdKeyBuild, PackedEdgeKey, Scope, VertexKey};
+use super::partitions::TopPartitions;
+
+/// A vertex of the graph: its key, and for per-table vertices the table (keyspace, table ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Vertex {
+    /// Kind and name id.
+    pub key: VertexKey,
+    /// Keyspace and table ids of a per-table vertex, (0, 0) otherwise.
+    pub table: (u32, u32),
+}
+
+/// An edge of the graph.
+#[derive(Debug, Clone)]
+pub struct FlowEdge {
+    /// What moves.
+    pub kind: EdgeKind,
+    /// Table and observing node.
+    pub scope: Scope,
+    /// Totals.
+    pub stats: EdgeStats,
+}
+
+/// A table's partition summary for one edge kind ([`EdgeKind::PartitionWrite`] or
+/// [`EdgeKind::PartitionRead`]).
+#[derive(Debug, Clone)]
+pub struct PartitionSummary {
+    /// Partition writes or reads.
+    pub kind: EdgeKind,
+    /// Table and observing node.
+    pub scope: Scope,
+    /// The counters.
+    pub top: TopPartitions,
+}
+
+/// Events that found no room (count, bytes), per observing node.
+pub type Overflow = HashMap<u32, (u64, u64), IdKeyBuild>;
+
+/// One window.
+#[derive(Debug)]
+pub struct Window {
+    /// First µs of the window (a multiple of the window length).
+    pub start_us: i64,
+    graph: DiGraph<Vertex, FlowEdge>,
+    vertices: HashMap<Vertex, NodeIndex, IdKeyBuild>,
+    edges: HashMap<PackedEdgeKey, EdgeIndex, IdKeyBuild>,
+    partitions: Vec<PartitionSummary>,
+    partition_slots: HashMap<(EdgeKind, Scope), u32, IdKeyBuild>,
+    overflow: Overflow,
+    max_edges: usize,
+    partition_capacity: usize,
+}
+
+impl Window {
+    /// An empty window starting at `start_us`.
+    pub fn new(start_us: i64, max_edges: usize, partition_capacity: usize) -> Self {
+        Window {
+            start_us,
+            graph: DiGraph::default(),
+            vertices: HashMap::default(),
+            edges: HashMap::default(),
+            partitions: Vec::new(),
+            partition_slots: HashMap::default(),
+            overflow: Overflow::default(),
+            max_edges,
+            partition_capacity,
+        }
+    }
+
+    /// Adds one event to edge `key`; counts it as overflow when the window is full.
+    #[inline]
+    pub fn add(&mut self, key: &EdgeKey, bytes: u64, latency_us: Option<u64>) {
+        let packed = key.packed();
+        let index = match self.edges.get(&packed) {
+            Some(&index) => index,
+            None => match self.new_edge(key, packed) {
+                Some(index) => index,
+                None => return self.count_overflow(key.scope.node, bytes),
+            },
+        };
+        if let Some(edge) = self.graph.edge_weight_mut(index) {
+            edge.stats.add(bytes, latency_us);
+        }
+    }
+
+    /// Counts one event on partition `token` of `scope`'s table.
+    #[inline]
+    pub fn add_partition(&mut self, kind: EdgeKind, scope: Scope, token: i64, bytes: u64) {
+        let slot = match self.partition_slots.get(&(kind, scope)) {
+            Some(&slot) => slot as usize,
+            None => {
+                if self.is_full() {
+                    return self.count_overflow(scope.node, bytes);
+                }
+                self.partition_slots
+                    .insert((kind, scope), self.partitions.len() as u32);
+                self.partitions.push(PartitionSummary {
+                    kind,
+                    scope,
+                    top: TopPartitions::new(self.partition_capacity),
+                });
+                self.partitions.len() - 1
+            }
+        };
+        self.partitions[slot].top.add(token, bytes);
+    }
+
+    fn is_full(&self) -> bool {
+        self.edges.len() + self.partitions.len() >= self.max_edges
+    }
+
+    fn new_edge(&mut self, key: &EdgeKey, packed: PackedEdgeKey) -> Option<EdgeIndex> {
+        if self.is_full() {
+            return None;
+        }
+        let table = (key.scope.keyspace, key.scope.table);
+        let source = self.vertex(key.source, table);
+        let target = self.vertex(key.target, table);
+        let index = self.graph.add_edge(
+            source,
+            target,
+            FlowEdge {
+                kind: key.kind,
+                scope: key.scope,
+                stats: EdgeStats::default(),
+            },
+        );
+        self.edges.insert(packed, index);
+        Some(index)
+    }
+
+    fn vertex(&mut self, key: VertexKey, table: (u32, u32)) -> NodeIndex {
+        let vertex = Vertex {
+            key,
+            table: if key.kind.is_per_table() {
+                table
+            } else {
+                (0, 0)
+            },
+        };
+        *self
+            .vertices
+            .entry(vertex)
+            .or_insert_with(|| self.graph.add_node(vertex))
+    }
+
+    fn count_overflow(&mut self, node: u32, bytes: u64) {
+        let entry = self.overflow.entry(node).or_default();
+        entry.0 += 1;
+        entry.1 = entry.1.saturating_add(bytes);
+    }
+
+    /// The graph (vertices and edges with their totals).
+    pub fn graph(&self) -> &DiGraph<Vertex, FlowEdge> {
+        &self.graph
+    }
+
+    /// The partition summaries.
+    pub fn partitions(&self) -> &[PartitionSummary] {
+        &self.partitions
+    }
+
+    /// Events that found no room, per node.
+    pub fn overflow(&self) -> &Overflow {
+        &self.overflow
+    }
+
+    /// Edges plus partition summaries (what `max_edges` bounds).
+    pub fn slots_used(&self) -> usize {
+        self.edges.len() + self.partitions.len()
+    }
+}
