@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -147,7 +148,8 @@ pub fn lineage_writer_properties(row_group_rows: usize) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(zstd_level()))
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
-        .set_max_row_group_bytes(None);
+        .set_max_row_group_bytes(None)
+        .set_key_value_metadata(Some(vec![schema_version()]));
     for column in DELTA_COLUMNS {
         builder = builder
             .set_column_dictionary_enabled(ColumnPath::from(column), false)
@@ -164,7 +166,17 @@ pub fn lineage_writer_properties(row_group_rows: usize) -> WriterProperties {
 pub fn agent_stats_writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(zstd_level()))
+        .set_key_value_metadata(Some(vec![schema_version()]))
         .build()
+}
+
+/// Key-value metadata key of every lineage file (docs/schema.md, "Schema version").
+pub const SCHEMA_VERSION_KEY: &str = "cdflow.schema_version";
+/// The version of docs/schema.md this core writes: columns are only ever added within a version.
+pub const SCHEMA_VERSION: &str = "1";
+
+fn schema_version() -> KeyValue {
+    KeyValue::new(SCHEMA_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string())
 }
 
 fn zstd_level() -> ZstdLevel {
@@ -182,6 +194,16 @@ mod tests {
             .iter()
             .map(|field| field.name().as_str())
             .collect()
+    }
+
+    #[test]
+    fn every_file_is_stamped_with_the_schema_version() {
+        for properties in [lineage_writer_properties(10), agent_stats_writer_properties()] {
+            let stamped = properties.key_value_metadata().cloned().unwrap_or_default();
+            assert_eq!(stamped, vec![schema_version()]);
+            assert_eq!(stamped[0].key, "cdflow.schema_version");
+            assert_eq!(stamped[0].value.as_deref(), Some("1"));
+        }
     }
 
     #[test]
