@@ -58,6 +58,8 @@ def generate(rows, out, regenerate):
     done = subprocess.run([str(GENERATOR), "--out", str(lineage), "--rows", str(rows)],
                           check=True, capture_output=True, text=True)
     info = json.loads(done.stdout.strip().splitlines()[-1])
+    if info["rejected"] or info["written"] != info["rows_submitted"]:
+        sys.exit(f"bench-duckdb: the core did not write every generated event: {info}")
     marker.write_text(json.dumps(info) + "\n")
     return lineage, info
 
