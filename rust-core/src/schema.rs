@@ -75,11 +75,6 @@ const NO_STATISTICS_COLUMNS: [&str; 26] = [
 /// Integer columns written with DELTA_BINARY_PACKED and no dictionary.
 const DELTA_COLUMNS: [&str; 2] = ["event_time", "message_id"];
 
-/// Random 64-bit columns written PLAIN, without a dictionary: every value of a row group is distinct, so a
-/// dictionary only adds its index (≈+27 % bytes) and the hashing to build it (docs/performance.md,
-/// "Analyst queries").
-const PLAIN_COLUMNS: [&str; 2] = ["token", "partition_key_hash"];
-
 /// Zstd level of every file.
 const ZSTD_LEVEL: i32 = 1;
 
@@ -156,9 +151,6 @@ pub fn lineage_writer_properties(row_group_rows: usize) -> WriterProperties {
         builder = builder
             .set_column_dictionary_enabled(ColumnPath::from(column), false)
             .set_column_encoding(ColumnPath::from(column), Encoding::DELTA_BINARY_PACKED);
-    }
-    for column in PLAIN_COLUMNS {
-        builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), false);
     }
     for column in NO_STATISTICS_COLUMNS {
         builder = builder
