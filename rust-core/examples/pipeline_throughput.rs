@@ -38,7 +38,11 @@ struct Run {
 fn list(value: &str) -> Result<Vec<u64>, String> {
     value
         .split(',')
-        .map(|item| item.trim().parse::<u64>().map_err(|e| format!("{item:?}: {e}")))
+        .map(|item| {
+            item.trim()
+                .parse::<u64>()
+                .map_err(|e| format!("{item:?}: {e}"))
+        })
         .collect()
 }
 
@@ -51,10 +55,16 @@ fn main() {
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_default();
         let parsed = match flag.as_str() {
-            "--out" => Ok(out = Some(PathBuf::from(&value))),
+            "--out" => {
+                out = Some(PathBuf::from(&value));
+                Ok(())
+            }
             "--producers" => list(&value).map(|v| producers = v),
             "--rates" => list(&value).map(|v| rates = v),
-            "--seconds" => value.parse::<f64>().map(|v| seconds = v).map_err(|e| e.to_string()),
+            "--seconds" => value
+                .parse::<f64>()
+                .map(|v| seconds = v)
+                .map_err(|e| e.to_string()),
             other => Err(format!("unknown option {other}")),
         };
         if let Err(error) = parsed {
@@ -66,7 +76,9 @@ fn main() {
         eprintln!("pipeline_throughput: --out DIR is required");
         std::process::exit(2);
     };
-    println!("| producers | offered ev/s | offered ev/s (actual) | accepted ev/s | dropped ev/s | dropped % | drain s | written ev/s |");
+    println!(
+        "| producers | offered ev/s | offered ev/s (actual) | accepted ev/s | dropped ev/s | dropped % | drain s | written ev/s |"
+    );
     println!("|--:|--:|--:|--:|--:|--:|--:|--:|");
     let mut runs = Vec::new();
     for &producer_count in &producers {
@@ -75,7 +87,11 @@ fn main() {
             println!(
                 "| {} | {} | {:.0} | {:.0} | {:.0} | {:.2} | {:.1} | {:.0} |",
                 run.producers,
-                if rate == 0 { "max".to_owned() } else { rate.to_string() },
+                if rate == 0 {
+                    "max".to_owned()
+                } else {
+                    rate.to_string()
+                },
                 run.offered as f64 / run.window,
                 run.accepted as f64 / run.window,
                 run.dropped as f64 / run.window,
@@ -89,11 +105,15 @@ fn main() {
     for &producer_count in &producers {
         let knee = runs
             .iter()
-            .filter(|r| r.producers == producer_count as usize && r.offered_rate > 0 && r.dropped == 0)
+            .filter(|r| {
+                r.producers == producer_count as usize && r.offered_rate > 0 && r.dropped == 0
+            })
             .map(|r| r.offered_rate)
             .max();
         match knee {
-            Some(rate) => println!("knee, {producer_count} producer(s): {rate} events/s offered with no drop"),
+            Some(rate) => {
+                println!("knee, {producer_count} producer(s): {rate} events/s offered with no drop")
+            }
             None => println!("knee, {producer_count} producer(s): every paced rate dropped"),
         }
     }
@@ -102,12 +122,21 @@ fn main() {
 fn measure(out: &Path, producers: usize, rate: u64, seconds: f64) -> Run {
     let dir = out.join(format!("p{producers}-r{rate}"));
     let _ = std::fs::remove_dir_all(&dir);
-    let pipeline = Arc::new(Pipeline::start(CoreConfig::new(dir.join("lineage"))).unwrap_or_else(|error| {
-        eprintln!("pipeline_throughput: cannot start the core in {}: {error}", dir.display());
-        std::process::exit(1);
-    }));
+    let pipeline = Arc::new(
+        Pipeline::start(CoreConfig::new(dir.join("lineage"))).unwrap_or_else(|error| {
+            eprintln!(
+                "pipeline_throughput: cannot start the core in {}: {error}",
+                dir.display()
+            );
+            std::process::exit(1);
+        }),
+    );
     let pools: Vec<Vec<(Vec<u8>, u32)>> = (0..producers).map(|p| pool(p as u64 + 1)).collect();
-    if let Err(error) = pipeline.define(&Workload::new(6, 200, 1_000_000, 5_000, 1).strings.define_batch()) {
+    if let Err(error) = pipeline.define(
+        &Workload::new(6, 200, 1_000_000, 5_000, 1)
+            .strings
+            .define_batch(),
+    ) {
         eprintln!("pipeline_throughput: define failed: {error}");
         std::process::exit(1);
     }
@@ -141,7 +170,13 @@ fn measure(out: &Path, producers: usize, rate: u64, seconds: f64) -> Run {
 }
 
 /// One producer: submits its pool round and round, keeping to `rate` events/s (0 = no pacing).
-fn produce(pipeline: &Pipeline, pool: &[(Vec<u8>, u32)], rate: f64, started: Instant, window: Duration) {
+fn produce(
+    pipeline: &Pipeline,
+    pool: &[(Vec<u8>, u32)],
+    rate: f64,
+    started: Instant,
+    window: Duration,
+) {
     let mut sent = 0u64;
     for (bytes, events) in pool.iter().cycle() {
         let elapsed = started.elapsed();

@@ -42,7 +42,11 @@ fn parse() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
-        let number = || value.parse::<u64>().map_err(|e| format!("{flag} {value:?}: {e}"));
+        let number = || {
+            value
+                .parse::<u64>()
+                .map_err(|e| format!("{flag} {value:?}: {e}"))
+        };
         match flag.as_str() {
             "--out" => options.out = value.clone(),
             "--rows" => options.rows = number()?,
@@ -59,8 +63,14 @@ fn parse() -> Result<Options, String> {
     if options.out.is_empty() {
         return Err("--out DIR is required".to_owned());
     }
-    if options.nodes < 3 || options.tables == 0 || options.partitions == 0 || options.ops_per_second == 0 {
-        return Err("--nodes must be ≥ 3 (RF 3); --tables, --partitions, --ops-per-second > 0".to_owned());
+    if options.nodes < 3
+        || options.tables == 0
+        || options.partitions == 0
+        || options.ops_per_second == 0
+    {
+        return Err(
+            "--nodes must be ≥ 3 (RF 3); --tables, --partitions, --ops-per-second > 0".to_owned(),
+        );
     }
     Ok(options)
 }
@@ -78,7 +88,10 @@ fn main() {
         config.roll_seconds = seconds;
     }
     let pipeline = Pipeline::start(config).unwrap_or_else(|error| {
-        eprintln!("synth_lineage: cannot start the core in {}: {error}", options.out);
+        eprintln!(
+            "synth_lineage: cannot start the core in {}: {error}",
+            options.out
+        );
         std::process::exit(1);
     });
     let mut workload = Workload::new(

@@ -50,7 +50,8 @@ impl BatchBuilder {
     /// STRING_DEF).
     pub fn end_record(&mut self) {
         let length = (self.bytes.len() - self.record_start - 3) as u16;
-        self.bytes[self.record_start + 1..self.record_start + 3].copy_from_slice(&length.to_le_bytes());
+        self.bytes[self.record_start + 1..self.record_start + 3]
+            .copy_from_slice(&length.to_le_bytes());
         if self.bytes[self.record_start] != 1 {
             self.events += 1;
         }

@@ -50,10 +50,14 @@ impl Strings {
             defs.push((id, text));
             id
         };
-        let node_ids = (0..nodes).map(|n| intern(format!("10.0.0.{}", n + 1))).collect();
+        let node_ids = (0..nodes)
+            .map(|n| intern(format!("10.0.0.{}", n + 1)))
+            .collect();
         let keyspaces: Vec<u32> = (0..KEYSPACES).map(|k| intern(format!("app_{k}"))).collect();
         let keyspace_of_table = (0..tables).map(|t| keyspaces[t % KEYSPACES]).collect();
-        let table_ids = (0..tables).map(|t| intern(format!("table_{t:03}"))).collect();
+        let table_ids = (0..tables)
+            .map(|t| intern(format!("table_{t:03}")))
+            .collect();
         let roles = (0..ROLES).map(|r| intern(format!("svc_{r:02}"))).collect();
         let clients = (0..nodes * CLIENTS_PER_NODE)
             .map(|c| intern(format!("10.1.{}.{}:{}", c / 200, c % 200 + 1, 40_000 + c)))
@@ -66,7 +70,8 @@ impl Strings {
             clients,
             driver_name: intern("DataStax Java driver for Apache Cassandra(R)".to_owned()),
             driver_version: intern("4.19.0".to_owned()),
-            statements: ["INSERT", "UPDATE", "DELETE", "BATCH_LOGGED", "SELECT"].map(|s| intern(s.to_owned())),
+            statements: ["INSERT", "UPDATE", "DELETE", "BATCH_LOGGED", "SELECT"]
+                .map(|s| intern(s.to_owned())),
             kinds: ["coordinator_read", "replica_read"].map(|s| intern(s.to_owned())),
             timeout_error: intern("WriteTimeoutException".to_owned()),
             defs,
@@ -97,7 +102,13 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn new(nodes: usize, tables: usize, partitions: u64, ops_per_second: u64, seed: u64) -> Workload {
+    pub fn new(
+        nodes: usize,
+        tables: usize,
+        partitions: u64,
+        ops_per_second: u64,
+        seed: u64,
+    ) -> Workload {
         Workload {
             strings: Strings::new(nodes, tables),
             rng: Rng::new(seed),
@@ -137,8 +148,11 @@ impl Workload {
             token,
             coordinator,
             role: self.rng.skewed(ROLES as u64) as usize,
-            client: coordinator * CLIENTS_PER_NODE + self.rng.below(CLIENTS_PER_NODE as u64) as usize,
-            replicas: (0..REPLICATION).map(|r| (first_replica + r) % nodes).collect(),
+            client: coordinator * CLIENTS_PER_NODE
+                + self.rng.below(CLIENTS_PER_NODE as u64) as usize,
+            replicas: (0..REPLICATION)
+                .map(|r| (first_replica + r) % nodes)
+                .collect(),
         };
         if self.rng.below(10) < 7 {
             self.write(&op, emit);
@@ -193,7 +207,11 @@ impl Workload {
             event.error = 0;
             event.replicas = 0;
             event.time_us = op.time + 50 + self.rng.below(400) as i64;
-            event.latency_us = if local { -1 } else { 100 + self.rng.skewed(5_000) as i64 };
+            event.latency_us = if local {
+                -1
+            } else {
+                100 + self.rng.skewed(5_000) as i64
+            };
             event.message_id = if local { -1 } else { self.next_message_id() };
             self.emit_mutation(replica, &event, emit);
         }
@@ -226,7 +244,11 @@ impl Workload {
             event.node = self.strings.nodes[replica];
             event.time_us = op.time + 30 + self.rng.below(300) as i64;
             event.latency_us = 50 + self.rng.skewed(5_000) as i64;
-            let tombstones = if self.rng.below(50) == 0 { self.rng.skewed(5_000) as i64 } else { 0 };
+            let tombstones = if self.rng.below(50) == 0 {
+                self.rng.skewed(5_000) as i64
+            } else {
+                0
+            };
             self.emit_read(replica, &event, emit, Some(tombstones));
         }
     }
@@ -236,7 +258,12 @@ impl Workload {
         self.message_id
     }
 
-    fn emit_mutation(&mut self, node: usize, event: &Mutation, emit: &mut impl FnMut(Vec<u8>, u32)) {
+    fn emit_mutation(
+        &mut self,
+        node: usize,
+        event: &Mutation,
+        emit: &mut impl FnMut(Vec<u8>, u32),
+    ) {
         if !self.observed[node] {
             return;
         }
@@ -248,7 +275,13 @@ impl Workload {
         event.encode(buffer);
     }
 
-    fn emit_read(&mut self, node: usize, event: &Read, emit: &mut impl FnMut(Vec<u8>, u32), tombstones: Option<i64>) {
+    fn emit_read(
+        &mut self,
+        node: usize,
+        event: &Read,
+        emit: &mut impl FnMut(Vec<u8>, u32),
+        tombstones: Option<i64>,
+    ) {
         if !self.observed[node] {
             return;
         }
@@ -336,7 +369,13 @@ impl Mutation {
         for value in [self.token, self.message_id, self.latency_us] {
             p.extend_from_slice(&value.to_le_bytes());
         }
-        for value in [self.bytes, self.rows, self.cells, self.tombstones, self.ttl_cells] {
+        for value in [
+            self.bytes,
+            self.rows,
+            self.cells,
+            self.tombstones,
+            self.ttl_cells,
+        ] {
             p.extend_from_slice(&value.to_le_bytes());
         }
         p.extend_from_slice(&self.replicas.to_le_bytes());
