@@ -18,6 +18,9 @@ import duckdb
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CACHE = REPO / "run" / "bench-duckdb"
 GENERATOR = REPO / "target" / "release" / "examples" / "synth_lineage"
+# Room for every edge and per-table partition summary of a window of the synthetic workload (20 roles × 6 nodes ×
+# 200 tables of write edges alone exceed the default 4096): nothing counted as `overflow`.
+FLOW_MAX_EDGES = 100_000
 
 # The time-range query looks at one minute from the middle of the data's time span (set by `describe`).
 WINDOW = ["", ""]
@@ -28,6 +31,13 @@ QUERIES = {
         FROM events WHERE kind = 'coordinator_write'
         GROUP BY keyspace_name, table_name, partition_key_hash
         QUALIFY row_number() OVER (PARTITION BY keyspace_name, table_name ORDER BY count(*) DESC) <= 10""",
+    # The same question from the core's flow graph: per window and node, each table's top partitions (Space-Saving),
+    # summed over windows and nodes; `count` is an upper bound once a table saw > 80 partitions in a window.
+    "top10_partitions_by_writes_per_table_from_flows": """
+        SELECT keyspace_name, table_name, token, sum(count) AS writes
+        FROM flows WHERE edge_kind = 'partition_write' AND target <> 'other'
+        GROUP BY keyspace_name, table_name, token
+        QUALIFY row_number() OVER (PARTITION BY keyspace_name, table_name ORDER BY sum(count) DESC) <= 10""",
     "tombstones_by_role_and_table": """
         SELECT user_name, keyspace_name, table_name, sum(tombstones) AS tombstones
         FROM events WHERE kind = 'coordinator_write' AND tombstones > 0
@@ -55,7 +65,8 @@ def generate(rows, out, regenerate):
         subprocess.run(["rm", "-rf", str(lineage.parent)], check=True)
     lineage.parent.mkdir(parents=True)
     print(f"[bench-duckdb] generating {rows:,} events with the core into {lineage}", flush=True)
-    done = subprocess.run([str(GENERATOR), "--out", str(lineage), "--rows", str(rows)],
+    done = subprocess.run([str(GENERATOR), "--out", str(lineage), "--rows", str(rows),
+                           "--flow-max-edges", str(FLOW_MAX_EDGES)],
                           check=True, capture_output=True, text=True)
     info = json.loads(done.stdout.strip().splitlines()[-1])
     if info["rejected"] or info["written"] != info["rows_submitted"]:
@@ -86,6 +97,8 @@ def connect(lineage, threads):
     connection = duckdb.connect()
     connection.execute(f"SET threads = {threads}")
     connection.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{lineage}/events/**/*.parquet', "
+                       "hive_partitioning = true)")
+    connection.execute(f"CREATE VIEW flows AS SELECT * FROM read_parquet('{lineage}/flows/**/*.parquet', "
                        "hive_partitioning = true)")
     return connection
 
