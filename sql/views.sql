@@ -61,7 +61,12 @@ SET VARIABLE cdflow_agent_stats_sql = cdflow_table_sql('agent_stats', 'SELECT NU
 CREATE OR REPLACE VIEW agent_stats AS FROM query(getvariable('cdflow_agent_stats_sql'));
 
 -- flows: written by the core under <lineage>/flows (docs/schema.md); until a lineage has it, an empty view.
-SET VARIABLE cdflow_flows_sql = cdflow_table_sql('flows', 'SELECT NULL::VARCHAR AS node, NULL::DATE AS date WHERE false');
+SET VARIABLE cdflow_flows_sql = cdflow_table_sql('flows', 'SELECT NULL::TIMESTAMP AS window_start,
+    NULL::TIMESTAMP AS window_end, NULL::VARCHAR AS node, NULL::VARCHAR AS edge_kind, NULL::VARCHAR AS source_kind,
+    NULL::VARCHAR AS source, NULL::VARCHAR AS target_kind, NULL::VARCHAR AS target, NULL::VARCHAR AS keyspace_name,
+    NULL::VARCHAR AS table_name, NULL::BIGINT AS token, NULL::BIGINT AS count, NULL::BIGINT AS bytes,
+    NULL::BIGINT AS latency_count, NULL::BIGINT AS latency_p50_us, NULL::BIGINT AS latency_p99_us,
+    NULL::BIGINT AS latency_max_us, NULL::DATE AS date WHERE false');
 CREATE OR REPLACE VIEW flows AS FROM query(getvariable('cdflow_flows_sql'));
 
 -- Client writes (the coordinator's row, one per table a mutation touches), with what the write did:

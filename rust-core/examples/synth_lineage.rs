@@ -1,10 +1,13 @@
 //! Writes `--rows` events of synthetic, realistic lineage (examples/synth/mod.rs) through the real core
 //! (`cdflow_core::Pipeline`, default options unless given) into `--out`, losslessly: a batch refused
 //! because the queue is full is offered again after a short pause. Prints one JSON line with what it did.
+//! Simulated time starts at the current minute (wall clock) and runs ahead of it, as events of a live
+//! cluster do: the core closes a flow window by the wall clock 5 s after its end, so a past start would
+//! close every window at once and cut its top partitions into many partial batches.
 //!
 //! cargo run --release -p cdflow-core --example synth_lineage -- --out DIR --rows 100000000
 //!     [--nodes 6] [--tables 200] [--partitions 1000000] [--ops-per-second 5000] [--seed 1]
-//!     [--row-group-rows N] [--roll-seconds S]
+//!     [--row-group-rows N] [--roll-seconds S] [--flow-max-edges N]
 
 #[path = "synth/mod.rs"]
 mod synth;
@@ -25,6 +28,7 @@ struct Options {
     seed: u64,
     row_group_rows: Option<usize>,
     roll_seconds: Option<u64>,
+    flow_max_edges: Option<usize>,
 }
 
 fn parse() -> Result<Options, String> {
@@ -38,6 +42,7 @@ fn parse() -> Result<Options, String> {
         seed: 1,
         row_group_rows: None,
         roll_seconds: None,
+        flow_max_edges: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -57,6 +62,7 @@ fn parse() -> Result<Options, String> {
             "--seed" => options.seed = number()?,
             "--row-group-rows" => options.row_group_rows = Some(number()? as usize),
             "--roll-seconds" => options.roll_seconds = Some(number()?),
+            "--flow-max-edges" => options.flow_max_edges = Some(number()? as usize),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -87,6 +93,9 @@ fn main() {
     if let Some(seconds) = options.roll_seconds {
         config.roll_seconds = seconds;
     }
+    if let Some(edges) = options.flow_max_edges {
+        config.flow_max_edges = edges;
+    }
     let pipeline = Pipeline::start(config).unwrap_or_else(|error| {
         eprintln!(
             "synth_lineage: cannot start the core in {}: {error}",
@@ -100,7 +109,8 @@ fn main() {
         options.partitions,
         options.ops_per_second,
         options.seed,
-    );
+    )
+    .starting_at(current_minute_us());
     if let Err(error) = pipeline.define(&workload.strings.define_batch()) {
         eprintln!("synth_lineage: define failed: {error}");
         std::process::exit(1);
@@ -137,4 +147,12 @@ fn main() {
         counters.skipped_fields,
         counters.written as f64 / seconds
     );
+}
+
+/// The start of the current UTC minute in µs since the epoch.
+fn current_minute_us() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    (now - now % 60) * 1_000_000
 }

@@ -18,6 +18,9 @@ import duckdb
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CACHE = REPO / "run" / "bench-duckdb"
 GENERATOR = REPO / "target" / "release" / "examples" / "synth_lineage"
+# Room for every edge and per-table partition summary of a window of the synthetic workload (20 roles × 6 nodes ×
+# 200 tables of write edges alone exceed the default 4096): nothing counted as `overflow`.
+FLOW_MAX_EDGES = 100_000
 
 # The time-range query looks at one minute from the middle of the data's time span (set by `describe`).
 WINDOW = ["", ""]
@@ -28,6 +31,13 @@ QUERIES = {
         FROM events WHERE kind = 'coordinator_write'
         GROUP BY keyspace_name, table_name, partition_key_hash
         QUALIFY row_number() OVER (PARTITION BY keyspace_name, table_name ORDER BY count(*) DESC) <= 10""",
+    # The same question from the core's flow graph: per window and node, each table's top partitions (Space-Saving),
+    # summed over windows and nodes; `count` is an upper bound once a table saw > 80 partitions in a window.
+    "top10_partitions_by_writes_per_table_from_flows": """
+        SELECT keyspace_name, table_name, token, sum(count) AS writes
+        FROM flows WHERE edge_kind = 'partition_write' AND target <> 'other'
+        GROUP BY keyspace_name, table_name, token
+        QUALIFY row_number() OVER (PARTITION BY keyspace_name, table_name ORDER BY sum(count) DESC) <= 10""",
     "tombstones_by_role_and_table": """
         SELECT user_name, keyspace_name, table_name, sum(tombstones) AS tombstones
         FROM events WHERE kind = 'coordinator_write' AND tombstones > 0
@@ -55,7 +65,8 @@ def generate(rows, out, regenerate):
         subprocess.run(["rm", "-rf", str(lineage.parent)], check=True)
     lineage.parent.mkdir(parents=True)
     print(f"[bench-duckdb] generating {rows:,} events with the core into {lineage}", flush=True)
-    done = subprocess.run([str(GENERATOR), "--out", str(lineage), "--rows", str(rows)],
+    done = subprocess.run([str(GENERATOR), "--out", str(lineage), "--rows", str(rows),
+                           "--flow-max-edges", str(FLOW_MAX_EDGES)],
                           check=True, capture_output=True, text=True)
     info = json.loads(done.stdout.strip().splitlines()[-1])
     if info["rejected"] or info["written"] != info["rows_submitted"]:
@@ -87,7 +98,34 @@ def connect(lineage, threads):
     connection.execute(f"SET threads = {threads}")
     connection.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{lineage}/events/**/*.parquet', "
                        "hive_partitioning = true)")
+    connection.execute(f"CREATE VIEW flows AS SELECT * FROM read_parquet('{lineage}/flows/**/*.parquet', "
+                       "hive_partitioning = true)")
     return connection
+
+
+def flows_accuracy(lineage, threads, hottest=20):
+    """The flows answer against the exact one from events, for the `hottest` tables by writes: how many of each
+    table's exact top 10 partitions (by token) flows names, and the relative error of flows' counts for those."""
+    connection = connect(lineage, threads)
+    exact = QUERIES["top10_partitions_by_writes_per_table"].replace("partition_key_hash", "token")
+    rows = connection.execute(f"""
+        WITH exact AS ({exact}),
+             approx AS ({QUERIES["top10_partitions_by_writes_per_table_from_flows"]}),
+             hot AS (SELECT keyspace_name, table_name FROM events WHERE kind = 'coordinator_write'
+                     GROUP BY ALL ORDER BY count(*) DESC LIMIT {hottest})
+        SELECT e.keyspace_name, e.table_name, count(a.token) AS found,
+               max(abs(a.writes - e.writes) / e.writes) AS max_rel_error, sum(a.writes - e.writes) AS overcount,
+               avg(abs(a.writes - e.writes) / e.writes) AS mean_rel_error
+        FROM exact e JOIN hot USING (keyspace_name, table_name)
+        LEFT JOIN approx a USING (keyspace_name, table_name, token)
+        GROUP BY ALL""").fetchall()
+    connection.close()
+    return {"tables": len(rows), "found_of_10_min": min(r[2] for r in rows),
+            "found_of_10_mean": round(statistics.mean(r[2] for r in rows), 2),
+            "max_relative_count_error": round(max((r[3] or 0.0) for r in rows), 4),
+            "mean_relative_count_error": round(statistics.mean((r[5] or 0.0) for r in rows), 4),
+            "overcounted_tables": sum(1 for r in rows if (r[4] or 0) > 0),
+            "undercounted_tables": sum(1 for r in rows if (r[4] or 0) < 0)}
 
 
 def timed(connection, sql):
@@ -106,6 +144,8 @@ def main():
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--max-seconds", type=float, help="fail if a warm median exceeds this")
     parser.add_argument("--json", type=pathlib.Path)
+    parser.add_argument("--accuracy", action="store_true",
+                        help="also compare the flows top 10 with the exact one from events (hottest 20 tables)")
     opts = parser.parse_args()
     names = opts.queries.split(",")
     unknown = [n for n in names if n not in QUERIES]
@@ -123,6 +163,8 @@ def main():
                                     "warm_min_s": round(min(warm), 3), "warm_max_s": round(max(warm), 3),
                                     "result_rows": result_rows}
         connection.close()
+    if opts.accuracy:
+        results["flows_accuracy"] = flows_accuracy(lineage, opts.threads)
     report(results)
     if opts.json:
         opts.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -142,6 +184,8 @@ def report(results):
     for name, q in results["queries"].items():
         print(f"| {name} | {q['cold_s']:.3f} | {q['warm_median_s']:.3f} | {q['warm_min_s']:.3f}–{q['warm_max_s']:.3f} "
               f"| {q['result_rows']:,} |")
+    if "flows_accuracy" in results:
+        print(f"flows vs events, hottest tables: {results['flows_accuracy']}")
     print(json.dumps(results))
 
 

@@ -94,6 +94,8 @@ pub struct Workload {
     rng: Rng,
     partitions: u64,
     ops_per_second: u64,
+    /// Simulated time of the first operation (µs since the epoch); `DAY_START_US` unless `starting_at`.
+    start_us: i64,
     op: u64,
     message_id: i64,
     /// Only the events observed by these nodes are kept (all nodes when it holds every index).
@@ -114,11 +116,18 @@ impl Workload {
             rng: Rng::new(seed),
             partitions,
             ops_per_second,
+            start_us: DAY_START_US,
             op: 0,
             message_id: 1,
             observed: vec![true; nodes],
             buffers: (0..nodes).map(|_| BatchBuilder::new(BATCH_BYTES)).collect(),
         }
+    }
+
+    /// Starts the simulated time at `start_us` instead of `DAY_START_US`.
+    pub fn starting_at(mut self, start_us: i64) -> Workload {
+        self.start_us = start_us;
+        self
     }
 
     /// Keeps only the events node `index` observes (what one node's agent sees).
@@ -133,7 +142,7 @@ impl Workload {
     /// as (bytes, event count).
     pub fn next_op(&mut self, emit: &mut impl FnMut(Vec<u8>, u32)) {
         let nodes = self.strings.nodes.len();
-        let time = DAY_START_US + (self.op as i64 * 1_000_000) / self.ops_per_second as i64;
+        let time = self.start_us + (self.op as i64 * 1_000_000) / self.ops_per_second as i64;
         self.op += 1;
         let table = self.rng.skewed(self.strings.tables.len() as u64) as usize;
         let rank = self.rng.skewed(self.partitions);
