@@ -14,25 +14,47 @@ import org.apache.cassandra.utils.FBUtilities;
  * gossip. Looked up per event (one map read): {@code nodetool enablegossip} can raise a generation while running.
  */
 final class Generations {
+    /** After a failed lookup, lookups are skipped until then (System.nanoTime): a failure costs once a second. */
+    private static volatile long retryAfterNanos;
+    private static final long RETRY_NANOS = 1_000_000_000L;
+
     private Generations() {
     }
 
     /** This node's generation, 0 before gossip has started. */
     static int own() {
-        return of(FBUtilities.getBroadcastAddressAndPort());
+        if (backingOff()) {
+            return 0;
+        }
+        try {
+            return of(FBUtilities.getBroadcastAddressAndPort());
+        } catch (Throwable t) {
+            return failed();
+        }
     }
 
     /** The generation of {@code endpoint} as this node's gossip knows it, 0 if unknown or gossip is not running. */
     static int of(InetAddressAndPort endpoint) {
-        if (endpoint == null) {
+        if (endpoint == null || backingOff()) {
             return 0;
         }
         try {
             EndpointState state = Gossiper.instance.getEndpointStateForEndpoint(endpoint);
             return state == null ? 0 : state.getHeartBeatState().getGeneration();
         } catch (Throwable t) {
-            return 0; // gossip not initialized (a tool, a test harness): the row goes out without a generation
+            return failed();
         }
+    }
+
+    private static boolean backingOff() {
+        long retryAfter = retryAfterNanos;
+        return retryAfter != 0 && System.nanoTime() - retryAfter < 0;
+    }
+
+    /** Gossip not initialized (a tool, a test harness): rows go out without a generation; retry in a second. */
+    private static int failed() {
+        retryAfterNanos = System.nanoTime() + RETRY_NANOS;
+        return 0;
     }
 
     /** Writes coordinator_generation (26) unless {@code generation} is unknown (0). */
