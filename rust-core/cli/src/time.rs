@@ -4,6 +4,8 @@
 //!
 //! A timestamp without an offset is taken as UTC (lenient: RFC 3339 requires one).
 
+use cdflow_core::civil_time::{CivilDate, civil_from_days};
+
 /// Microseconds in one second.
 const MICROS_PER_SECOND: i64 = 1_000_000;
 
@@ -144,33 +146,13 @@ pub fn format_time(micros: i64) -> String {
     let fraction = micros.rem_euclid(MICROS_PER_SECOND);
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let CivilDate { year, month, day } = civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{fraction:06}Z",
         of_day / 3600,
         of_day / 60 % 60,
         of_day % 60
     )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (the inverse of
-/// [`days_from_civil`], H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
