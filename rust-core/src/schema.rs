@@ -198,7 +198,10 @@ mod tests {
 
     #[test]
     fn every_file_is_stamped_with_the_schema_version() {
-        for properties in [lineage_writer_properties(10), agent_stats_writer_properties()] {
+        for properties in [
+            lineage_writer_properties(10),
+            agent_stats_writer_properties(),
+        ] {
             let stamped = properties.key_value_metadata().cloned().unwrap_or_default();
             assert_eq!(stamped, vec![schema_version()]);
             assert_eq!(stamped[0].key, "cdflow.schema_version");
