@@ -3,21 +3,8 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::*;
 use serde_json::Value;
-
-fn cdflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdflow"))
-        .args(args)
-        .output()
-        .expect("the cdflow binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 const N1: &str = "10.0.0.1";
 

@@ -7,17 +7,6 @@ use std::process::{Command, Output};
 
 use common::*;
 
-fn cdflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdflow"))
-        .args(args)
-        .output()
-        .expect("the cdflow binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn small_lineage(root: &TempDir) -> String {
     let lineage = root.path().join("lineage");
     let mut events = write_flow(

@@ -5,6 +5,7 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -15,6 +16,19 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
+
+/// Runs the `cdflow` binary built for these tests.
+pub fn cdflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cdflow"))
+        .args(args)
+        .output()
+        .expect("the cdflow binary runs")
+}
+
+/// Process output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
 
 /// A directory removed when dropped.
 pub struct TempDir(PathBuf);
