@@ -30,6 +30,8 @@ const BYTES_PER_EVENT_TARGET: f64 = 16.0;
 /// "Rust core"), since the first two targets are not met; below them something is grossly wrong.
 const AGGREGATE_FLOOR: f64 = 1.2e6;
 const PARQUET_FLOOR: f64 = 0.25e6;
+/// Columns of the narrow Parquet measurement (the issue's reference schema had 22).
+const NARROW_COLUMNS: usize = 22;
 /// Bytes per event do not depend on load: 1.5 × the target.
 const BYTES_PER_EVENT_CEILING: f64 = 1.5 * BYTES_PER_EVENT_TARGET;
 
@@ -54,7 +56,7 @@ fn bench_decode(c: &mut Criterion, workload: &Workload) {
 fn bench_aggregate(c: &mut Criterion, workload: &Workload) {
     let mut flows = FlowAggregator::new(flow_limits());
     decode_and_aggregate(workload, &mut flows);
-    let (edges, with_latency) = live_edges(&flows);
+    let (edges, with_latency) = live_edges(&mut flows);
     println!(
         "decode_aggregate: {edges} live edges, {with_latency} with a latency histogram \
          (≤ {} bytes each)",
@@ -118,7 +120,7 @@ fn smoke() -> ExitCode {
     if runs("aggregate") {
         let mut flows = FlowAggregator::new(flow_limits());
         decode_and_aggregate(&many, &mut flows);
-        let (edges, with_latency) = live_edges(&flows);
+        let (edges, with_latency) = live_edges(&mut flows);
         let aggregate = rate(5, || decode_and_aggregate(&many, &mut flows));
         println!(
             "decode_aggregate  {:>6.2} M events/s  ({edges} live edges, {with_latency} with latency; \
@@ -154,6 +156,18 @@ fn smoke() -> ExitCode {
         println!(
             "bytes/event       {bytes_per_event:>6.2}  ({} events; target <= {BYTES_PER_EVENT_TARGET})",
             realistic.events
+        );
+        // The same path with the first 22 columns only (the width of the issue's reference measurement):
+        // how the cost scales with the number of columns.
+        let narrow_dir = support::scratch_dir("smoke-narrow");
+        let narrow = rate(3, || {
+            let _ = std::fs::remove_dir_all(&narrow_dir);
+            support::write_lineage_columns(&realistic, &narrow_dir, NARROW_COLUMNS)
+        });
+        let _ = std::fs::remove_dir_all(&narrow_dir);
+        println!(
+            "parquet_write     {:>6.2} M rows/s  with the first {NARROW_COLUMNS} columns only",
+            narrow / 1e6
         );
         if std::env::var_os("CDFLOW_BENCH_KEEP").is_some() {
             println!("files kept in {}", dir.display());

@@ -378,6 +378,20 @@ impl FieldSet {
     pub const fn contains(&self, field: u8) -> bool {
         self.0[(field / 64) as usize] & (1 << (field % 64)) != 0
     }
+
+    /// Adds `field`.
+    #[inline]
+    pub fn insert(&mut self, field: u8) {
+        self.0[(field / 64) as usize] |= 1 << (field % 64);
+    }
+
+    /// Adds every id of `other`.
+    #[inline]
+    pub fn insert_all(&mut self, other: &FieldSet) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine |= theirs;
+        }
+    }
 }
 
 /// The items of a TEXT_LIST value (validated when decoded): iterate with [`TextList::iter`].
@@ -507,6 +521,9 @@ impl<'a> FieldValue<'a> {
     }
 }
 
+/// Most fields [`decode_fields`] makes room for before it reads a record (more still fit).
+const MAX_PRESIZED_FIELDS: usize = 32;
+
 /// The accepted fields of one record, in wire order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields<'a> {
@@ -522,6 +539,14 @@ impl<'a> Fields<'a> {
             .rev()
             .find(|(id, _)| *id == field)
             .map(|(_, value)| *value)
+    }
+
+    /// Adds the id of every field kept to `set`.
+    #[inline]
+    pub fn add_ids_to(&self, set: &mut FieldSet) {
+        for (field, _) in &self.items {
+            set.insert(*field);
+        }
     }
 
     /// Every (id, value), in wire order.
@@ -613,6 +638,11 @@ pub fn decode_fields<'a>(
     strings: &StringsView<'_>,
 ) -> Result<DecodedFields<'a>, FieldProblem> {
     let mut decoded = DecodedFields::default();
+    // One allocation per record instead of a few growing ones: fields take ≥ 3 bytes, 6–10 typically.
+    decoded
+        .fields
+        .items
+        .reserve((bytes.len() / 6).clamp(1, MAX_PRESIZED_FIELDS));
     let mut reader = Reader(bytes);
     while let Some(field) = reader.u8() {
         let type_code = reader.u8().ok_or(FieldProblem::Truncated { id: field })?;

@@ -77,6 +77,11 @@ const NO_STATISTICS_COLUMNS: [&str; 26] = [
 /// close to the previous one).
 const DELTA_COLUMNS: [&str; 3] = ["event_time", "message_id", "write_timestamp"];
 
+/// Random 64-bit columns (hashes of partition keys) written PLAIN without dictionary or statistics: a
+/// dictionary of up to a row group's distinct keys only costs hashing and pages that zstd squeezes less
+/// than plain values, and min/max of random values never prune a row group.
+const PLAIN_COLUMNS: [&str; 2] = ["token", "partition_key_hash"];
+
 /// Zstd level of every file.
 const ZSTD_LEVEL: i32 = 1;
 
@@ -155,9 +160,14 @@ pub fn lineage_writer_properties(row_group_rows: usize) -> WriterProperties {
             .set_column_dictionary_enabled(ColumnPath::from(column), false)
             .set_column_encoding(ColumnPath::from(column), Encoding::DELTA_BINARY_PACKED);
     }
-    for column in NO_STATISTICS_COLUMNS {
+    for column in PLAIN_COLUMNS {
         builder = builder
-            .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
+            .set_column_dictionary_enabled(ColumnPath::from(column), false)
+            .set_column_encoding(ColumnPath::from(column), Encoding::PLAIN);
+    }
+    for column in NO_STATISTICS_COLUMNS.iter().chain(&PLAIN_COLUMNS) {
+        builder = builder
+            .set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
     }
     builder.build()
 }

@@ -29,7 +29,7 @@ use arrow::datatypes::{ArrowPrimitiveType, SchemaRef};
 use arrow::error::ArrowError;
 
 use crate::consistency::consistency_name_of;
-use crate::fields::{FieldValue, TextList, id};
+use crate::fields::{FieldSet, FieldValue, TextList, id};
 use crate::identity::{Identity, IdentityMap};
 use crate::keyhash::PartitionKeyHasher;
 use crate::rolling::RowBuffer;
@@ -54,7 +54,12 @@ pub struct TableLayout {
 impl TableLayout {
     /// The layout of `table` with or without `partition_key_hex`.
     pub fn new(table: LineageTable, raw_keys: bool) -> Arc<Self> {
-        let columns = written_columns(table, raw_keys);
+        Self::from_columns(table, written_columns(table, raw_keys))
+    }
+
+    /// The layout of `table` writing only `columns` (benchmarks measure how the cost scales with the
+    /// number of columns; the writer always uses [`TableLayout::new`]).
+    pub fn from_columns(table: LineageTable, columns: Vec<Column>) -> Arc<Self> {
         let schema = columns_schema(&columns);
         let joins_identity = columns
             .iter()
@@ -128,10 +133,15 @@ impl TableRows {
         } else {
             Vec::new()
         };
+        let mut present = FieldSet::EMPTY;
+        for event in events {
+            event.add_field_ids_to(&mut present);
+        }
         let run = Run {
             events,
             context,
             identities: &identities,
+            present,
         };
         for (column, builder) in self.layout.columns.iter().zip(&mut self.builders) {
             builder.append_run(column.source, &run, &mut self.hex);
@@ -168,6 +178,9 @@ struct Run<'r, 'e, 'c> {
     context: &'r RowContext<'c>,
     /// The identity of each event (empty when the table has no identity column).
     identities: &'r [Option<&'c Identity>],
+    /// Every field id any event of the run may carry: a column whose field is not among them is NULL
+    /// for the whole run without asking each event.
+    present: FieldSet,
 }
 
 impl<'e> Run<'_, 'e, '_> {
@@ -196,25 +209,24 @@ enum Values {
 
 impl ColumnBuilder {
     fn new(column_type: ColumnType) -> Self {
-        let values = match column_type {
-            ColumnType::Timestamp => Values::Timestamp(TimestampMicrosecondBuilder::new()),
-            ColumnType::Text => Values::Text(StringBuilder::new()),
-            ColumnType::BigInt => Values::BigInt(Int64Builder::new()),
-            ColumnType::Integer => Values::Integer(Int32Builder::new()),
-            ColumnType::Boolean => Values::Boolean(BooleanBuilder::new()),
-            ColumnType::TextList => Values::TextList(
-                ListBuilder::new(StringBuilder::new()).with_field(list_item_field()),
-            ),
-        };
         ColumnBuilder {
-            values,
+            values: Values::with_capacity(column_type, 0, 0),
             pending_nulls: 0,
         }
     }
-
     /// Appends this column's value for every event of `run`.
     fn append_run(&mut self, source: Source, run: &Run<'_, '_, '_>, hex: &mut String) {
         let pending = &mut self.pending_nulls;
+        if let Source::Field(field)
+        | Source::Millis(field)
+        | Source::Consistency(field)
+        | Source::KeyHash(field)
+        | Source::KeyHex(field) = source
+            && !run.present.contains(field)
+        {
+            *pending += run.events.len();
+            return;
+        }
         let strings = run.context.strings;
         match (source, &mut self.values) {
             (Source::Field(field), Values::Timestamp(builder)) => fill(
@@ -314,15 +326,40 @@ impl ColumnBuilder {
         }
     }
 
+    /// The column's array; the builder starts again with room for as many rows and bytes, so the next
+    /// row group is appended without growing (copying) its buffers step by step.
     fn finish(&mut self) -> ArrayRef {
         self.flush_nulls();
-        match &mut self.values {
-            Values::Timestamp(builder) => Arc::new(builder.finish()),
-            Values::Text(builder) => Arc::new(builder.finish()),
-            Values::BigInt(builder) => Arc::new(builder.finish()),
-            Values::Integer(builder) => Arc::new(builder.finish()),
-            Values::Boolean(builder) => Arc::new(builder.finish()),
-            Values::TextList(builder) => Arc::new(builder.finish()),
+        let (array, column_type, bytes): (ArrayRef, _, _) = match &mut self.values {
+            Values::Timestamp(builder) => (Arc::new(builder.finish()), ColumnType::Timestamp, 0),
+            Values::Text(builder) => {
+                let bytes = builder.values_slice().len();
+                (Arc::new(builder.finish()), ColumnType::Text, bytes)
+            }
+            Values::BigInt(builder) => (Arc::new(builder.finish()), ColumnType::BigInt, 0),
+            Values::Integer(builder) => (Arc::new(builder.finish()), ColumnType::Integer, 0),
+            Values::Boolean(builder) => (Arc::new(builder.finish()), ColumnType::Boolean, 0),
+            Values::TextList(builder) => (Arc::new(builder.finish()), ColumnType::TextList, 0),
+        };
+        self.values = Values::with_capacity(column_type, array.len(), bytes);
+        array
+    }
+}
+
+impl Values {
+    /// An empty builder with room for `rows` values (and `bytes` of text).
+    fn with_capacity(column_type: ColumnType, rows: usize, bytes: usize) -> Self {
+        match column_type {
+            ColumnType::Timestamp => {
+                Values::Timestamp(TimestampMicrosecondBuilder::with_capacity(rows))
+            }
+            ColumnType::Text => Values::Text(StringBuilder::with_capacity(rows, bytes)),
+            ColumnType::BigInt => Values::BigInt(Int64Builder::with_capacity(rows)),
+            ColumnType::Integer => Values::Integer(Int32Builder::with_capacity(rows)),
+            ColumnType::Boolean => Values::Boolean(BooleanBuilder::with_capacity(rows)),
+            ColumnType::TextList => Values::TextList(
+                ListBuilder::new(StringBuilder::new()).with_field(list_item_field()),
+            ),
         }
     }
 }

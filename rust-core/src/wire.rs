@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use crate::fields::{FieldProblem, FieldValue, Fields, decode_fields, id};
+use crate::fields::{FieldProblem, FieldSet, FieldValue, Fields, decode_fields, id};
 use crate::strings::{StringError, StringTable, StringsView};
 use crate::tables::{LineageTable, MUTATION_EXTENSION_FIELDS};
 pub use crate::tagged::TaggedEvent;
@@ -127,6 +127,17 @@ pub struct MutationEvent<'a> {
     pub extension: Fields<'a>,
 }
 
+/// The ids [`MutationEvent::field`] answers from the fixed part (1–24 and `applied_locally`).
+const FIXED_FIELDS: FieldSet = {
+    let mut set = FieldSet::EMPTY;
+    let mut field = id::EVENT_TIME;
+    while field <= id::TTL_CELLS {
+        set = set.with(field);
+        field += 1;
+    }
+    set.with(id::APPLIED_LOCALLY)
+};
+
 impl<'a> MutationEvent<'a> {
     /// The value of registered field `field`: ids 1–24 from the fixed part (string id 0, `message_id`
     /// -1 and `latency_us` -1 mean absent), the others from the extension.
@@ -159,6 +170,13 @@ impl<'a> MutationEvent<'a> {
             _ => return self.extension.get(field),
         };
         Some(value)
+    }
+
+    /// Adds to `set` every id [`MutationEvent::field`] may answer for this event.
+    #[inline]
+    pub fn add_field_ids_to(&self, set: &mut FieldSet) {
+        set.insert_all(&FIXED_FIELDS);
+        self.extension.add_ids_to(set);
     }
 
     /// Every string field as (field name, id), in wire order.
@@ -240,6 +258,16 @@ impl<'a> Event<'a> {
         match self {
             Event::Mutation(event) => Some(event),
             Event::Tagged(_) => None,
+        }
+    }
+
+    /// Adds to `set` every id [`Event::field`] may answer for this event (a superset: a fixed field of
+    /// a MUTATION_EVENT can still be absent).
+    #[inline]
+    pub fn add_field_ids_to(&self, set: &mut FieldSet) {
+        match self {
+            Event::Mutation(event) => event.add_field_ids_to(set),
+            Event::Tagged(event) => event.fields.add_ids_to(set),
         }
     }
 

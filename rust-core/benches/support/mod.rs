@@ -82,7 +82,7 @@ pub fn decode_and_aggregate(workload: &Workload, flows: &mut FlowAggregator) -> 
 }
 
 /// Live edges of the open windows, and how many carry a latency histogram.
-pub fn live_edges(flows: &FlowAggregator) -> (usize, usize) {
+pub fn live_edges(flows: &mut FlowAggregator) -> (usize, usize) {
     let mut edges = 0;
     let mut with_latency = 0;
     for window in flows.open_windows() {
@@ -114,6 +114,11 @@ pub fn row_group_rows() -> usize {
 /// The writer's lineage path without its thread: decode, append rows per (table, node, day), encode
 /// and write Parquet files under `root`, close them. Returns the rows written.
 pub fn write_lineage(workload: &Workload, root: &Path) -> u64 {
+    write_lineage_columns(workload, root, usize::MAX)
+}
+
+/// [`write_lineage`] with at most the first `max_columns` columns of each table.
+pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usize) -> u64 {
     let log = Arc::new(RateLimitedLog::new(Duration::from_secs(60)));
     let policy = RollPolicy {
         max_age: Duration::from_secs(3600),
@@ -122,7 +127,9 @@ pub fn write_lineage(workload: &Workload, root: &Path) -> u64 {
     };
     let properties = lineage_writer_properties(policy.row_group_rows);
     let mut tables = LineageTable::ALL.map(|table| {
-        let layout = TableLayout::new(table, false);
+        let mut columns = TableLayout::new(table, false).columns.clone();
+        columns.truncate(max_columns);
+        let layout = TableLayout::from_columns(table, columns);
         RollingWriter::<TableRows>::new(
             TableSpec {
                 root: root.to_owned(),

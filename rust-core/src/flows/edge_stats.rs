@@ -44,14 +44,26 @@ impl EdgeStats {
     /// Adds one event of `bytes` bytes, with its latency in µs when known.
     #[inline]
     pub fn add(&mut self, bytes: u64, latency_us: Option<u64>) {
-        self.count += 1;
-        self.bytes = self.bytes.saturating_add(bytes);
+        self.add_totals_of_one(bytes, latency_us);
         if let Some(latency) = latency_us {
-            self.add_latency(latency);
+            self.record_latency(latency);
         }
     }
 
-    fn add_latency(&mut self, latency_us: u64) {
+    /// Adds one event's count, bytes and maximum latency, but not its latency to the histogram: the
+    /// caller records it later with [`EdgeStats::record_latency`] (see [`super::window`]'s batching).
+    #[inline]
+    pub fn add_totals_of_one(&mut self, bytes: u64, latency_us: Option<u64>) {
+        self.count += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        if let Some(latency) = latency_us {
+            self.latency_max_us = self.latency_max_us.max(latency);
+        }
+    }
+
+    /// Records one latency in the histogram (allocated at the first one); the maximum is not touched.
+    #[inline]
+    pub fn record_latency(&mut self, latency_us: u64) {
         if self.latency.is_none() {
             self.latency = new_histogram();
         }
@@ -59,7 +71,6 @@ impl EdgeStats {
             // Within bounds after the clamp, so recording cannot fail.
             let _ = histogram.record(latency_us.min(HIGHEST_TRACKED_US));
         }
-        self.latency_max_us = self.latency_max_us.max(latency_us);
     }
 
     /// Adds another edge's totals (two ids that resolve to the same vertex name).

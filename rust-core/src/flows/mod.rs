@@ -133,7 +133,7 @@ impl FlowAggregator {
             ));
             while self.open.len() > OPEN_WINDOWS {
                 let oldest = self.open.remove(0);
-                self.closed.push(oldest);
+                self.push_closed(oldest);
             }
         }
         let index = self
@@ -159,13 +159,21 @@ impl FlowAggregator {
                 <= now_us
         }) {
             let window = self.open.remove(0);
-            self.closed.push(window);
+            self.push_closed(window);
         }
     }
 
     /// Closes every open window (shutdown).
     pub fn close_all(&mut self) {
-        self.closed.append(&mut self.open);
+        for window in std::mem::take(&mut self.open) {
+            self.push_closed(window);
+        }
+    }
+
+    /// A window closes settled: every latency is in its histograms before anybody reads it.
+    fn push_closed(&mut self, mut window: Window) {
+        window.settle();
+        self.closed.push(window);
     }
 
     /// The closed windows, oldest first (the aggregator forgets them).
@@ -173,8 +181,11 @@ impl FlowAggregator {
         std::mem::take(&mut self.closed)
     }
 
-    /// Open windows.
-    pub fn open_windows(&self) -> &[Window] {
+    /// Open windows, settled.
+    pub fn open_windows(&mut self) -> &[Window] {
+        for window in &mut self.open {
+            window.settle();
+        }
         &self.open
     }
 }

@@ -5,6 +5,14 @@
 //! edge or summary would exceed it is counted in the window's overflow of its node instead, so memory is
 //! bounded whatever the number of tables, clients or partitions); an edge is found by one hash lookup
 //! of its packed [`EdgeKey`]; vertices are created only with their first edge.
+//!
+//! Latencies are recorded in batches: [`Window::add`] updates an edge's count, bytes and maximum at
+//! once but queues the (edge, latency) pair; the queue ([`PENDING_LATENCIES`] pairs at most) is
+//! recorded into the histograms when full and by [`Window::settle`], which the aggregator calls before
+//! anybody reads the window. Why: with ≥ 10,000 edges the histograms' counters (tens of MiB) do not fit
+//! in the caches, and recording a latency right after its edge lookup costs one cache miss per event,
+//! each waiting for the last; recorded in a tight loop, the misses of successive pairs overlap
+//! (docs/performance.md, "Rust core").
 
 use std::collections::HashMap;
 
@@ -46,6 +54,9 @@ pub struct PartitionSummary {
     pub top: TopPartitions,
 }
 
+/// Latencies queued before they are recorded (see the module docs).
+pub const PENDING_LATENCIES: usize = 256;
+
 /// Events that found no room (count, bytes), per observing node.
 pub type Overflow = HashMap<u32, (u64, u64), IdKeyBuild>;
 
@@ -62,6 +73,8 @@ pub struct Window {
     overflow: Overflow,
     max_edges: usize,
     partition_capacity: usize,
+    /// (edge, latency µs) not yet in the edge's histogram.
+    pending_latencies: Vec<(EdgeIndex, u64)>,
 }
 
 impl Window {
@@ -77,6 +90,7 @@ impl Window {
             overflow: Overflow::default(),
             max_edges,
             partition_capacity,
+            pending_latencies: Vec::with_capacity(PENDING_LATENCIES),
         }
     }
 
@@ -92,8 +106,29 @@ impl Window {
             },
         };
         if let Some(edge) = self.graph.edge_weight_mut(index) {
-            edge.stats.add(bytes, latency_us);
+            edge.stats.add_totals_of_one(bytes, latency_us);
         }
+        if let Some(latency) = latency_us {
+            self.pending_latencies.push((index, latency));
+            if self.pending_latencies.len() >= PENDING_LATENCIES {
+                self.settle();
+            }
+        }
+    }
+
+    /// Records the queued latencies into their edges' histograms.
+    pub fn settle(&mut self) {
+        for &(index, latency) in &self.pending_latencies {
+            if let Some(edge) = self.graph.edge_weight_mut(index) {
+                edge.stats.record_latency(latency);
+            }
+        }
+        self.pending_latencies.clear();
+    }
+
+    /// True when every latency added is in the histograms.
+    pub fn is_settled(&self) -> bool {
+        self.pending_latencies.is_empty()
     }
 
     /// Counts one event on partition `token` of `scope`'s table.
@@ -163,8 +198,10 @@ impl Window {
         entry.1 = entry.1.saturating_add(bytes);
     }
 
-    /// The graph (vertices and edges with their totals).
+    /// The graph (vertices and edges with their totals); its histograms are complete once the window
+    /// [is settled](Window::settle).
     pub fn graph(&self) -> &DiGraph<Vertex, FlowEdge> {
+        debug_assert!(self.is_settled(), "a window read before it was settled");
         &self.graph
     }
 
