@@ -467,20 +467,84 @@ mod tests {
         out
     }
 
+    /// A batch of one STRING_DEF (1 = "alice") and one TAGGED_EVENT of `fields`.
     fn tagged_batch(table: u8, fields: &[Vec<u8>]) -> Vec<u8> {
-        let mut payload = vec![table];
-        for field in fields {
-            payload.extend_from_slice(field);
-        }
+        tagged_events_batch(table, &[fields.to_vec()])
+    }
+
+    /// A batch of one STRING_DEF (1 = "alice") and one TAGGED_EVENT per entry of `events`.
+    fn tagged_events_batch(table: u8, events: &[Vec<Vec<u8>>]) -> Vec<u8> {
         let mut out = b"CDF1".to_vec();
-        out.extend_from_slice(&2u32.to_le_bytes());
-        let def = [&1u32.to_le_bytes()[..], b"alice"].concat();
-        for (record_type, body) in [(1u8, def.as_slice()), (3u8, payload.as_slice())] {
+        out.extend_from_slice(&(1 + events.len() as u32).to_le_bytes());
+        let mut records = vec![(1u8, [&1u32.to_le_bytes()[..], b"alice"].concat())];
+        records.extend(
+            events
+                .iter()
+                .map(|fields| (3u8, [vec![table], fields.concat()].concat())),
+        );
+        for (record_type, body) in records {
             out.push(record_type);
             out.extend_from_slice(&(body.len() as u16).to_le_bytes());
-            out.extend_from_slice(body);
+            out.extend_from_slice(&body);
         }
         out
+    }
+
+    /// Decodes `bytes` (which must be valid) and appends every event as one run: the table's rows.
+    fn rows_of(table: LineageTable, bytes: &[u8], identities: &IdentityMap) -> RecordBatch {
+        let strings = StringTable::new();
+        let decoded = decode_batch(bytes, &strings);
+        assert_eq!(decoded.errors, vec![]);
+        let hasher = PartitionKeyHasher::new([0; 16]);
+        let view = strings.read();
+        let context = RowContext {
+            strings: &view,
+            hasher: &hasher,
+            identities,
+        };
+        let mut rows = TableRows::new(TableLayout::new(table, false));
+        rows.append_run(&decoded.events, &context);
+        rows.take_batch().unwrap()
+    }
+
+    #[test]
+    fn a_run_skips_absent_columns_but_keeps_each_rows_values() {
+        // `rows` is sent by the 2nd and 4th event only, `hint_creation_time` by none: within one run the
+        // first is filled row by row, the second is NULL for the whole run without asking each event.
+        let event = |time: i64, rows: Option<i64>| {
+            let mut fields = vec![i64_field(id::EVENT_TIME, time)];
+            fields.extend(rows.map(|rows| i64_field(id::ROWS, rows)));
+            fields
+        };
+        let bytes = tagged_events_batch(
+            1,
+            &[
+                event(1, None),
+                event(2, Some(20)),
+                event(3, None),
+                event(4, Some(40)),
+            ],
+        );
+        let batch = rows_of(LineageTable::Events, &bytes, &IdentityMap::default());
+        assert_eq!(batch.num_rows(), 4);
+        let rows: Vec<Option<i32>> = batch
+            .column_by_name("rows")
+            .unwrap()
+            .as_primitive::<Int32Type>()
+            .iter()
+            .collect();
+        assert_eq!(rows, [None, Some(20), None, Some(40)]);
+        let times: Vec<Option<i64>> = batch
+            .column_by_name("event_time")
+            .unwrap()
+            .as_primitive::<TimestampMicrosecondType>()
+            .iter()
+            .collect();
+        assert_eq!(times, [Some(1), Some(2), Some(3), Some(4)]);
+        for name in ["hint_creation_time", "user_name", "partition_key_hash"] {
+            let column = batch.column_by_name(name).unwrap();
+            assert_eq!((column.len(), column.null_count()), (4, 4), "{name}");
+        }
     }
 
     #[test]
@@ -610,23 +674,11 @@ mod tests {
 
     #[test]
     fn builds_list_columns() {
-        let strings = StringTable::new();
         let mut list = vec![id::INPUT_SSTABLES, 6, 2, 0, 1, 0, b'3', 1, 0, b'4'];
         list.extend([id::OUTPUT_SSTABLES, 6, 0, 0]);
-        let bytes = tagged_batch(3, &[i64_field(id::EVENT_TIME, 1), list]);
-        let decoded = decode_batch(&bytes, &strings);
-        let identities = IdentityMap::default();
-        let hasher = PartitionKeyHasher::new([0; 16]);
-        let view = strings.read();
-        let context = RowContext {
-            strings: &view,
-            hasher: &hasher,
-            identities: &identities,
-        };
-        let mut rows = TableRows::new(TableLayout::new(LineageTable::Compactions, false));
-        rows.append(&decoded.events[0], &context);
-        rows.append(&decoded.events[0], &context);
-        let batch = rows.take_batch().unwrap();
+        let event = vec![i64_field(id::EVENT_TIME, 1), list];
+        let bytes = tagged_events_batch(3, &[event.clone(), event]);
+        let batch = rows_of(LineageTable::Compactions, &bytes, &IdentityMap::default());
         let inputs = batch
             .column_by_name("input_sstables")
             .unwrap()
@@ -644,13 +696,12 @@ mod tests {
 
     #[test]
     fn builds_lwt_counter_and_batchlog_columns() {
-        let strings = StringTable::new();
         let ballot = b"8a3e0c40-ca0b-11f0-8000-000000000001";
         let mut ballot_field = vec![id::PAXOS_BALLOT, 5, ballot.len() as u8, 0];
         ballot_field.extend_from_slice(ballot);
-        let bytes = tagged_batch(
+        let bytes = tagged_events_batch(
             1,
-            &[
+            &[vec![
                 i64_field(id::EVENT_TIME, 9),
                 vec![id::CAS_APPLIED, 3, 0],
                 i64_field(id::PAXOS_ATTEMPTS, 1),
@@ -663,22 +714,9 @@ mod tests {
                 vec![id::COUNTER_LEADER, 2, 1, 0, 0, 0],
                 vec![id::COUNTER_WRITE, 3, 1],
                 i64_field(id::BATCHLOG_MUTATIONS, 3),
-            ],
+            ]],
         );
-        let decoded = decode_batch(&bytes, &strings);
-        assert_eq!(decoded.errors, vec![]);
-        assert_eq!(decoded.skipped_fields, 0);
-        let identities = IdentityMap::default();
-        let hasher = PartitionKeyHasher::new([0; 16]);
-        let view = strings.read();
-        let context = RowContext {
-            strings: &view,
-            hasher: &hasher,
-            identities: &identities,
-        };
-        let mut rows = TableRows::new(TableLayout::new(LineageTable::Events, false));
-        rows.append(&decoded.events[0], &context);
-        let batch = rows.take_batch().unwrap();
+        let batch = rows_of(LineageTable::Events, &bytes, &IdentityMap::default());
         let column = |name: &str| batch.column_by_name(name).unwrap().clone();
         let int = |name: &str| column(name).as_primitive::<Int32Type>().value(0);
         let text = |name: &str| column(name).as_string::<i32>().value(0).to_string();

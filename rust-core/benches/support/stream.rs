@@ -4,6 +4,11 @@
 
 use cdflow_core::fields::id;
 
+#[path = "../../test-support/mutation_event.rs"]
+mod mutation_event;
+
+use mutation_event::{MUTATION_EVENT, MutationFixed, i64_field, str_field};
+
 /// The shape of a generated cluster.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
@@ -266,72 +271,57 @@ pub fn node_streams(shape: &Shape, requests: usize, seed: u64) -> Vec<NodeStream
 /// write timestamp extension fields.
 fn write_event(request: &Request, kind: u8, node: u32, message_id: i64, flags: u16) -> Vec<u8> {
     let coordinator_side = kind == 1;
-    let mut payload = Vec::with_capacity(140);
-    payload.extend_from_slice(&(request.time_us + i64::from(kind)).to_le_bytes());
-    payload.push(kind);
-    payload.push(if coordinator_side { 6 } else { 255 }); // LOCAL_QUORUM
-    payload.extend_from_slice(&flags.to_le_bytes());
     let remote_replica = !coordinator_side && flags == 0;
-    let ids = [
-        ids::NODE + node,
-        request.keyspace,
-        request.table,
-        if remote_replica { 0 } else { request.role },
-        if remote_replica { 0 } else { request.client },
-        if remote_replica { 0 } else { ids::DRIVER },
-        if remote_replica {
-            0
+    // A remote replica does not know the client.
+    let client_side = |id: u32| if remote_replica { 0 } else { id };
+    let fixed = MutationFixed {
+        event_time_us: request.time_us + i64::from(kind),
+        kind,
+        consistency: if coordinator_side { 6 } else { 255 }, // LOCAL_QUORUM
+        flags,
+        node: ids::NODE + node,
+        keyspace: request.keyspace,
+        table: request.table,
+        user: client_side(request.role),
+        client_address: client_side(request.client),
+        driver_name: client_side(ids::DRIVER),
+        driver_version: client_side(ids::DRIVER_VERSION),
+        statement_type: client_side(request.statement),
+        coordinator: ids::NODE + request.coordinator,
+        error: 0,
+        token: request.token,
+        message_id,
+        latency_us: if coordinator_side {
+            request.latency_us
         } else {
-            ids::DRIVER_VERSION
+            request.latency_us / 4
         },
-        if remote_replica { 0 } else { request.statement },
-        ids::NODE + request.coordinator,
-        0,
-    ];
-    for value in ids {
-        payload.extend_from_slice(&value.to_le_bytes());
-    }
-    let latency = if coordinator_side {
-        request.latency_us
-    } else {
-        request.latency_us / 4
+        bytes: request.bytes,
+        rows: 1,
+        cells: 3,
+        tombstones: 0,
+        ttl_cells: 0,
+        replicas: if coordinator_side { 3 } else { 0 },
     };
-    for value in [request.token, message_id, latency] {
-        payload.extend_from_slice(&value.to_le_bytes());
-    }
-    for value in [request.bytes, 1, 3, 0, 0] {
-        payload.extend_from_slice(&value.to_le_bytes());
-    }
-    payload.extend_from_slice(&(if coordinator_side { 3u16 } else { 0 }).to_le_bytes());
-    payload.extend_from_slice(&(request.key.len() as u16).to_le_bytes());
-    payload.extend_from_slice(&request.key);
+    let mut payload = Vec::with_capacity(140);
+    fixed.encode_into(&request.key, &mut payload);
     if !remote_replica {
-        payload.extend_from_slice(&[id::SESSION_ID, 2]);
-        payload.extend_from_slice(&request.session.to_le_bytes());
+        str_field(&mut payload, id::SESSION_ID, request.session);
     }
-    payload.extend_from_slice(&[id::WRITE_TIMESTAMP, 1]);
-    payload.extend_from_slice(&request.time_us.to_le_bytes());
+    i64_field(&mut payload, id::WRITE_TIMESTAMP, request.time_us);
     let mut out = Vec::with_capacity(payload.len() + 3);
-    record(&mut out, 0x02, &payload);
+    record(&mut out, MUTATION_EVENT, &payload);
     out
 }
 
 /// A tagged `events` read: the coordinator's (`coordinator_read`) or its local replica's.
 fn read_event(request: &Request, coordinator_side: bool) -> Vec<u8> {
     let mut payload = vec![1u8]; // table: events
-    let i64_field = |payload: &mut Vec<u8>, field: u8, value: i64| {
-        payload.extend_from_slice(&[field, 1]);
-        payload.extend_from_slice(&value.to_le_bytes());
-    };
     i64_field(
         &mut payload,
         id::EVENT_TIME,
         request.time_us + i64::from(!coordinator_side),
     );
-    let str_field = |payload: &mut Vec<u8>, field: u8, value: u32| {
-        payload.extend_from_slice(&[field, 2]);
-        payload.extend_from_slice(&value.to_le_bytes());
-    };
     str_field(&mut payload, id::NODE, ids::NODE + request.coordinator);
     str_field(&mut payload, id::KEYSPACE, request.keyspace);
     str_field(&mut payload, id::TABLE, request.table);

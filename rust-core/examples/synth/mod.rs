@@ -12,9 +12,12 @@
 #![allow(dead_code)] // each example uses its own part of this module
 
 pub mod batch;
+#[path = "../../test-support/mutation_event.rs"]
+pub mod mutation_event;
 pub mod rng;
 
 use batch::BatchBuilder;
+use mutation_event::{FIXED_BYTES, MUTATION_EVENT, MutationFixed};
 use rng::Rng;
 
 /// The agent's default per-thread buffer (`buffer_bytes`): a batch is cut when the next record does not fit.
@@ -182,46 +185,49 @@ impl Workload {
         let failed = self.rng.below(10_000) == 0;
         let s = &self.strings;
         let mut event = Mutation {
-            time_us: op.time,
-            kind: 1,
-            consistency: 6,
-            flags: if failed { 2 } else { 0 },
-            node: s.nodes[op.coordinator],
-            keyspace: s.keyspace_of_table[op.table],
-            table: s.tables[op.table],
-            user: s.roles[op.role],
-            client_address: s.clients[op.client],
-            driver_name: s.driver_name,
-            driver_version: s.driver_version,
-            statement_type: s.statements[statement],
-            coordinator: s.nodes[op.coordinator],
-            error: if failed { s.timeout_error } else { 0 },
-            token: op.token,
-            message_id: -1,
-            latency_us: 300 + self.rng.skewed(20_000) as i64,
-            bytes,
-            rows: 1,
-            cells,
-            tombstones,
-            ttl_cells: 0,
-            replicas: REPLICATION as u16,
+            fixed: MutationFixed {
+                event_time_us: op.time,
+                kind: 1,
+                consistency: 6,
+                flags: if failed { 2 } else { 0 },
+                node: s.nodes[op.coordinator],
+                keyspace: s.keyspace_of_table[op.table],
+                table: s.tables[op.table],
+                user: s.roles[op.role],
+                client_address: s.clients[op.client],
+                driver_name: s.driver_name,
+                driver_version: s.driver_version,
+                statement_type: s.statements[statement],
+                coordinator: s.nodes[op.coordinator],
+                error: if failed { s.timeout_error } else { 0 },
+                token: op.token,
+                message_id: -1,
+                latency_us: 300 + self.rng.skewed(20_000) as i64,
+                bytes,
+                rows: 1,
+                cells,
+                tombstones,
+                ttl_cells: 0,
+                replicas: REPLICATION as u16,
+            },
             key: op.key,
         };
         self.emit_mutation(op.coordinator, &event, emit);
         for &replica in &op.replicas {
             let local = replica == op.coordinator;
-            event.kind = 2;
-            event.flags = u16::from(local);
-            event.node = self.strings.nodes[replica];
-            event.error = 0;
-            event.replicas = 0;
-            event.time_us = op.time + 50 + self.rng.below(400) as i64;
-            event.latency_us = if local {
+            let fixed = &mut event.fixed;
+            fixed.kind = 2;
+            fixed.flags = u16::from(local);
+            fixed.node = self.strings.nodes[replica];
+            fixed.error = 0;
+            fixed.replicas = 0;
+            fixed.event_time_us = op.time + 50 + self.rng.below(400) as i64;
+            fixed.latency_us = if local {
                 -1
             } else {
                 100 + self.rng.skewed(5_000) as i64
             };
-            event.message_id = if local { -1 } else { self.next_message_id() };
+            fixed.message_id = if local { -1 } else { self.next_message_id() };
             self.emit_mutation(replica, &event, emit);
         }
     }
@@ -324,72 +330,18 @@ struct Op {
     replicas: Vec<usize>,
 }
 
-/// The fixed part of a MUTATION_EVENT (docs/wire-format.md) with an 8-byte key.
+/// A MUTATION_EVENT with an 8-byte key and no extension fields.
 struct Mutation {
-    time_us: i64,
-    kind: u8,
-    consistency: u8,
-    flags: u16,
-    node: u32,
-    keyspace: u32,
-    table: u32,
-    user: u32,
-    client_address: u32,
-    driver_name: u32,
-    driver_version: u32,
-    statement_type: u32,
-    coordinator: u32,
-    error: u32,
-    token: i64,
-    message_id: i64,
-    latency_us: i64,
-    bytes: u32,
-    rows: u32,
-    cells: u32,
-    tombstones: u32,
-    ttl_cells: u32,
-    replicas: u16,
+    fixed: MutationFixed,
     key: [u8; 8],
 }
 
 impl Mutation {
-    const RECORD_BYTES: usize = 3 + 100 + 8;
+    const RECORD_BYTES: usize = 3 + FIXED_BYTES + 8;
 
     fn encode(&self, out: &mut BatchBuilder) {
-        let p = out.begin_record(2);
-        p.extend_from_slice(&self.time_us.to_le_bytes());
-        p.push(self.kind);
-        p.push(self.consistency);
-        p.extend_from_slice(&self.flags.to_le_bytes());
-        for id in [
-            self.node,
-            self.keyspace,
-            self.table,
-            self.user,
-            self.client_address,
-            self.driver_name,
-            self.driver_version,
-            self.statement_type,
-            self.coordinator,
-            self.error,
-        ] {
-            p.extend_from_slice(&id.to_le_bytes());
-        }
-        for value in [self.token, self.message_id, self.latency_us] {
-            p.extend_from_slice(&value.to_le_bytes());
-        }
-        for value in [
-            self.bytes,
-            self.rows,
-            self.cells,
-            self.tombstones,
-            self.ttl_cells,
-        ] {
-            p.extend_from_slice(&value.to_le_bytes());
-        }
-        p.extend_from_slice(&self.replicas.to_le_bytes());
-        p.extend_from_slice(&(self.key.len() as u16).to_le_bytes());
-        p.extend_from_slice(&self.key);
+        let payload = out.begin_record(MUTATION_EVENT);
+        self.fixed.encode_into(&self.key, payload);
         out.end_record();
     }
 }

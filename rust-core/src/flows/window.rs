@@ -220,3 +220,65 @@ impl Window {
         self.edges.len() + self.partitions.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::key::VertexKind;
+
+    fn write_edge(table: u32) -> EdgeKey {
+        EdgeKey {
+            kind: EdgeKind::Write,
+            source: VertexKey::new(VertexKind::Role, 1),
+            target: VertexKey::new(VertexKind::Coordinator, 2),
+            scope: Scope {
+                node: 2,
+                keyspace: 3,
+                table,
+            },
+        }
+    }
+
+    #[test]
+    fn queued_latencies_reach_the_histograms_when_the_queue_fills_and_when_settled() {
+        let mut window = Window::new(0, 100, 8);
+        let events = PENDING_LATENCIES as u64 * 2 + 7;
+        for n in 0..events {
+            // Two edges, interleaved; latencies 1..=events µs on the first, 1000 µs on the second.
+            let (table, latency) = if n % 2 == 0 { (10, n + 1) } else { (11, 1000) };
+            window.add(&write_edge(table), 5, Some(latency));
+        }
+        window.add(&write_edge(10), 5, None);
+        assert!(
+            !window.is_settled(),
+            "{events} latencies do not divide into full queues"
+        );
+        window.settle();
+        assert!(window.is_settled());
+        let edges: Vec<&FlowEdge> = window.graph().edge_weights().collect();
+        assert_eq!(edges.len(), 2);
+        let recorded: u64 = edges
+            .iter()
+            .map(|edge| edge.stats.latency().map_or(0, |latency| latency.count))
+            .sum();
+        assert_eq!(recorded, events, "every latency recorded exactly once");
+        let counted: u64 = edges.iter().map(|edge| edge.stats.count).sum();
+        assert_eq!(counted, events + 1);
+        let second = edges.iter().find(|edge| edge.scope.table == 11).unwrap();
+        let summary = second.stats.latency().unwrap();
+        assert_eq!(
+            (summary.p50_us, summary.p99_us, summary.max_us),
+            (1000, 1000, 1000)
+        );
+        let first = edges.iter().find(|edge| edge.scope.table == 10).unwrap();
+        assert_eq!(first.stats.latency().unwrap().max_us, events);
+        // Settling again adds nothing.
+        window.settle();
+        let again: u64 = window
+            .graph()
+            .edge_weights()
+            .map(|edge| edge.stats.latency().map_or(0, |latency| latency.count))
+            .sum();
+        assert_eq!(again, events);
+    }
+}

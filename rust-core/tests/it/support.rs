@@ -13,6 +13,11 @@ use arrow::datatypes::{DataType, Int32Type, Int64Type, TimeUnit, TimestampMicros
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
+#[path = "../../test-support/mutation_event.rs"]
+mod mutation_event;
+
+use mutation_event::{MUTATION_EVENT, MutationFixed};
+
 /// One case of tests/vectors/wire-v1.json.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -181,44 +186,37 @@ impl VectorEvent {
             "replica_write" => 2,
             other => panic!("unknown kind {other}"),
         };
-        let mut payload = Vec::with_capacity(100 + key.len());
-        payload.extend_from_slice(&self.event_time_us.to_le_bytes());
-        payload.push(kind);
-        payload.push(self.consistency_code);
-        payload.extend_from_slice(&self.flags.to_le_bytes());
-        for id in [
-            self.node,
-            self.keyspace,
-            self.table,
-            self.user,
-            self.client_address,
-            self.driver_name,
-            self.driver_version,
-            self.statement_type,
-            self.coordinator,
-            self.error,
-        ] {
-            payload.extend_from_slice(&id.to_le_bytes());
-        }
-        for value in [self.token, self.message_id, self.latency_us] {
-            payload.extend_from_slice(&value.to_le_bytes());
-        }
-        for value in [
-            self.bytes,
-            self.rows,
-            self.cells,
-            self.tombstones,
-            self.ttl_cells,
-        ] {
-            payload.extend_from_slice(&value.to_le_bytes());
-        }
-        payload.extend_from_slice(&self.replicas.to_le_bytes());
-        payload.extend_from_slice(&(key.len() as u16).to_le_bytes());
-        payload.extend_from_slice(&key);
+        let fixed = MutationFixed {
+            event_time_us: self.event_time_us,
+            kind,
+            consistency: self.consistency_code,
+            flags: self.flags,
+            node: self.node,
+            keyspace: self.keyspace,
+            table: self.table,
+            user: self.user,
+            client_address: self.client_address,
+            driver_name: self.driver_name,
+            driver_version: self.driver_version,
+            statement_type: self.statement_type,
+            coordinator: self.coordinator,
+            error: self.error,
+            token: self.token,
+            message_id: self.message_id,
+            latency_us: self.latency_us,
+            bytes: self.bytes,
+            rows: self.rows,
+            cells: self.cells,
+            tombstones: self.tombstones,
+            ttl_cells: self.ttl_cells,
+            replicas: self.replicas,
+        };
+        let mut payload = Vec::new();
+        fixed.encode_into(&key, &mut payload);
         for field in &self.extension {
             payload.extend(field.encode());
         }
-        record(2, &payload)
+        record(MUTATION_EVENT, &payload)
     }
 }
 
