@@ -2,11 +2,16 @@
 with agent code (io.cdflow) on the stack, the agent methods they were in, and the hottest methods overall.
 
     python3 scripts/cdflow_scripts/bench_jfr.py run/bench/agent_on-1/node.jfr [--top 25]
+    python3 scripts/cdflow_scripts/bench_jfr.py --runtime run/bench/no_agent-1/node.jfr run/bench/agent_on-1/node.jfr
+
+--runtime compares recordings side by side on the JVM's own work: garbage collections and their pauses, bytes
+allocated (from allocation samples) and the sites that allocated most, JIT compilations and their time.
 
 JFR samples Java threads only: the Rust core's writer thread is not in it (bench_probe's per-thread CPU is)."""
 import argparse
 import collections
 import json
+import re
 import subprocess
 import sys
 
@@ -26,11 +31,67 @@ def samples(jfr_file):
         yield thread, frames_of(event)
 
 
+def events(jfr_file, names):
+    out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "8", "--events", ",".join(names),
+                          str(jfr_file)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["recording"]["events"]
+
+
+def seconds(duration):
+    """A JFR duration as printed in JSON (ISO 8601, e.g. "PT0.0123S", "PT1M2.5S") → seconds."""
+    match = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?", str(duration or "PT0S"))
+    if not match:
+        return 0.0
+    hours, minutes, secs = (float(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + secs
+
+
+def runtime_summary(jfr_file, top):
+    """GC, allocation and JIT work in one recording."""
+    gcs = events(jfr_file, ["jdk.GarbageCollection"])
+    allocations = events(jfr_file, ["jdk.ObjectAllocationSample"])
+    compilations = events(jfr_file, ["jdk.Compilation"])
+    by_site = collections.Counter()
+    allocated = 0
+    for event in allocations:
+        weight = int(event["values"].get("weight") or 0)
+        allocated += weight
+        frames = frames_of(event)
+        by_site[frames[0] if frames else "?"] += weight
+    return {
+        "gc_count": len(gcs),
+        "gc_pause_s": sum(seconds(e["values"].get("sumOfPauses")) for e in gcs),
+        "allocated_mib": allocated / 2**20,
+        "agent_allocated_mib": sum(w for site, w in by_site.items() if site.startswith(AGENT_PACKAGE)) / 2**20,
+        "top_sites": by_site.most_common(top),
+        "compilations": len(compilations),
+        "compile_s": sum(seconds(e["values"].get("duration")) for e in compilations),
+    }
+
+
+def compare_runtime(files, top):
+    summaries = [(f, runtime_summary(f, top)) for f in files]
+    print("| recording | GCs | GC pauses s | allocated MiB (sampled) | by agent code | JIT compilations | compile s |")
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    for f, s in summaries:
+        print(f"| {f} | {s['gc_count']} | {s['gc_pause_s']:.2f} | {s['allocated_mib']:,.0f} | "
+              f"{s['agent_allocated_mib']:,.1f} | {s['compilations']} | {s['compile_s']:.1f} |")
+    for f, s in summaries:
+        print(f"\ntop allocation sites of {f} (MiB):")
+        for site, weight in s["top_sites"]:
+            print(f"  {weight / 2**20:9.1f}  {site}")
+    return 0
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("jfr_file")
+    parser.add_argument("jfr_file", nargs="+")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--runtime", action="store_true", help="compare GC, allocation and JIT work")
     opts = parser.parse_args(argv)
+    if opts.runtime:
+        return compare_runtime(opts.jfr_file, opts.top)
+    opts.jfr_file = opts.jfr_file[0]
     total = 0
     with_agent = 0
     agent_entry = collections.Counter()  # outermost agent frame of each sample with agent code
