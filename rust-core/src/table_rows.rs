@@ -209,21 +209,27 @@ enum Values {
 
 impl ColumnBuilder {
     fn new(column_type: ColumnType) -> Self {
+        let values = match column_type {
+            ColumnType::Timestamp => Values::Timestamp(TimestampMicrosecondBuilder::new()),
+            ColumnType::Text => Values::Text(StringBuilder::new()),
+            ColumnType::BigInt => Values::BigInt(Int64Builder::new()),
+            ColumnType::Integer => Values::Integer(Int32Builder::new()),
+            ColumnType::Boolean => Values::Boolean(BooleanBuilder::new()),
+            ColumnType::TextList => Values::TextList(
+                ListBuilder::new(StringBuilder::new()).with_field(list_item_field()),
+            ),
+        };
         ColumnBuilder {
-            values: Values::with_capacity(column_type, 0, 0),
+            values,
             pending_nulls: 0,
         }
     }
+
     /// Appends this column's value for every event of `run`.
     fn append_run(&mut self, source: Source, run: &Run<'_, '_, '_>, hex: &mut String) {
         let pending = &mut self.pending_nulls;
-        if let Source::Field(field)
-        | Source::Millis(field)
-        | Source::Consistency(field)
-        | Source::KeyHash(field)
-        | Source::KeyHex(field) = source
-            && !run.present.contains(field)
-        {
+        // Identity columns come from the identity map, not from the event's own field.
+        if !matches!(source, Source::Identity(_)) && !run.present.contains(source.field()) {
             *pending += run.events.len();
             return;
         }
@@ -326,40 +332,15 @@ impl ColumnBuilder {
         }
     }
 
-    /// The column's array; the builder starts again with room for as many rows and bytes, so the next
-    /// row group is appended without growing (copying) its buffers step by step.
     fn finish(&mut self) -> ArrayRef {
         self.flush_nulls();
-        let (array, column_type, bytes): (ArrayRef, _, _) = match &mut self.values {
-            Values::Timestamp(builder) => (Arc::new(builder.finish()), ColumnType::Timestamp, 0),
-            Values::Text(builder) => {
-                let bytes = builder.values_slice().len();
-                (Arc::new(builder.finish()), ColumnType::Text, bytes)
-            }
-            Values::BigInt(builder) => (Arc::new(builder.finish()), ColumnType::BigInt, 0),
-            Values::Integer(builder) => (Arc::new(builder.finish()), ColumnType::Integer, 0),
-            Values::Boolean(builder) => (Arc::new(builder.finish()), ColumnType::Boolean, 0),
-            Values::TextList(builder) => (Arc::new(builder.finish()), ColumnType::TextList, 0),
-        };
-        self.values = Values::with_capacity(column_type, array.len(), bytes);
-        array
-    }
-}
-
-impl Values {
-    /// An empty builder with room for `rows` values (and `bytes` of text).
-    fn with_capacity(column_type: ColumnType, rows: usize, bytes: usize) -> Self {
-        match column_type {
-            ColumnType::Timestamp => {
-                Values::Timestamp(TimestampMicrosecondBuilder::with_capacity(rows))
-            }
-            ColumnType::Text => Values::Text(StringBuilder::with_capacity(rows, bytes)),
-            ColumnType::BigInt => Values::BigInt(Int64Builder::with_capacity(rows)),
-            ColumnType::Integer => Values::Integer(Int32Builder::with_capacity(rows)),
-            ColumnType::Boolean => Values::Boolean(BooleanBuilder::with_capacity(rows)),
-            ColumnType::TextList => Values::TextList(
-                ListBuilder::new(StringBuilder::new()).with_field(list_item_field()),
-            ),
+        match &mut self.values {
+            Values::Timestamp(builder) => Arc::new(builder.finish()),
+            Values::Text(builder) => Arc::new(builder.finish()),
+            Values::BigInt(builder) => Arc::new(builder.finish()),
+            Values::Integer(builder) => Arc::new(builder.finish()),
+            Values::Boolean(builder) => Arc::new(builder.finish()),
+            Values::TextList(builder) => Arc::new(builder.finish()),
         }
     }
 }
