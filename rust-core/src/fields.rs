@@ -382,7 +382,7 @@ impl FieldSet {
     /// Adds `field`.
     #[inline]
     pub fn insert(&mut self, field: u8) {
-        self.0[(field / 64) as usize] |= 1 << (field % 64);
+        *self = self.with(field);
     }
 
     /// Adds every id of `other`.

@@ -91,6 +91,8 @@ def main(argv):
     opts = parser.parse_args(argv)
     if opts.runtime:
         return compare_runtime(opts.jfr_file, opts.top)
+    if len(opts.jfr_file) != 1:
+        parser.error("one recording at a time (several only with --runtime)")
     opts.jfr_file = opts.jfr_file[0]
     total = 0
     with_agent = 0

@@ -12,7 +12,7 @@ use cdflow_core::identity::IdentityMap;
 use cdflow_core::keyhash::PartitionKeyHasher;
 use cdflow_core::log::RateLimitedLog;
 use cdflow_core::rolling::{RollPolicy, RollingWriter, TableSpec};
-use cdflow_core::schema::lineage_writer_properties;
+use cdflow_core::schema::{lineage_writer_properties, written_columns};
 use cdflow_core::strings::StringTable;
 use cdflow_core::table_rows::{RowContext, TableLayout, TableRows};
 use cdflow_core::tables::LineageTable;
@@ -127,7 +127,7 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
     };
     let properties = lineage_writer_properties(policy.row_group_rows);
     let mut tables = LineageTable::ALL.map(|table| {
-        let mut columns = TableLayout::new(table, false).columns.clone();
+        let mut columns = written_columns(table, false);
         columns.truncate(max_columns);
         let layout = TableLayout::from_columns(table, columns);
         RollingWriter::<TableRows>::new(

@@ -41,8 +41,9 @@ pub struct EdgeStats {
 }
 
 impl EdgeStats {
-    /// Adds one event of `bytes` bytes, with its latency in µs when known.
-    #[inline]
+    /// Adds one event of `bytes` bytes, with its latency in µs when known, all at once (the window
+    /// splits this into [`EdgeStats::add_totals_of_one`] and a later [`EdgeStats::record_latency`]).
+    #[cfg(test)]
     pub fn add(&mut self, bytes: u64, latency_us: Option<u64>) {
         self.add_totals_of_one(bytes, latency_us);
         if let Some(latency) = latency_us {
