@@ -729,6 +729,48 @@ fn split_array<const A: usize, const B: usize>(
 mod tests {
     use super::*;
 
+    #[test]
+    fn fixed_fields_are_exactly_the_ids_a_mutation_event_answers_without_extension() {
+        // `TableRows` skips a column whose field id is not in a run's `add_field_ids_to` set, so a fixed
+        // field missing from FIXED_FIELDS would silently become NULL.
+        let event = MutationEvent {
+            event_time_us: 1,
+            kind: EventKind::CoordinatorWrite,
+            consistency: 1,
+            flags: FLAG_APPLIED_LOCALLY,
+            node: 1,
+            keyspace: 2,
+            table: 3,
+            user: 4,
+            client_address: 5,
+            driver_name: 6,
+            driver_version: 7,
+            statement_type: 8,
+            coordinator: 9,
+            error: 10,
+            token: 11,
+            message_id: 12,
+            latency_us: 13,
+            bytes: 14,
+            rows: 15,
+            cells: 16,
+            tombstones: 17,
+            ttl_cells: 18,
+            replicas: 19,
+            key: b"k",
+            extension: Fields::default(),
+        };
+        let mut ids = FieldSet::EMPTY;
+        event.add_field_ids_to(&mut ids);
+        for field in 0..=u8::MAX {
+            assert_eq!(
+                event.field(field).is_some(),
+                FIXED_FIELDS.contains(field) && ids.contains(field),
+                "field {field}"
+            );
+        }
+    }
+
     fn record(record_type: u8, payload: &[u8]) -> Vec<u8> {
         let mut out = vec![record_type];
         out.extend_from_slice(&(payload.len() as u16).to_le_bytes());
