@@ -631,18 +631,84 @@ pub enum FieldProblem {
     },
 }
 
+/// Emptied field vectors of records already processed, reused by the next records so that decoding
+/// allocates nothing per record once warm (the writer thread keeps one through [`crate::wire::DecodeScratch`]).
+///
+/// Invariants: every vector held is empty; at most [`MAX_SPARE_VECTORS`] are held, none with a
+/// capacity above [`MAX_SPARE_CAPACITY`] (so the pool stays under ~1.5 MiB).
+#[derive(Debug, Default)]
+pub struct SpareFields {
+    vectors: Vec<Vec<(u8, FieldValue<'static>)>>,
+}
+
+/// Most vectors a [`SpareFields`] keeps (more than the events of one batch).
+pub const MAX_SPARE_VECTORS: usize = 4096;
+/// Largest capacity a kept vector may have (larger ones are freed).
+pub const MAX_SPARE_CAPACITY: usize = 2 * MAX_PRESIZED_FIELDS;
+
+impl SpareFields {
+    /// An empty vector with room for at least `capacity` fields.
+    fn take<'a>(&mut self, capacity: usize) -> Vec<(u8, FieldValue<'a>)> {
+        // `FieldValue<'static>` is a `FieldValue<'a>`: handing a kept vector out needs no conversion.
+        let mut items: Vec<(u8, FieldValue<'a>)> = self.vectors.pop().unwrap_or_default();
+        items.reserve(capacity);
+        items
+    }
+
+    /// Keeps the vector of `fields` for later records (dropped when the pool is full or it is large).
+    pub fn give_back(&mut self, fields: Fields<'_>) {
+        let mut items = fields.items;
+        if items.capacity() == 0
+            || items.capacity() > MAX_SPARE_CAPACITY
+            || self.vectors.len() >= MAX_SPARE_VECTORS
+        {
+            return;
+        }
+        items.clear();
+        // Forget the batch lifetime: an empty vector collected in place keeps its allocation and holds
+        // no borrowed value (the closure never runs).
+        let emptied: Vec<(u8, FieldValue<'static>)> = items
+            .into_iter()
+            .map(|(id, _)| (id, FieldValue::Bool(false)))
+            .collect();
+        self.vectors.push(emptied);
+    }
+
+    /// Vectors held.
+    pub fn len(&self) -> usize {
+        self.vectors.len()
+    }
+
+    /// True when no vector is held.
+    pub fn is_empty(&self) -> bool {
+        self.vectors.is_empty()
+    }
+}
+
 /// Decodes the fields in `bytes` (to its end), keeping the registered ids that `accepted` contains.
 pub fn decode_fields<'a>(
     bytes: &'a [u8],
     accepted: &FieldSet,
     strings: &StringsView<'_>,
 ) -> Result<DecodedFields<'a>, FieldProblem> {
-    let mut decoded = DecodedFields::default();
-    // One allocation per record instead of a few growing ones: fields take ≥ 3 bytes, 6–10 typically.
-    decoded
-        .fields
-        .items
-        .reserve((bytes.len() / 6).clamp(1, MAX_PRESIZED_FIELDS));
+    decode_fields_reusing(bytes, accepted, strings, &mut SpareFields::default())
+}
+
+/// [`decode_fields`], into a vector taken from `spare` (give it back with [`SpareFields::give_back`]).
+pub fn decode_fields_reusing<'a>(
+    bytes: &'a [u8],
+    accepted: &FieldSet,
+    strings: &StringsView<'_>,
+    spare: &mut SpareFields,
+) -> Result<DecodedFields<'a>, FieldProblem> {
+    // One allocation per record at most instead of a few growing ones: fields take ≥ 3 bytes, 6–10
+    // typically.
+    let mut decoded = DecodedFields {
+        fields: Fields {
+            items: spare.take((bytes.len() / 6).clamp(1, MAX_PRESIZED_FIELDS)),
+        },
+        skipped: 0,
+    };
     let mut reader = Reader(bytes);
     while let Some(field) = reader.u8() {
         let type_code = reader.u8().ok_or(FieldProblem::Truncated { id: field })?;

@@ -5,7 +5,7 @@
 //! holds only fields that table accepts, each valid (see [`crate::fields`]); anything else is a
 //! [`WireProblem`] that rejects this record only.
 
-use crate::fields::{FieldValue, Fields, decode_fields, id};
+use crate::fields::{FieldValue, Fields, SpareFields, decode_fields_reusing, id};
 use crate::strings::StringsView;
 use crate::tables::LineageTable;
 use crate::wire::WireProblem;
@@ -28,6 +28,15 @@ impl<'a> TaggedEvent<'a> {
         self.fields.get(field)
     }
 
+    /// An event of no field (stands in where a value of the type is needed but never read).
+    pub(crate) fn placeholder() -> Self {
+        TaggedEvent {
+            table: LineageTable::Flushes,
+            event_time_us: 0,
+            fields: Fields::default(),
+        }
+    }
+
     /// String id of the observing node (field 2), 0 when absent.
     pub fn node(&self) -> u32 {
         self.field(id::NODE)
@@ -36,16 +45,18 @@ impl<'a> TaggedEvent<'a> {
     }
 }
 
-/// Decodes a TAGGED_EVENT payload; returns the event and the number of fields skipped.
+/// Decodes a TAGGED_EVENT payload, its fields into a vector of `spare`; returns the event and the
+/// number of fields skipped.
 pub fn decode_tagged<'a>(
     payload: &'a [u8],
     strings: &StringsView<'_>,
+    spare: &mut SpareFields,
 ) -> Result<(TaggedEvent<'a>, u64), WireProblem> {
     let Some((&code, rest)) = payload.split_first() else {
         return Err(WireProblem::TaggedTooShort);
     };
     let table = LineageTable::from_code(code).ok_or(WireProblem::UnknownTable { table: code })?;
-    let decoded = decode_fields(rest, table.accepted_fields(), strings)?;
+    let decoded = decode_fields_reusing(rest, table.accepted_fields(), strings, spare)?;
     let event_time_us = decoded
         .fields
         .get(id::EVENT_TIME)
@@ -76,7 +87,8 @@ mod tests {
         payload.extend_from_slice(&42i64.to_le_bytes());
         payload.extend_from_slice(&[id::NODE, 2, 1, 0, 0, 0]);
         payload.extend_from_slice(&[id::ROWS, 1, 0, 0, 0, 0, 0, 0, 0, 0]); // not a flushes column
-        let (event, skipped) = decode_tagged(&payload, &strings.read()).unwrap();
+        let (event, skipped) =
+            decode_tagged(&payload, &strings.read(), &mut SpareFields::default()).unwrap();
         assert_eq!(event.table, LineageTable::Flushes);
         assert_eq!(event.event_time_us, 42);
         assert_eq!(event.node(), 1);
@@ -88,10 +100,11 @@ mod tests {
     fn rejects_empty_unknown_table_and_missing_time() {
         let strings = StringTable::new();
         let view = strings.read();
-        let message = |payload: &[u8]| match decode_tagged(payload, &view) {
-            Err(problem) => problem.to_string(),
-            Ok(_) => String::new(),
-        };
+        let message =
+            |payload: &[u8]| match decode_tagged(payload, &view, &mut SpareFields::default()) {
+                Err(problem) => problem.to_string(),
+                Ok(_) => String::new(),
+            };
         assert_eq!(message(&[]), "TAGGED_EVENT length 0 < 1");
         assert_eq!(message(&[9]), "TAGGED_EVENT: unknown table 9");
         assert_eq!(message(&[0]), "TAGGED_EVENT: unknown table 0");

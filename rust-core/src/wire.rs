@@ -11,11 +11,15 @@
 //!   skipped and counted in [`DecodedBatch::skipped_fields`], only for records that are kept;
 //! - every rejection is a [`WireError`] whose message names the record index and its byte offset in the
 //!   batch, worded as in the spec and tests/vectors/wire-v1.json;
-//! - events borrow their partition key from the batch bytes (no copy).
+//! - events borrow their partition key from the batch bytes (no copy);
+//! - [`decode_batch_reusing`] decodes exactly like [`decode_batch`]; it only takes its vectors from a
+//!   [`DecodeScratch`] that earlier batches were recycled into.
 
 use std::fmt;
 
-use crate::fields::{FieldProblem, FieldSet, FieldValue, Fields, decode_fields, id};
+use crate::fields::{
+    FieldProblem, FieldSet, FieldValue, Fields, SpareFields, decode_fields_reusing, id,
+};
 use crate::strings::{StringError, StringTable, StringsView};
 use crate::tables::{LineageTable, MUTATION_EXTENSION_FIELDS};
 pub use crate::tagged::TaggedEvent;
@@ -494,9 +498,65 @@ impl DecodedBatch<'_> {
     }
 }
 
+/// The vectors of batches already processed, for the next batch to decode into (see
+/// [`decode_batch_reusing`] and [`DecodedBatch::recycle`]): once warm, decoding allocates nothing per
+/// event.
+///
+/// Invariants: it holds no event (only an empty vector's capacity) and only empty field vectors.
+#[derive(Debug, Default)]
+pub struct DecodeScratch {
+    events: Vec<Event<'static>>,
+    fields: SpareFields,
+}
+
+impl DecodeScratch {
+    /// Field vectors held for reuse.
+    pub fn spare_field_vectors(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Capacity of the events vector held for reuse.
+    pub fn events_capacity(&self) -> usize {
+        self.events.capacity()
+    }
+}
+
+impl DecodedBatch<'_> {
+    /// Gives this batch's vectors to `scratch` for the next [`decode_batch_reusing`].
+    pub fn recycle(self, scratch: &mut DecodeScratch) {
+        let mut events = self.events;
+        for event in events.drain(..) {
+            match event {
+                Event::Mutation(event) => scratch.fields.give_back(event.extension),
+                Event::Tagged(event) => scratch.fields.give_back(event.fields),
+            }
+        }
+        if events.capacity() > scratch.events.capacity() {
+            // Empty, collected in place: the allocation is kept and the batch lifetime forgotten (the
+            // closure never runs).
+            scratch.events = events
+                .into_iter()
+                .map(|_| Event::Tagged(TaggedEvent::placeholder()))
+                .collect();
+        }
+    }
+}
+
 /// Decodes one batch, applying its STRING_DEF records to `strings` as they come.
 pub fn decode_batch<'a>(batch: &'a [u8], strings: &StringTable) -> DecodedBatch<'a> {
-    let mut decoded = DecodedBatch::default();
+    decode_batch_reusing(batch, strings, &mut DecodeScratch::default())
+}
+
+/// [`decode_batch`], into vectors taken from `scratch` (hand them back with [`DecodedBatch::recycle`]).
+pub fn decode_batch_reusing<'a>(
+    batch: &'a [u8],
+    strings: &StringTable,
+    scratch: &mut DecodeScratch,
+) -> DecodedBatch<'a> {
+    let mut decoded = DecodedBatch {
+        events: std::mem::take(&mut scratch.events),
+        ..DecodedBatch::default()
+    };
     let record_count = match read_header(batch) {
         Ok(count) => count,
         Err(problem) => {
@@ -530,14 +590,14 @@ pub fn decode_batch<'a>(batch: &'a [u8], strings: &StringTable) -> DecodedBatch<
             }
             RECORD_MUTATION_EVENT => {
                 let view = view.get_or_insert_with(|| strings.read());
-                decode_event(payload, view).map(|(event, skipped)| {
+                decode_event(payload, view, &mut scratch.fields).map(|(event, skipped)| {
                     decoded.skipped_fields += skipped;
                     decoded.events.push(Event::Mutation(event));
                 })
             }
             RECORD_TAGGED_EVENT => {
                 let view = view.get_or_insert_with(|| strings.read());
-                decode_tagged(payload, view).map(|(event, skipped)| {
+                decode_tagged(payload, view, &mut scratch.fields).map(|(event, skipped)| {
                     decoded.skipped_fields += skipped;
                     decoded.events.push(Event::Tagged(event));
                 })
@@ -619,6 +679,7 @@ fn apply_string_def(payload: &[u8], strings: &StringTable) -> Result<(), WirePro
 fn decode_event<'a>(
     payload: &'a [u8],
     strings: &StringsView<'_>,
+    spare: &mut SpareFields,
 ) -> Result<(MutationEvent<'a>, u64), WireProblem> {
     let Some((fixed, after_fixed)) = payload.split_first_chunk::<EVENT_FIXED_LEN>() else {
         return Err(WireProblem::EventTooShort {
@@ -675,7 +736,7 @@ fn decode_event<'a>(
     if extension.is_empty() {
         return Ok((event, 0));
     }
-    let decoded = decode_fields(extension, &MUTATION_EXTENSION_FIELDS, strings)?;
+    let decoded = decode_fields_reusing(extension, &MUTATION_EXTENSION_FIELDS, strings, spare)?;
     Ok((
         MutationEvent {
             extension: decoded.fields,
@@ -912,6 +973,39 @@ mod tests {
                 .to_string()
                 .ends_with("TAGGED_EVENT for sstables: event_time_us (field 1) is missing")
         );
+    }
+
+    /// A batch of two events with extensions, one tagged event and one rejected record.
+    fn mixed_batch(time: i64) -> Vec<u8> {
+        let mut tagged = vec![4];
+        tagged.extend(i64_field(id::EVENT_TIME, time));
+        tagged.extend([id::NODE, 2, 1, 0, 0, 0]);
+        batch(&[
+            string_def(1, b"n"),
+            event_with_extension(b"k1", &i64_field(id::OUT_MESSAGE_ID, time)),
+            record(RECORD_TAGGED_EVENT, &tagged),
+            record(RECORD_TAGGED_EVENT, &[4]),
+            event_with_extension(b"k2", &i64_field(id::WRITE_TIMESTAMP, time + 1)),
+        ])
+    }
+
+    #[test]
+    fn decoding_with_recycled_vectors_gives_the_same_batch_and_reuses_them() {
+        let strings = StringTable::new();
+        let mut scratch = DecodeScratch::default();
+        for round in 0..3 {
+            // A new buffer every round: recycled vectors must not depend on an earlier batch's bytes.
+            let bytes = mixed_batch(100 + round);
+            let expected = decode_batch(&bytes, &strings);
+            let decoded = decode_batch_reusing(&bytes, &strings, &mut scratch);
+            assert_eq!(decoded, expected, "round {round}");
+            assert_eq!(decoded.events.len(), 3);
+            // Every kept field vector is in use now; the scratch holds none of this batch's.
+            assert_eq!(scratch.spare_field_vectors(), 0, "round {round}");
+            decoded.recycle(&mut scratch);
+            assert_eq!(scratch.spare_field_vectors(), 3, "round {round}");
+            assert!(scratch.events_capacity() >= 3, "round {round}");
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ use crate::stats_rows::{StatsRow, StatsRows};
 use crate::strings::{StringTable, StringsView};
 use crate::table_rows::{RowContext, TableLayout, TableRows};
 use crate::tables::LineageTable;
-use crate::wire::{DecodedBatch, Event, decode_batch};
+use crate::wire::{DecodeScratch, DecodedBatch, Event, decode_batch_reusing};
 
 /// Longest wait for a batch before housekeeping runs anyway.
 const TICK: Duration = Duration::from_millis(100);
@@ -93,6 +93,8 @@ pub(crate) struct Writer {
     next_stats_at: Instant,
     last_stats: Option<CountersSnapshot>,
     last_node: String,
+    /// Vectors of the last batch, reused to decode the next.
+    scratch: DecodeScratch,
     start_time_us: i64,
 }
 
@@ -161,6 +163,7 @@ impl Writer {
             next_stats_at: Instant::now() + config.stats_interval(),
             last_stats: None,
             last_node: UNKNOWN_NODE.to_owned(),
+            scratch: DecodeScratch::default(),
             start_time_us,
         }
     }
@@ -186,7 +189,7 @@ impl Writer {
     /// Decodes one batch and buffers its events.
     fn process(&mut self, batch: &QueuedBatch) {
         let now = Instant::now();
-        let decoded = decode_batch(&batch.bytes, &self.shared.strings);
+        let decoded = decode_batch_reusing(&batch.bytes, &self.shared.strings, &mut self.scratch);
         let counters = &self.shared.counters;
         Counters::add(&counters.rejected, rejected_in(&decoded, batch.event_count));
         Counters::add(&counters.skipped_records, decoded.skipped_records);
@@ -194,9 +197,14 @@ impl Writer {
         for error in &decoded.errors {
             self.shared.log.log(format_args!("rejected {error}"));
         }
-        if decoded.events.is_empty() {
-            return;
+        if !decoded.events.is_empty() {
+            self.buffer_events(&decoded, now);
         }
+        decoded.recycle(&mut self.scratch);
+    }
+
+    /// Appends the rows of a batch's events to their tables and its flows to the open windows.
+    fn buffer_events(&mut self, decoded: &DecodedBatch<'_>, now: Instant) {
         {
             let strings = self.shared.strings.read();
             let context = RowContext {

@@ -16,7 +16,7 @@ use cdflow_core::schema::{lineage_writer_properties, written_columns};
 use cdflow_core::strings::StringTable;
 use cdflow_core::table_rows::{RowContext, TableLayout, TableRows};
 use cdflow_core::tables::LineageTable;
-use cdflow_core::wire::{Event, decode_batch};
+use cdflow_core::wire::{DecodeScratch, Event, decode_batch, decode_batch_reusing};
 
 use stream::{NodeStream, Shape};
 
@@ -51,9 +51,11 @@ impl Workload {
 /// Decodes every batch; returns the events decoded.
 pub fn decode_all(workload: &Workload) -> u64 {
     let mut events = 0;
+    let mut scratch = DecodeScratch::default();
     for batch in workload.batches() {
-        let decoded = decode_batch(batch, &workload.strings);
+        let decoded = decode_batch_reusing(batch, &workload.strings, &mut scratch);
         events += decoded.events.len() as u64;
+        decoded.recycle(&mut scratch);
     }
     events
 }
@@ -70,13 +72,15 @@ pub fn flow_limits() -> FlowLimits {
 /// Decodes every batch and adds its events to `flows`; returns the events decoded.
 pub fn decode_and_aggregate(workload: &Workload, flows: &mut FlowAggregator) -> u64 {
     let mut events = 0;
+    let mut scratch = DecodeScratch::default();
     for batch in workload.batches() {
-        let decoded = decode_batch(batch, &workload.strings);
+        let decoded = decode_batch_reusing(batch, &workload.strings, &mut scratch);
         let strings = workload.strings.read();
         for event in &decoded.events {
             flows.observe(event, &strings);
         }
         events += decoded.events.len() as u64;
+        decoded.recycle(&mut scratch);
     }
     events
 }
@@ -145,8 +149,9 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
     let hasher = PartitionKeyHasher::new([7; 16]);
     let identities = IdentityMap::default();
     let now = Instant::now();
+    let mut scratch = DecodeScratch::default();
     for batch in workload.batches() {
-        let decoded = decode_batch(batch, &workload.strings);
+        let decoded = decode_batch_reusing(batch, &workload.strings, &mut scratch);
         let strings = workload.strings.read();
         let context = RowContext {
             strings: &strings,
@@ -162,6 +167,7 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
             });
         }
         drop(strings);
+        decoded.recycle(&mut scratch);
         for table in &mut tables {
             table.flush_full();
         }
