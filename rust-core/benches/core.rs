@@ -1,7 +1,9 @@
 //! Benchmarks of the core on generated agent streams (docs/performance.md, "Rust core"):
 //! 1. `decode`: the wire decoder alone;
 //! 2. `decode_aggregate`: decode + flow-graph aggregation with ≥ 10,000 live edges, each with a latency
-//!    histogram (target ≥ 10 M events/s on one core);
+//!    histogram (target ≥ 10 M events/s on one core), events spread uniformly over the edges (the worst
+//!    case); `aggregate` is the aggregation alone on the same events decoded beforehand, and
+//!    `decode_aggregate/skewed` the same ≥ 10,000 edges with Zipf-skewed tables and roles (as traffic is);
 //! 3. `parquet_write`: the writer's lineage path (decode, rows, Parquet files), target ≥ 2.5 M rows/s and
 //!    ≤ 16 bytes per event on disk for the realistic mix.
 //!
@@ -20,7 +22,10 @@ use cdflow_core::flows::edge_stats::max_histogram_bytes;
 use criterion::{Criterion, Throughput};
 
 use support::stream::{REALISTIC, Shape};
-use support::{Workload, decode_all, decode_and_aggregate, flow_limits, live_edges};
+use support::{
+    Workload, aggregate_decoded, decode_all, decode_and_aggregate, decode_kept, flow_limits,
+    live_edges,
+};
 
 /// Targets (docs/performance.md), printed beside the measurements.
 const AGGREGATE_TARGET: f64 = 10e6;
@@ -45,6 +50,13 @@ const MANY_EDGES: Shape = Shape {
     ..REALISTIC
 };
 
+/// The same edges with Zipf-skewed tables, roles and partitions (how real traffic is spread): still
+/// ≥ 10,000 live edges with latency, but the hot ones stay in the caches.
+const MANY_EDGES_SKEWED: Shape = Shape {
+    zipf: true,
+    ..MANY_EDGES
+};
+
 fn bench_decode(c: &mut Criterion, workload: &Workload) {
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Elements(workload.events));
@@ -53,7 +65,7 @@ fn bench_decode(c: &mut Criterion, workload: &Workload) {
     group.finish();
 }
 
-fn bench_aggregate(c: &mut Criterion, workload: &Workload) {
+fn bench_aggregate(c: &mut Criterion, workload: &Workload, skewed: &Workload) {
     let mut flows = FlowAggregator::new(flow_limits());
     decode_and_aggregate(workload, &mut flows);
     let (edges, with_latency) = live_edges(&mut flows);
@@ -68,6 +80,25 @@ fn bench_aggregate(c: &mut Criterion, workload: &Workload) {
     // Every iteration adds to the same live graph (as the writer does within a window).
     group.bench_function("many_edges", |b| {
         b.iter(|| black_box(decode_and_aggregate(workload, &mut flows)))
+    });
+    let mut skewed_flows = FlowAggregator::new(flow_limits());
+    decode_and_aggregate(skewed, &mut skewed_flows);
+    let (edges, with_latency) = live_edges(&mut skewed_flows);
+    println!(
+        "decode_aggregate/skewed: {edges} live edges, {with_latency} with a latency histogram"
+    );
+    group.throughput(Throughput::Elements(skewed.events));
+    group.bench_function("many_edges_skewed", |b| {
+        b.iter(|| black_box(decode_and_aggregate(skewed, &mut skewed_flows)))
+    });
+    group.finish();
+
+    let decoded = decode_kept(workload);
+    let mut group = c.benchmark_group("aggregate");
+    group.throughput(Throughput::Elements(workload.events));
+    group.sample_size(10);
+    group.bench_function("many_edges_predecoded", |b| {
+        b.iter(|| black_box(aggregate_decoded(workload, &decoded, &mut flows)))
     });
     group.finish();
 }
@@ -133,6 +164,23 @@ fn smoke() -> ExitCode {
                 "only {with_latency} live edges with latency (< 10,000)"
             ));
         }
+        let decoded = decode_kept(&many);
+        let alone = rate(5, || aggregate_decoded(&many, &decoded, &mut flows));
+        drop(decoded);
+        println!(
+            "aggregate         {:>6.2} M events/s  (the same, decoded beforehand)",
+            alone / 1e6
+        );
+        let skewed = Workload::new(&MANY_EDGES_SKEWED, 300_000);
+        let mut skewed_flows = FlowAggregator::new(flow_limits());
+        decode_and_aggregate(&skewed, &mut skewed_flows);
+        let (edges, with_latency) = live_edges(&mut skewed_flows);
+        let skewed_rate = rate(5, || decode_and_aggregate(&skewed, &mut skewed_flows));
+        println!(
+            "decode_aggregate  {:>6.2} M events/s  ({edges} live edges, {with_latency} with latency, \
+             skewed tables and roles)",
+            skewed_rate / 1e6
+        );
         if aggregate < AGGREGATE_FLOOR {
             failures.push(format!(
                 "decode_aggregate {:.2} M/s < floor {:.1} M/s",
@@ -204,12 +252,13 @@ fn main() -> ExitCode {
     }
     let realistic = Workload::new(&REALISTIC, 400_000);
     let many = Workload::new(&MANY_EDGES, 400_000);
+    let skewed = Workload::new(&MANY_EDGES_SKEWED, 400_000);
     let mut criterion = Criterion::default()
         .measurement_time(Duration::from_secs(5))
         .warm_up_time(Duration::from_secs(1))
         .configure_from_args();
     bench_decode(&mut criterion, &realistic);
-    bench_aggregate(&mut criterion, &many);
+    bench_aggregate(&mut criterion, &many, &skewed);
     bench_parquet(&mut criterion, &realistic);
     criterion.final_summary();
     ExitCode::SUCCESS

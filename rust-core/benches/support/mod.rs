@@ -16,7 +16,7 @@ use cdflow_core::schema::{lineage_writer_properties, written_columns};
 use cdflow_core::strings::StringTable;
 use cdflow_core::table_rows::{RowContext, TableLayout, TableRows};
 use cdflow_core::tables::LineageTable;
-use cdflow_core::wire::{DecodeScratch, Event, decode_batch, decode_batch_reusing};
+use cdflow_core::wire::{DecodeScratch, DecodedBatch, Event, decode_batch, decode_batch_reusing};
 
 use stream::{NodeStream, Shape};
 
@@ -81,6 +81,31 @@ pub fn decode_and_aggregate(workload: &Workload, flows: &mut FlowAggregator) -> 
         }
         events += decoded.events.len() as u64;
         decoded.recycle(&mut scratch);
+    }
+    events
+}
+
+/// Every batch decoded, kept (for measuring the aggregation without the decoder).
+pub fn decode_kept(workload: &Workload) -> Vec<DecodedBatch<'_>> {
+    workload
+        .batches()
+        .map(|batch| decode_batch(batch, &workload.strings))
+        .collect()
+}
+
+/// Adds already decoded events to `flows`; returns the events added.
+pub fn aggregate_decoded(
+    workload: &Workload,
+    decoded: &[DecodedBatch<'_>],
+    flows: &mut FlowAggregator,
+) -> u64 {
+    let strings = workload.strings.read();
+    let mut events = 0;
+    for batch in decoded {
+        for event in &batch.events {
+            flows.observe(event, &strings);
+        }
+        events += batch.events.len() as u64;
     }
     events
 }
