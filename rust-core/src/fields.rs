@@ -635,14 +635,15 @@ pub enum FieldProblem {
 /// allocates nothing per record once warm (the writer thread keeps one through [`crate::wire::DecodeScratch`]).
 ///
 /// Invariants: every vector held is empty; at most [`MAX_SPARE_VECTORS`] are held, none with a
-/// capacity above [`MAX_SPARE_CAPACITY`] (so the pool stays under ~1.5 MiB).
+/// capacity above [`MAX_SPARE_CAPACITY`], so the pool never holds more than 1,024 × 64 fields × 40 bytes
+/// = 2.5 MiB (in practice the vectors of one batch: a few hundred of ~10 fields).
 #[derive(Debug, Default)]
 pub struct SpareFields {
     vectors: Vec<Vec<(u8, FieldValue<'static>)>>,
 }
 
-/// Most vectors a [`SpareFields`] keeps (more than the events of one batch).
-pub const MAX_SPARE_VECTORS: usize = 4096;
+/// Most vectors a [`SpareFields`] keeps (about the events of one full 16 KiB agent batch).
+pub const MAX_SPARE_VECTORS: usize = 1024;
 /// Largest capacity a kept vector may have (larger ones are freed).
 pub const MAX_SPARE_CAPACITY: usize = 2 * MAX_PRESIZED_FIELDS;
 
@@ -869,6 +870,43 @@ mod tests {
         let strings = StringTable::new();
         strings.define(7, "seven").unwrap();
         decode_fields(bytes, accepted, &strings.read())
+    }
+
+    #[test]
+    fn spare_fields_keep_at_most_their_bound_and_hand_out_empty_vectors() {
+        let bytes = field(id::OUT_MESSAGE_ID, 1, &5i64.to_le_bytes());
+        let strings = StringTable::new();
+        let view = strings.read();
+        let mut spare = SpareFields::default();
+        let mut kept = Vec::new();
+        for _ in 0..MAX_SPARE_VECTORS + 3 {
+            kept.push(
+                decode_fields_reusing(&bytes, &all(), &view, &mut spare)
+                    .unwrap()
+                    .fields,
+            );
+        }
+        for fields in kept {
+            assert_eq!(fields.len(), 1);
+            spare.give_back(fields);
+        }
+        assert_eq!(spare.len(), MAX_SPARE_VECTORS);
+        assert!(
+            spare.vectors.iter().all(|kept| kept.capacity() >= 1),
+            "a vector given back keeps its allocation"
+        );
+        let reused = decode_fields_reusing(&bytes, &all(), &view, &mut spare).unwrap();
+        assert_eq!(
+            reused.fields.get(id::OUT_MESSAGE_ID),
+            Some(FieldValue::I64(5))
+        );
+        assert_eq!(reused.fields.len(), 1, "a reused vector starts empty");
+        assert_eq!(spare.len(), MAX_SPARE_VECTORS - 1);
+        // A vector grown beyond the bound is freed, not kept.
+        let mut large = Fields::default();
+        large.items.reserve(MAX_SPARE_CAPACITY + 1);
+        spare.give_back(large);
+        assert_eq!(spare.len(), MAX_SPARE_VECTORS - 1);
     }
 
     #[test]

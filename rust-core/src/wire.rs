@@ -502,7 +502,8 @@ impl DecodedBatch<'_> {
 /// [`decode_batch_reusing`] and [`DecodedBatch::recycle`]): once warm, decoding allocates nothing per
 /// event.
 ///
-/// Invariants: it holds no event (only an empty vector's capacity) and only empty field vectors.
+/// Invariants: it holds no event, only the capacity of the largest batch's events vector (≤ ~1,000
+/// events: a 16 KiB agent batch), and only empty field vectors (bounded by [`SpareFields`]).
 #[derive(Debug, Default)]
 pub struct DecodeScratch {
     events: Vec<Event<'static>>,
