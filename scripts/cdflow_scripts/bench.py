@@ -81,8 +81,11 @@ def parse_args(argv):
     parser.add_argument("--out", type=pathlib.Path, help="results JSON (default bench-results/bench-<utc>.json)")
     parser.add_argument("--keep", action="store_true", help="keep every run directory (data, logs, lineage)")
     parser.add_argument("--jfr", action="store_true",
-                        help="record the measured phase of every run with Java Flight Recorder (settings=profile) "
+                        help="record the measured phase of every run with Java Flight Recorder (--jfr-settings) "
                              "into run/bench/<config>-<round>/node.jfr, kept; JFR itself costs the node a little CPU")
+    parser.add_argument("--jfr-settings", default="profile",
+                        help="JFR settings for --jfr: a JDK preset name or a .jfc file (e.g. one that samples "
+                             "Java execution every 1 ms instead of 10 ms, for more samples per run)")
     parser.add_argument("--update-docs", action="store_true", help="rewrite the results in docs/performance.md")
     parser.add_argument("--gate", action="store_true",
                         help="exit 1 on a gross regression: a failed run, load generator errors, agent not "
@@ -197,7 +200,7 @@ def run_one(config, round_no, opts):
                 raise RuntimeError(f"nodetool {' '.join(command)} failed")
         pid = node.pid()
         if opts.jfr:
-            jcmd(pid, "JFR.start", "name=cdflow-bench", "settings=profile", f"delay={int(opts.warmup)}s")
+            jcmd(pid, "JFR.start", "name=cdflow-bench", f"settings={opts.jfr_settings}", f"delay={int(opts.warmup)}s")
         with bench_probe.Sampler(pid) as sampler:
             record["loadgen"] = run_loadgen(node.address, opts, run_dir / "loadgen.log", sampler)
         lg = record["loadgen"]
