@@ -3,7 +3,8 @@
 //! 2. `decode_aggregate`: decode + flow-graph aggregation with ≥ 10,000 live edges, each with a latency
 //!    histogram (target ≥ 10 M events/s on one core), events spread uniformly over the edges (the worst
 //!    case); `aggregate` is the aggregation alone on the same events decoded beforehand, and
-//!    `decode_aggregate/skewed` the same ≥ 10,000 edges with Zipf-skewed tables and roles (as traffic is);
+//!    `decode_aggregate/many_edges_skewed` the same ≥ 10,000 edges with Zipf-skewed tables and roles (as
+//!    traffic is);
 //! 3. `parquet_write`: the writer's lineage path (decode, rows, Parquet files), target ≥ 2.5 M rows/s and
 //!    ≤ 16 bytes per event on disk for the realistic mix.
 //!
