@@ -471,11 +471,16 @@ mod tests {
         out
     }
 
-    /// Decodes `bytes` (which must be valid) and appends every event as one run: the table's rows.
+    /// Decodes `bytes` (which must be valid, every field one of the table's) and appends every event as one
+    /// run: the table's rows.
     fn rows_of(table: LineageTable, bytes: &[u8], identities: &IdentityMap) -> RecordBatch {
         let strings = StringTable::new();
         let decoded = decode_batch(bytes, &strings);
         assert_eq!(decoded.errors, vec![]);
+        assert_eq!(
+            decoded.skipped_fields, 0,
+            "every field is one of the table's"
+        );
         let hasher = PartitionKeyHasher::new([0; 16]);
         let view = strings.read();
         let context = RowContext {
