@@ -3,7 +3,7 @@
 //! MUTATION_EVENT extensions.
 //!
 //! Invariants:
-//! - [`decode_fields`] never panics and never reads out of bounds, whatever the bytes;
+//! - [`decode_fields_reusing`] never panics and never reads out of bounds, whatever the bytes;
 //! - a registered id sent with another type, a truncated field, a TEXT / TEXT_LIST item that is not
 //!   UTF-8, a BOOL other than 0 or 1, an undefined non-zero STR id, or an unknown type byte (whose length
 //!   cannot be known) is an error that rejects the whole record;
@@ -521,7 +521,7 @@ impl<'a> FieldValue<'a> {
     }
 }
 
-/// Most fields [`decode_fields`] makes room for before it reads a record (more still fit).
+/// Most fields [`decode_fields_reusing`] makes room for before it reads a record (more still fit).
 const MAX_PRESIZED_FIELDS: usize = 32;
 
 /// The accepted fields of one record, in wire order.
@@ -686,16 +686,9 @@ impl SpareFields {
     }
 }
 
-/// Decodes the fields in `bytes` (to its end), keeping the registered ids that `accepted` contains.
-pub fn decode_fields<'a>(
-    bytes: &'a [u8],
-    accepted: &FieldSet,
-    strings: &StringsView<'_>,
-) -> Result<DecodedFields<'a>, FieldProblem> {
-    decode_fields_reusing(bytes, accepted, strings, &mut SpareFields::default())
-}
-
-/// [`decode_fields`], into a vector taken from `spare` (give it back with [`SpareFields::give_back`]).
+/// Decodes the fields in `bytes` (to its end), keeping the registered ids that `accepted` contains, into a
+/// vector taken from `spare` (give it back with [`SpareFields::give_back`]; a fresh `SpareFields` just
+/// allocates one).
 pub fn decode_fields_reusing<'a>(
     bytes: &'a [u8],
     accepted: &FieldSet,
@@ -869,7 +862,12 @@ mod tests {
     fn decode<'a>(bytes: &'a [u8], accepted: &FieldSet) -> Result<DecodedFields<'a>, FieldProblem> {
         let strings = StringTable::new();
         strings.define(7, "seven").unwrap();
-        decode_fields(bytes, accepted, &strings.read())
+        decode_fields_reusing(
+            bytes,
+            accepted,
+            &strings.read(),
+            &mut SpareFields::default(),
+        )
     }
 
     #[test]
