@@ -13,7 +13,7 @@ use cdflow_core::keyhash::PartitionKeyHasher;
 use cdflow_core::log::RateLimitedLog;
 use cdflow_core::rolling::{RollPolicy, RollingWriter, TableSpec};
 use cdflow_core::schema::{lineage_writer_properties, written_columns};
-use cdflow_core::strings::StringTable;
+use cdflow_core::strings::{StringTable, StringsView};
 use cdflow_core::table_rows::{RowContext, TableLayout, TableRows};
 use cdflow_core::tables::LineageTable;
 use cdflow_core::wire::{DecodeScratch, DecodedBatch, Event, decode_batch, decode_batch_reusing};
@@ -46,18 +46,25 @@ impl Workload {
             .iter()
             .flat_map(|stream| stream.batches.iter().map(Vec::as_slice))
     }
+
+    /// Decodes every batch as the writer thread does (into the vectors of the batch before) and hands it
+    /// to `each`; returns the events decoded.
+    fn for_each_decoded(&self, mut each: impl FnMut(&DecodedBatch<'_>)) -> u64 {
+        let mut events = 0;
+        let mut scratch = DecodeScratch::default();
+        for batch in self.batches() {
+            let decoded = decode_batch_reusing(batch, &self.strings, &mut scratch);
+            each(&decoded);
+            events += decoded.events.len() as u64;
+            decoded.recycle(&mut scratch);
+        }
+        events
+    }
 }
 
 /// Decodes every batch; returns the events decoded.
 pub fn decode_all(workload: &Workload) -> u64 {
-    let mut events = 0;
-    let mut scratch = DecodeScratch::default();
-    for batch in workload.batches() {
-        let decoded = decode_batch_reusing(batch, &workload.strings, &mut scratch);
-        events += decoded.events.len() as u64;
-        decoded.recycle(&mut scratch);
-    }
-    events
+    workload.for_each_decoded(|_| {})
 }
 
 /// The flow options of the aggregation benchmark: one window, room for every edge.
@@ -71,18 +78,16 @@ pub fn flow_limits() -> FlowLimits {
 
 /// Decodes every batch and adds its events to `flows`; returns the events decoded.
 pub fn decode_and_aggregate(workload: &Workload, flows: &mut FlowAggregator) -> u64 {
-    let mut events = 0;
-    let mut scratch = DecodeScratch::default();
-    for batch in workload.batches() {
-        let decoded = decode_batch_reusing(batch, &workload.strings, &mut scratch);
-        let strings = workload.strings.read();
-        for event in &decoded.events {
-            flows.observe(event, &strings);
-        }
-        events += decoded.events.len() as u64;
-        decoded.recycle(&mut scratch);
+    workload.for_each_decoded(|decoded| observe_all(decoded, flows, &workload.strings.read()))
+}
+
+/// Adds the events of `decoded` to `flows` (inlined: as an out-of-line call the uniform decode +
+/// aggregate measured 4.7 instead of 5.0–5.2 M events/s, a cost of the benchmark, not of the core).
+#[inline]
+fn observe_all(decoded: &DecodedBatch<'_>, flows: &mut FlowAggregator, strings: &StringsView<'_>) {
+    for event in &decoded.events {
+        flows.observe(event, strings);
     }
-    events
 }
 
 /// Every batch decoded, kept (for measuring the aggregation without the decoder).
@@ -102,9 +107,7 @@ pub fn aggregate_decoded(
     let strings = workload.strings.read();
     let mut events = 0;
     for batch in decoded {
-        for event in &batch.events {
-            flows.observe(event, &strings);
-        }
+        observe_all(batch, flows, &strings);
         events += batch.events.len() as u64;
     }
     events
@@ -174,9 +177,7 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
     let hasher = PartitionKeyHasher::new([7; 16]);
     let identities = IdentityMap::default();
     let now = Instant::now();
-    let mut scratch = DecodeScratch::default();
-    for batch in workload.batches() {
-        let decoded = decode_batch_reusing(batch, &workload.strings, &mut scratch);
+    workload.for_each_decoded(|decoded| {
         let strings = workload.strings.read();
         let context = RowContext {
             strings: &strings,
@@ -192,11 +193,10 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
             });
         }
         drop(strings);
-        decoded.recycle(&mut scratch);
         for table in &mut tables {
             table.flush_full();
         }
-    }
+    });
     let mut rows = 0;
     for table in &mut tables {
         table.close_all();
