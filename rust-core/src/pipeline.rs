@@ -201,8 +201,8 @@ impl Pipeline {
     }
 
     /// Event rows lost to I/O failures so far (not one of the ten counters).
-    pub fn rows_lost_to_io_errors(&self) -> u64 {
-        self.counters.lost_to_io_errors.load(Ordering::Relaxed)
+    pub fn rows_dropped_write_failed(&self) -> u64 {
+        self.counters.dropped_write_failed.load(Ordering::Relaxed)
     }
 
     /// True until shutdown starts (or the writer thread dies).

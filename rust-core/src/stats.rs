@@ -30,9 +30,28 @@ pub struct Counters {
     /// Fields skipped in events that were kept: unknown ids of a known type, or ids their table does not
     /// use (a newer agent than core).
     pub skipped_fields: AtomicU64,
-    /// Event rows lost to I/O failures (disk full, directory removed). Not one of the ten counters of
-    /// the native interface; logged, and readable through [`crate::Pipeline::rows_lost_to_io_errors`].
-    pub lost_to_io_errors: AtomicU64,
+    /// Event rows lost to a failed write (disk full, directory removed): the file they were in was
+    /// abandoned. Logged as well.
+    pub dropped_write_failed: AtomicU64,
+    /// Events refused because lineage reached `max_lineage_bytes` or the filesystem reached
+    /// `min_free_bytes` (and nothing could be removed to make room).
+    pub dropped_disk_bound: AtomicU64,
+    /// Rows in closed files that retention (`retention_hours`) or `on_full = delete_oldest` removed.
+    /// These rows were counted in `written` first: live rows = written − removed_rows.
+    pub removed_rows: AtomicU64,
+    /// Closed files removed by retention or `on_full = delete_oldest`.
+    pub removed_files: AtomicU64,
+    /// Rows this core wrote from journal segments that a crashed run left (also counted in `written`).
+    pub recovered_rows: AtomicU64,
+    /// Agent-side drop causes (absolute, from Java); `agent_dropped` is their sum.
+    /// The owner thread found its buffer held by the flusher.
+    pub agent_dropped_busy: AtomicU64,
+    /// The core was not running (not started yet, stopped, or answered "not running").
+    pub agent_dropped_not_running: AtomicU64,
+    /// The submit call failed (internal error in the bridge or the core).
+    pub agent_dropped_submit_error: AtomicU64,
+    /// Encoding failed, or events were left in a buffer that could not be flushed at shutdown.
+    pub agent_dropped_other: AtomicU64,
 }
 
 /// A copy of every counter at one moment.

@@ -312,7 +312,7 @@ impl Writer {
             let outcomes = table.take_outcomes();
             Counters::add(&counters.written, outcomes.completed_rows);
             Counters::add(&counters.files, outcomes.completed_files);
-            Counters::add(&counters.lost_to_io_errors, outcomes.lost_rows);
+            Counters::add(&counters.dropped_write_failed, outcomes.lost_rows);
         }
         // Flow rows are not event rows: their files are logged on failure, not counted.
         let _ = self.flow_rows.take_outcomes();

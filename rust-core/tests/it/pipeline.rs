@@ -518,7 +518,7 @@ fn a_deleted_output_directory_loses_rows_but_not_the_writer() {
         .expect("shutdown survives the failure");
     let [.., written, files, _, _, _, _] = pipeline.counters();
     assert_eq!((written, files), (0, 0));
-    assert_eq!(pipeline.rows_lost_to_io_errors(), 2);
+    assert_eq!(pipeline.rows_dropped_write_failed(), 2);
     assert_no_in_progress_files(&config.output);
 }
 
@@ -567,7 +567,7 @@ fn the_writer_retries_after_files_could_not_be_created() {
     let case = case("one coordinator write");
     assert_eq!(pipeline.submit(&case.bytes(), 1), SubmitOutcome::Accepted);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while pipeline.rows_lost_to_io_errors() == 0 {
+    while pipeline.rows_dropped_write_failed() == 0 {
         assert!(Instant::now() < deadline, "the failure was never counted");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -575,7 +575,7 @@ fn the_writer_retries_after_files_could_not_be_created() {
     std::thread::sleep(cdflow_core::rolling::RETRY_DELAY + Duration::from_millis(200));
     assert_eq!(pipeline.submit(&case.bytes(), 1), SubmitOutcome::Accepted);
     pipeline.shutdown(SHUTDOWN).expect("shutdown");
-    assert_eq!(pipeline.rows_lost_to_io_errors(), 1);
+    assert_eq!(pipeline.rows_dropped_write_failed(), 1);
     assert_eq!(pipeline.counters()[4..6], [1, 1]);
     assert_no_in_progress_files(&config.output);
 }
