@@ -24,6 +24,12 @@ pub const DEFAULT_FLOW_WINDOW_SECONDS: u64 = 60;
 pub const DEFAULT_FLOW_MAX_EDGES: usize = 4096;
 /// Default of `flow_top_partitions`.
 pub const DEFAULT_FLOW_TOP_PARTITIONS: usize = 10;
+/// Default of `journal_fsync_millis`.
+pub const DEFAULT_JOURNAL_FSYNC_MILLIS: u64 = 1000;
+/// Default of `max_lineage_bytes` (10 GiB).
+pub const DEFAULT_MAX_LINEAGE_BYTES: u64 = 10 << 30;
+/// Default of `min_free_bytes`: this share of the filesystem holding `output`, in percent.
+pub const DEFAULT_MIN_FREE_PERCENT: u64 = 10;
 /// File name of the default key file, placed in the parent directory of `output`.
 pub const DEFAULT_KEY_FILE_NAME: &str = "cdflow-key-hash.secret";
 
@@ -99,6 +105,17 @@ pub struct CoreConfig {
     pub flow_max_edges: usize,
     /// Partitions reported per table and flow window (`flow_top_partitions`, > 0).
     pub flow_top_partitions: usize,
+    /// Longest time between fsyncs of the journal (`journal_fsync_millis`, > 0): what a power loss
+    /// can take.
+    pub journal_fsync_millis: u64,
+    /// Most bytes cdflow keeps under `output`, journal included (`max_lineage_bytes`, > 0).
+    pub max_lineage_bytes: u64,
+    /// Least free bytes left on the filesystem of `output` (`min_free_bytes`); `None`: 10 % of it.
+    pub min_free_bytes: Option<u64>,
+    /// Closed files older than this are removed (`retention_hours`); `None`: kept.
+    pub retention_hours: Option<u64>,
+    /// What happens when a bound is reached (`on_full`).
+    pub on_full: crate::disk::OnFull,
 }
 
 impl CoreConfig {
@@ -119,7 +136,57 @@ impl CoreConfig {
             flow_window_s: DEFAULT_FLOW_WINDOW_SECONDS,
             flow_max_edges: DEFAULT_FLOW_MAX_EDGES,
             flow_top_partitions: DEFAULT_FLOW_TOP_PARTITIONS,
+            journal_fsync_millis: DEFAULT_JOURNAL_FSYNC_MILLIS,
+            max_lineage_bytes: DEFAULT_MAX_LINEAGE_BYTES,
+            min_free_bytes: None,
+            retention_hours: None,
+            on_full: crate::disk::OnFull::DropNew,
         }
+    }
+
+    /// The options as `(key, value)` pairs that [`CoreConfig::from_pairs`] reads back into an equal
+    /// config (the journal records them, so a recovery writes as the crashed run did).
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            ("output", self.output.to_string_lossy().into_owned()),
+            ("roll_seconds", self.roll_seconds.to_string()),
+            ("roll_bytes", self.roll_bytes.to_string()),
+            ("row_group_rows", self.row_group_rows.to_string()),
+            ("queue_batches", self.queue_batches.to_string()),
+            ("key_file", self.key_file.to_string_lossy().into_owned()),
+            ("raw_keys", self.raw_keys.to_string()),
+            ("stats_seconds", self.stats_seconds.to_string()),
+            ("flow_window_s", self.flow_window_s.to_string()),
+            ("flow_max_edges", self.flow_max_edges.to_string()),
+            ("flow_top_partitions", self.flow_top_partitions.to_string()),
+            (
+                "journal_fsync_millis",
+                self.journal_fsync_millis.to_string(),
+            ),
+            ("max_lineage_bytes", self.max_lineage_bytes.to_string()),
+            ("on_full", self.on_full.name().to_owned()),
+        ];
+        if let Some(path) = &self.identity_map {
+            pairs.push(("identity_map", path.to_string_lossy().into_owned()));
+        }
+        if let Some(bytes) = self.min_free_bytes {
+            pairs.push(("min_free_bytes", bytes.to_string()));
+        }
+        if let Some(hours) = self.retention_hours {
+            pairs.push(("retention_hours", hours.to_string()));
+        }
+        pairs
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect()
+    }
+
+    /// `min_free_bytes`, or 10 % of the filesystem holding `output` when not set.
+    pub fn min_free_bytes_for_output(&self) -> u64 {
+        self.min_free_bytes.unwrap_or_else(|| {
+            crate::disk::usage::filesystem_bytes(&self.output)
+                .map_or(0, |total| total / 100 * DEFAULT_MIN_FREE_PERCENT)
+        })
     }
 
     /// Parses `(key, value)` pairs as passed to `start`. Unset keys keep their defaults.
@@ -172,6 +239,22 @@ impl CoreConfig {
             }
             "flow_top_partitions" => {
                 self.flow_top_partitions = positive(key, value, MAX_FLOW_TOP_PARTITIONS)? as usize
+            }
+            "journal_fsync_millis" => self.journal_fsync_millis = positive(key, value, u64::MAX)?,
+            "max_lineage_bytes" => self.max_lineage_bytes = positive(key, value, u64::MAX)?,
+            "min_free_bytes" => {
+                self.min_free_bytes =
+                    Some(value.trim().parse::<u64>().map_err(|_| {
+                        bad_value(key, value, "a whole number of bytes (0 or more)")
+                    })?)
+            }
+            "retention_hours" => self.retention_hours = Some(positive(key, value, u64::MAX)?),
+            "on_full" => {
+                self.on_full = match value.trim() {
+                    "drop_new" => crate::disk::OnFull::DropNew,
+                    "delete_oldest" => crate::disk::OnFull::DeleteOldest,
+                    _ => return Err(bad_value(key, value, "drop_new or delete_oldest")),
+                }
             }
             "key_file" => {
                 if value.is_empty() {
@@ -323,6 +406,32 @@ mod tests {
             config.identity_map,
             Some(PathBuf::from("/etc/cdflow/identity.yaml"))
         );
+    }
+
+    #[test]
+    fn to_pairs_reads_back_into_the_same_config() {
+        let mut config = CoreConfig::from_pairs(&pairs(&[
+            ("output", "/l"),
+            ("raw_keys", "true"),
+            ("identity_map", "/i.yaml"),
+            ("min_free_bytes", "0"),
+            ("retention_hours", "48"),
+            ("on_full", "delete_oldest"),
+            ("journal_fsync_millis", "250"),
+            ("max_lineage_bytes", "1000000"),
+        ]))
+        .unwrap();
+        assert_eq!(CoreConfig::from_pairs(&config.to_pairs()).unwrap(), config);
+        config = CoreConfig::new("/other");
+        assert_eq!(CoreConfig::from_pairs(&config.to_pairs()).unwrap(), config);
+        for (key, value) in [
+            ("on_full", "panic"),
+            ("retention_hours", "0"),
+            ("min_free_bytes", "-1"),
+        ] {
+            let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), (key, value)])).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
     }
 
     #[test]

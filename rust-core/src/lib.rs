@@ -17,11 +17,13 @@
 pub mod civil_time;
 pub mod config;
 pub mod consistency;
+pub mod disk;
 pub mod error;
 pub mod fields;
 pub mod flows;
 pub mod identity;
 pub mod identity_parse;
+pub mod journal;
 pub mod keyhash;
 pub mod layout;
 pub mod log;

@@ -14,6 +14,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::errors::ParquetError;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use crate::layout::in_progress_name;
@@ -57,6 +58,39 @@ pub struct CompletedFile {
     pub path: PathBuf,
     /// Rows in the file.
     pub rows: u64,
+}
+
+/// A complete, fsynced file still under its hidden name, waiting for its checkpoint to rename it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingFile {
+    /// The hidden name it was written under.
+    pub temp_path: PathBuf,
+    /// The name it gets.
+    pub final_path: PathBuf,
+    /// Rows in the file.
+    pub rows: u64,
+}
+
+impl PendingFile {
+    /// Renames the file to its final name. Idempotent: a file already renamed (a redo after a crash)
+    /// succeeds. On error the hidden file is deleted.
+    pub fn publish(self) -> Result<CompletedFile, FileError> {
+        match fs::rename(&self.temp_path, &self.final_path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound && self.final_path.exists() => {}
+            Err(source) => {
+                let _ = fs::remove_file(&self.temp_path);
+                return Err(FileError::Complete {
+                    path: self.final_path,
+                    source,
+                });
+            }
+        }
+        Ok(CompletedFile {
+            path: self.final_path,
+            rows: self.rows,
+        })
+    }
 }
 
 /// A Parquet file under its hidden in-progress name.
@@ -156,6 +190,18 @@ impl InProgressFile {
 
     /// Writes the footer, fsyncs and renames to the final name. On error the file is deleted.
     pub fn finish(self) -> Result<CompletedFile, FileError> {
+        self.complete()?.publish()
+    }
+
+    /// Appends a key-value pair to the footer metadata (e.g. `cdflow.recovered`).
+    pub fn append_metadata(&mut self, key: &str, value: &str) {
+        self.writer
+            .append_key_value_metadata(KeyValue::new(key.to_owned(), value.to_owned()));
+    }
+
+    /// Writes the footer and fsyncs, keeping the hidden name: the file is complete but not yet
+    /// visible; [`PendingFile::publish`] renames it. On error the file is deleted.
+    pub fn complete(self) -> Result<PendingFile, FileError> {
         let InProgressFile {
             writer,
             temp_path,
@@ -169,16 +215,15 @@ impl InProgressFile {
                 source,
             })
             .and_then(|file| {
-                file.sync_all()
-                    .and_then(|()| fs::rename(&temp_path, &final_path))
-                    .map_err(|source| FileError::Complete {
-                        path: final_path.clone(),
-                        source,
-                    })
+                file.sync_all().map_err(|source| FileError::Complete {
+                    path: temp_path.clone(),
+                    source,
+                })
             });
         match completed {
-            Ok(()) => Ok(CompletedFile {
-                path: final_path,
+            Ok(()) => Ok(PendingFile {
+                temp_path,
+                final_path,
                 rows,
             }),
             Err(error) => {

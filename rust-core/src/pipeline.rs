@@ -5,7 +5,9 @@
 //!   later; the identity map is read once, before anything is created;
 //! - [`Pipeline::submit`] never blocks: it copies the bytes and `try_send`s them on a bounded queue of
 //!   `queue_batches`; a full queue drops the batch and counts its events;
-//! - exactly one writer thread, `cdflow-writer`, owns every file;
+//! - one journal thread, `cdflow-journal`, appends every accepted batch to the journal before the one
+//!   writer thread, `cdflow-writer`, decodes it; the writer owns every Parquet file and first recovers
+//!   what crashed runs left in their journals ([`crate::journal`]);
 //! - [`Pipeline::shutdown`] is idempotent: the first successful call closes the queue, lets the writer
 //!   drain it and close every file, and joins the thread; later calls return the same result. A call
 //!   that times out leaves the writer running and a later call may wait again.
@@ -23,17 +25,25 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::civil_time::now_unix_micros;
 use crate::config::CoreConfig;
+use crate::disk::{DiskBounds, Limits};
 use crate::error::CoreError;
 use crate::identity::IdentityMap;
+use crate::journal::appender::{Appender, AppenderSetup};
+use crate::journal::instance::JournalDir;
+use crate::journal::recovery::{RecoveryContext, recover};
 use crate::keyhash::{PartitionKeyHasher, load_or_create_key};
 use crate::log::RateLimitedLog;
 use crate::stats::{Counters, CountersSnapshot};
 use crate::strings::StringTable;
 use crate::wire::decode_batch;
-use crate::writer::{QueuedBatch, Shared, Writer, rejected_in};
+use crate::writer::{QueuedBatch, Shared, Writer, WriterSetup, rejected_in};
 
 /// Name of the writer thread.
 pub const WRITER_THREAD_NAME: &str = "cdflow-writer";
+/// Name of the journal thread.
+pub const JOURNAL_THREAD_NAME: &str = "cdflow-journal";
+/// Batches journaled but not yet taken by the writer.
+const WRITER_CHANNEL_BATCHES: usize = 256;
 
 /// What happened to a submitted batch. [`SubmitOutcome::code`] gives the JNI return value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +79,7 @@ pub struct Pipeline {
 /// The writer thread's handle and the outcome of shutdown once known.
 struct Lifecycle {
     writer: Option<JoinHandle<()>>,
+    journal: Option<JoinHandle<JournalDir>>,
     /// Disconnected when the writer thread ends (its sender is dropped, also when it unwinds).
     writer_done: Receiver<()>,
     outcome: Option<Result<(), String>>,
@@ -84,27 +95,80 @@ impl Pipeline {
         };
         prepare_output(&config.output)?;
         let key = load_or_create_key(&config.key_file)?;
+        let start_us = now_unix_micros();
+        let journal_dir = JournalDir::create(&config.output, &config.to_pairs(), start_us)
+            .map_err(|source| CoreError::OutputNotWritable {
+                path: config.output.join(crate::journal::instance::JOURNAL_DIR),
+                source,
+            })?;
         let strings = Arc::new(StringTable::new());
         let counters = Arc::new(Counters::default());
+        let log = Arc::new(RateLimitedLog::default());
         let shared = Shared {
             strings: Arc::clone(&strings),
             counters: Arc::clone(&counters),
-            log: Arc::new(RateLimitedLog::default()),
+            log: Arc::clone(&log),
+            on_published: None,
         };
         let writer = Writer::new(
             &config,
             shared,
             PartitionKeyHasher::new(key),
-            identities,
-            now_unix_micros(),
+            identities.clone(),
+            start_us,
+            WriterSetup {
+                journal_dir: journal_dir.path().to_owned(),
+                recovered: false,
+            },
         );
         let (sender, receiver) = crossbeam_channel::bounded(config.queue_batches);
+        let (to_writer, from_journal) = crossbeam_channel::bounded(WRITER_CHANNEL_BATCHES);
+        let own_journal = journal_dir.path().to_owned();
+        let appender = Appender::new(AppenderSetup {
+            dir: journal_dir,
+            strings: Arc::clone(&strings),
+            counters: Arc::clone(&counters),
+            log: Arc::clone(&log),
+            bounds: DiskBounds::new(
+                &config.output,
+                Limits {
+                    max_lineage_bytes: config.max_lineage_bytes,
+                    min_free_bytes: config.min_free_bytes_for_output(),
+                    on_full: config.on_full,
+                },
+            ),
+            roll_interval: config.roll_interval(),
+            fsync_interval: Duration::from_millis(config.journal_fsync_millis),
+            stats_interval: config.stats_interval(),
+            retention: config
+                .retention_hours
+                .map(|hours| Duration::from_secs(hours.saturating_mul(3600))),
+            agent_start_time_us: start_us,
+            to_writer,
+            on_removed: Box::new(|_, _| {}),
+        });
+        let journal = std::thread::Builder::new()
+            .name(JOURNAL_THREAD_NAME.to_owned())
+            .spawn(move || appender.run(receiver))
+            .map_err(CoreError::SpawnWriter)?;
         let (done_sender, writer_done) = crossbeam_channel::bounded::<()>(0);
+        let recovery_config = config.clone();
+        let recovery_counters = Arc::clone(&counters);
         let handle = std::thread::Builder::new()
             .name(WRITER_THREAD_NAME.to_owned())
             .spawn(move || {
                 let _done = done_sender; // dropped when the thread ends, normally or by unwinding
-                writer.run(receiver);
+                let report = recover(&RecoveryContext {
+                    config: &recovery_config,
+                    key,
+                    identities: &identities,
+                    counters: &recovery_counters,
+                    log: &log,
+                    own: Some(&own_journal),
+                    on_published: None,
+                });
+                log_recovery(&report);
+                writer.run(from_journal);
             })
             .map_err(CoreError::SpawnWriter)?;
         Ok(Pipeline {
@@ -114,6 +178,7 @@ impl Pipeline {
             counters,
             lifecycle: Mutex::new(Lifecycle {
                 writer: Some(handle),
+                journal: Some(journal),
                 writer_done,
                 outcome: None,
             }),
@@ -231,9 +296,20 @@ impl Pipeline {
             }
             Ok(()) | Err(RecvTimeoutError::Disconnected) => {}
         }
+        let journal = lifecycle.journal.take().map(JoinHandle::join);
         let outcome = match lifecycle.writer.take().map(JoinHandle::join) {
             Some(Err(payload)) => Err(panic_message(payload.as_ref())),
             Some(Ok(())) | None => Ok(()),
+        };
+        let outcome = match journal {
+            Some(Ok(dir)) => {
+                if outcome.is_ok() {
+                    let _ = dir.remove_if_done();
+                }
+                outcome
+            }
+            Some(Err(payload)) => outcome.and(Err(panic_message(payload.as_ref()))),
+            None => outcome,
         };
         lifecycle.outcome = Some(outcome.clone());
         outcome.map_err(CoreError::WriterPanicked)
@@ -246,6 +322,28 @@ impl Drop for Pipeline {
         if let Err(error) = self.shutdown(Duration::from_secs(30)) {
             crate::log::log_line(format_args!("shutdown on drop: {error}"));
         }
+    }
+}
+
+/// One line about what a recovery did (nothing when there was nothing to recover).
+fn log_recovery(report: &crate::journal::RecoveryReport) {
+    if report.journals == 0 && report.errors.is_empty() {
+        return;
+    }
+    crate::log::log_line(format_args!(
+        "recovered {} rows in {} files from {} crashed run(s) ({} segments replayed, {} commits redone, {} stray in-progress files removed)",
+        report.rows,
+        report.files,
+        report.journals,
+        report.segments,
+        report.commits_redone,
+        report.stray_files_removed
+    ));
+    for tail in &report.torn_tails {
+        crate::log::log_line(format_args!("recovery: torn journal tail ignored: {tail}"));
+    }
+    for error in &report.errors {
+        crate::log::log_line(format_args!("recovery: {error}"));
     }
 }
 

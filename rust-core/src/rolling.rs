@@ -1,5 +1,6 @@
-//! Rolling Parquet output of one table: one open file per (node, UTC day), closed and renamed by age
-//! (`roll_seconds` since its first row), by estimated size (`roll_bytes`) and at shutdown.
+//! Rolling Parquet output of one table: one open file per (node, UTC day), completed at each journal
+//! checkpoint (every `roll_seconds`, and at shutdown) and early by estimated size (`roll_bytes`) or to
+//! make room for another partition.
 //!
 //! Invariants:
 //! - at most one open file per (node, day), at most [`MAX_OPEN_PARTITIONS`] at once (the oldest is
@@ -8,12 +9,15 @@
 //!   must be evicted), so the caller may hold the string-table read lock while appending; encoding,
 //!   file creation and renames happen in [`RollingWriter::flush_full`], [`RollingWriter::roll_due`] and
 //!   [`RollingWriter::close_all`];
-//! - a partition's file is created when its first row group is encoded (or when it is closed), under
-//!   the hidden in-progress name, and renamed when complete;
+//! - a partition's file is created when its first row group is encoded (or when it is completed), under
+//!   the hidden in-progress name; a completed file is footed and fsynced but keeps its hidden name
+//!   until the checkpoint that covers its journal segment publishes it ([`RollingWriter::take_pending`],
+//!   [`crate::journal::commit`]), so a crash never leaves a visible file whose rows the journal will
+//!   write again;
 //! - I/O failures never panic and never stop the writer: the affected file is deleted, its rows are
 //!   counted as lost, one line is logged (rate-limited) and no new file is attempted for
 //!   [`RETRY_DELAY`] (rows arriving meanwhile are counted as lost);
-//! - completed files and their rows are reported through [`RollingWriter::take_outcomes`].
+//! - rows lost to failures are reported through [`RollingWriter::take_outcomes`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,7 +31,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::layout::{part_file_name, partition_dir};
 use crate::log::RateLimitedLog;
-use crate::parquet_file::{FileError, InProgressFile};
+use crate::parquet_file::{FileError, InProgressFile, PendingFile};
 
 /// Most files open at once per table.
 pub const MAX_OPEN_PARTITIONS: usize = 16;
@@ -58,8 +62,6 @@ pub trait RowBuffer {
 /// When files are closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RollPolicy {
-    /// Close a file this long after its first row.
-    pub max_age: Duration,
     /// Close a file once its estimated size reaches this.
     pub max_bytes: u64,
     /// Encode buffered rows as a row group once this many are buffered.
@@ -79,13 +81,9 @@ pub struct TableSpec {
     pub properties: WriterProperties,
 }
 
-/// Files completed and rows lost since the last [`RollingWriter::take_outcomes`].
+/// Rows lost since the last [`RollingWriter::take_outcomes`].
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct FileOutcomes {
-    /// Files renamed to their final name.
-    pub completed_files: u64,
-    /// Rows in those files.
-    pub completed_rows: u64,
     /// Rows lost to I/O failures.
     pub lost_rows: u64,
 }
@@ -114,6 +112,10 @@ pub struct RollingWriter<B: RowBuffer> {
     open: Vec<OpenPartition<B>>,
     last_used: usize,
     outcomes: FileOutcomes,
+    /// Completed files waiting for their checkpoint.
+    pending: Vec<PendingFile>,
+    /// Key-value pairs added to every file's footer (e.g. `cdflow.recovered`).
+    footer_metadata: Vec<(&'static str, &'static str)>,
     log: Arc<RateLimitedLog>,
     retry_after: Option<Instant>,
     pid: u32,
@@ -139,6 +141,8 @@ impl<B: RowBuffer> RollingWriter<B> {
             open: Vec::new(),
             last_used: 0,
             outcomes: FileOutcomes::default(),
+            pending: Vec::new(),
+            footer_metadata: Vec::new(),
             log,
             retry_after: None,
             pid: std::process::id(),
@@ -207,19 +211,12 @@ impl<B: RowBuffer> RollingWriter<B> {
         }
     }
 
-    /// Closes every file whose first row is at least `max_age` old.
-    pub fn roll_due(&mut self, now: Instant) {
-        let mut index = 0;
-        while index < self.open.len() {
-            if now.saturating_duration_since(self.open[index].first_row_at) >= self.policy.max_age {
-                self.close(index);
-            } else {
-                index += 1;
-            }
-        }
+    /// Adds `key = value` to the footer metadata of every file completed from now on.
+    pub fn add_footer_metadata(&mut self, key: &'static str, value: &'static str) {
+        self.footer_metadata.push((key, value));
     }
 
-    /// Closes and renames every open file.
+    /// Completes every open file (footer, fsync), keeping them hidden until [`Self::take_pending`].
     pub fn close_all(&mut self) {
         while !self.open.is_empty() {
             self.close(self.open.len() - 1);
@@ -231,9 +228,14 @@ impl<B: RowBuffer> RollingWriter<B> {
         self.open.len()
     }
 
-    /// Completed files and lost rows since the last call.
+    /// Lost rows since the last call.
     pub fn take_outcomes(&mut self) -> FileOutcomes {
         std::mem::take(&mut self.outcomes)
+    }
+
+    /// Files completed since the last call, still under their hidden names.
+    pub fn take_pending(&mut self) -> Vec<PendingFile> {
+        std::mem::take(&mut self.pending)
     }
 
     fn find(&self, node: &str, day: i64) -> Option<usize> {
@@ -346,21 +348,22 @@ impl<B: RowBuffer> RollingWriter<B> {
         self.fail(error, lost);
     }
 
-    /// Encodes what is left, completes and renames the file of partition `index`.
+    /// Encodes what is left and completes the file of partition `index` (it waits, hidden, in
+    /// `pending`).
     fn close(&mut self, index: usize) {
         if !self.encode_buffer(index) {
             return;
         }
         let partition = self.open.swap_remove(index);
         let rows = partition.rows_in_file();
-        let Some(file) = partition.file else {
+        let Some(mut file) = partition.file else {
             return; // nothing was ever buffered
         };
-        match file.finish() {
-            Ok(completed) => {
-                self.outcomes.completed_files += 1;
-                self.outcomes.completed_rows += completed.rows;
-            }
+        for (key, value) in &self.footer_metadata {
+            file.append_metadata(key, value);
+        }
+        match file.complete() {
+            Ok(pending) => self.pending.push(pending),
             Err(error) => self.fail(&error, rows),
         }
     }
@@ -376,12 +379,16 @@ impl<B: RowBuffer> RollingWriter<B> {
 }
 
 impl<B: RowBuffer> Drop for RollingWriter<B> {
-    /// Deletes in-progress files left open (only happens if the writer thread unwinds).
+    /// Deletes in-progress files left open or unpublished (only happens if the writer thread unwinds;
+    /// their rows are still in the journal).
     fn drop(&mut self) {
         for partition in self.open.drain(..) {
             if let Some(file) = partition.file {
                 file.abandon();
             }
+        }
+        for pending in self.pending.drain(..) {
+            let _ = std::fs::remove_file(&pending.temp_path);
         }
     }
 }

@@ -77,6 +77,24 @@ pub struct CountersSnapshot {
     pub agent_dropped: u64,
     /// See [`Counters::skipped_fields`].
     pub skipped_fields: u64,
+    /// See [`Counters::dropped_write_failed`].
+    pub dropped_write_failed: u64,
+    /// See [`Counters::dropped_disk_bound`].
+    pub dropped_disk_bound: u64,
+    /// See [`Counters::removed_rows`].
+    pub removed_rows: u64,
+    /// See [`Counters::removed_files`].
+    pub removed_files: u64,
+    /// See [`Counters::recovered_rows`].
+    pub recovered_rows: u64,
+    /// See [`Counters::agent_dropped_busy`].
+    pub agent_dropped_busy: u64,
+    /// See [`Counters::agent_dropped_not_running`].
+    pub agent_dropped_not_running: u64,
+    /// See [`Counters::agent_dropped_submit_error`].
+    pub agent_dropped_submit_error: u64,
+    /// See [`Counters::agent_dropped_other`].
+    pub agent_dropped_other: u64,
 }
 
 impl CountersSnapshot {
@@ -98,6 +116,42 @@ impl CountersSnapshot {
     }
 }
 
+impl CountersSnapshot {
+    /// The inverse of [`CountersSnapshot::to_array`] (a journaled snapshot read back); values a shorter
+    /// (older) array lacks are 0, extra values of a longer (newer) one are ignored.
+    pub fn from_values(values: &[u64]) -> Self {
+        let mut array = [0u64; 10];
+        for (slot, value) in array.iter_mut().zip(values) {
+            *slot = *value;
+        }
+        let [
+            offered,
+            accepted,
+            dropped_queue_full,
+            rejected,
+            written,
+            files,
+            skipped_records,
+            agent_events_seen,
+            agent_dropped,
+            skipped_fields,
+        ] = array;
+        CountersSnapshot {
+            offered,
+            accepted,
+            dropped_queue_full,
+            rejected,
+            written,
+            files,
+            skipped_records,
+            agent_events_seen,
+            agent_dropped,
+            skipped_fields,
+            ..CountersSnapshot::default()
+        }
+    }
+}
+
 impl Counters {
     /// Reads every counter.
     pub fn snapshot(&self) -> CountersSnapshot {
@@ -113,6 +167,15 @@ impl Counters {
             agent_events_seen: get(&self.agent_events_seen),
             agent_dropped: get(&self.agent_dropped),
             skipped_fields: get(&self.skipped_fields),
+            dropped_write_failed: get(&self.dropped_write_failed),
+            dropped_disk_bound: get(&self.dropped_disk_bound),
+            removed_rows: get(&self.removed_rows),
+            removed_files: get(&self.removed_files),
+            recovered_rows: get(&self.recovered_rows),
+            agent_dropped_busy: get(&self.agent_dropped_busy),
+            agent_dropped_not_running: get(&self.agent_dropped_not_running),
+            agent_dropped_submit_error: get(&self.agent_dropped_submit_error),
+            agent_dropped_other: get(&self.agent_dropped_other),
         }
     }
 

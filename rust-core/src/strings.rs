@@ -53,6 +53,8 @@ struct Entries {
     dense: Vec<Option<Arc<str>>>,
     sparse: HashMap<u32, Arc<str>, BuildHasherDefault<IdHasher>>,
     count: usize,
+    /// Ids in the order they were defined (the journal copies definitions in this order).
+    order: Vec<u32>,
 }
 
 impl Entries {
@@ -77,6 +79,7 @@ impl Entries {
             self.sparse.insert(id, text);
         }
         self.count += 1;
+        self.order.push(id);
     }
 }
 
@@ -115,6 +118,18 @@ impl StringTable {
     /// True when no id is defined.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Definitions number `from..` in definition order, as `(id, text)` (the journal appends them before
+    /// the batches that may use them). Returns how many definitions exist in all.
+    pub fn definitions_from(&self, from: usize, out: &mut Vec<(u32, Arc<str>)>) -> usize {
+        let entries = self.entries.read();
+        for &id in entries.order.iter().skip(from) {
+            if let Some(text) = entries.get(id) {
+                out.push((id, Arc::clone(text)));
+            }
+        }
+        entries.order.len()
     }
 
     /// A read view for many lookups under one lock acquisition. Do not call [`StringTable::define`]
@@ -192,6 +207,26 @@ impl Hasher for IdHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn definitions_come_back_in_definition_order_from_any_point() {
+        let table = StringTable::new();
+        table.define(70_000, "sparse").unwrap();
+        table.define(2, "b").unwrap();
+        table.define(1, "a").unwrap();
+        table.define(2, "b").unwrap(); // a repeat is not a new definition
+        let mut all = Vec::new();
+        assert_eq!(table.definitions_from(0, &mut all), 3);
+        let all: Vec<(u32, String)> = all.into_iter().map(|(id, t)| (id, t.to_string())).collect();
+        assert_eq!(
+            all,
+            [(70_000, "sparse".into()), (2, "b".into()), (1, "a".into())]
+        );
+        let mut tail = Vec::new();
+        assert_eq!(table.definitions_from(2, &mut tail), 3);
+        assert_eq!(tail.len(), 1);
+        assert_eq!(tail[0].0, 1);
+    }
 
     #[test]
     fn define_and_resolve() {

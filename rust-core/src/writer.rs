@@ -19,6 +19,7 @@
 //!   flow windows are closed and written, then every lineage file is closed, then the final `agent_stats` row is written (so it counts those files),
 //!   then the stats files are closed.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,8 @@ use crate::config::CoreConfig;
 use crate::flows::FlowAggregator;
 use crate::flows::rows::{FLOWS_TABLE, FlowRows, flows_schema, window_rows};
 use crate::identity::IdentityMap;
+use crate::journal::commit::{CommitFile, commit};
+use crate::journal::instance::commit_record_path;
 use crate::keyhash::PartitionKeyHasher;
 use crate::layout::UNKNOWN_NODE;
 use crate::log::RateLimitedLog;
@@ -52,12 +55,37 @@ pub(crate) struct QueuedBatch {
     pub event_count: u32,
 }
 
+/// What the journal thread hands the writer thread.
+pub(crate) enum ToWriter {
+    /// A journaled batch.
+    Batch(QueuedBatch),
+    /// The segment at this path is closed: publish every file made from it, then delete it.
+    SegmentEnd(PathBuf),
+}
+
+/// Footer key of files written from a crashed run's journal.
+pub const RECOVERED_METADATA_KEY: &str = "cdflow.recovered";
+
+/// Where the writer's checkpoints go and what kind of run it is.
+pub(crate) struct WriterSetup {
+    /// The journal directory that receives commit records.
+    pub journal_dir: PathBuf,
+    /// True when replaying a crashed run's journal: files carry `cdflow.recovered = true`, their rows
+    /// count as `recovered_rows` too, and no periodic `agent_stats` row is written.
+    pub recovered: bool,
+}
+
 /// What the writer shares with the [`crate::Pipeline`].
 pub(crate) struct Shared {
     pub strings: Arc<StringTable>,
     pub counters: Arc<Counters>,
     pub log: Arc<RateLimitedLog>,
+    /// Called with each published file and its rows (the manifest).
+    pub on_published: Option<PublishHook>,
 }
+
+/// What is told about each published file.
+pub type PublishHook = Arc<dyn Fn(&Path, u64) + Send + Sync>;
 
 /// Records rejected in one decoded batch. A batch cut short also loses the events it announced but did
 /// not deliver, so `agent_dropped + dropped_queue_full + rejected` stays an honest loss count.
@@ -96,6 +124,8 @@ pub(crate) struct Writer {
     /// Vectors of the last batch, reused to decode the next.
     scratch: DecodeScratch,
     start_time_us: i64,
+    setup: WriterSetup,
+    next_commit: u64,
 }
 
 impl Writer {
@@ -106,9 +136,9 @@ impl Writer {
         hasher: PartitionKeyHasher,
         identities: IdentityMap,
         start_time_us: i64,
+        setup: WriterSetup,
     ) -> Self {
         let policy = RollPolicy {
-            max_age: config.roll_interval(),
             max_bytes: config.roll_bytes,
             row_group_rows: config.row_group_rows,
         };
@@ -151,6 +181,14 @@ impl Writer {
             policy,
             Arc::clone(&shared.log),
         );
+        let (mut tables, mut stats, mut flow_rows) = (tables, stats, flow_rows);
+        if setup.recovered {
+            for table in &mut tables {
+                table.add_footer_metadata(RECOVERED_METADATA_KEY, "true");
+            }
+            stats.add_footer_metadata(RECOVERED_METADATA_KEY, "true");
+            flow_rows.add_footer_metadata(RECOVERED_METADATA_KEY, "true");
+        }
         Writer {
             shared,
             hasher,
@@ -165,15 +203,18 @@ impl Writer {
             last_node: UNKNOWN_NODE.to_owned(),
             scratch: DecodeScratch::default(),
             start_time_us,
+            setup,
+            next_commit: 1,
         }
     }
 
     /// Runs until `queue` is disconnected and drained, then closes every file.
-    pub fn run(mut self, queue: Receiver<QueuedBatch>) {
+    pub fn run(mut self, queue: Receiver<ToWriter>) {
         let mut next_housekeeping = Instant::now() + TICK;
         loop {
             match queue.recv_timeout(TICK) {
-                Ok(batch) => self.process(&batch),
+                Ok(ToWriter::Batch(batch)) => self.process(&batch),
+                Ok(ToWriter::SegmentEnd(segment)) => self.checkpoint(Some(&segment)),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -187,7 +228,7 @@ impl Writer {
     }
 
     /// Decodes one batch and buffers its events.
-    fn process(&mut self, batch: &QueuedBatch) {
+    pub fn process(&mut self, batch: &QueuedBatch) {
         let now = Instant::now();
         let decoded = decode_batch_reusing(&batch.bytes, &self.shared.strings, &mut self.scratch);
         let counters = &self.shared.counters;
@@ -244,12 +285,69 @@ impl Writer {
         self.collect_outcomes();
     }
 
-    /// Rolls aged files and writes a stats row when one is due.
-    fn housekeeping(&mut self, now: Instant) {
+    /// Completes every open file and publishes them with the segment they came from
+    /// ([`crate::journal::commit`]); `None` for the last files of a shutdown or a recovery.
+    pub fn checkpoint(&mut self, segment: Option<&Path>) {
         for table in &mut self.tables {
-            table.roll_due(now);
+            table.close_all();
         }
+        self.flow_rows.close_all();
+        self.stats.close_all();
         self.collect_outcomes();
+        let mut files = Vec::new();
+        for table in &mut self.tables {
+            files.extend(table.take_pending().into_iter().map(|file| CommitFile {
+                file,
+                counts_as_written: true,
+            }));
+        }
+        for file in self
+            .flow_rows
+            .take_pending()
+            .into_iter()
+            .chain(self.stats.take_pending())
+        {
+            files.push(CommitFile {
+                file,
+                counts_as_written: false,
+            });
+        }
+        let counted: u64 = files
+            .iter()
+            .filter(|file| file.counts_as_written)
+            .map(|file| file.file.rows)
+            .sum();
+        let record = commit_record_path(&self.setup.journal_dir, self.next_commit);
+        self.next_commit += 1;
+        let counters = &self.shared.counters;
+        match commit(&record, segment, files) {
+            Ok(outcome) => {
+                Counters::add(&counters.written, outcome.written_rows());
+                Counters::add(&counters.files, outcome.written_files());
+                Counters::add(&counters.dropped_write_failed, outcome.lost_rows);
+                if self.setup.recovered {
+                    Counters::add(&counters.recovered_rows, outcome.written_rows());
+                }
+                for error in &outcome.errors {
+                    self.shared.log.log(format_args!("checkpoint: {error}"));
+                }
+                if let Some(hook) = &self.shared.on_published {
+                    for (file, _) in &outcome.published {
+                        hook(&file.path, file.rows);
+                    }
+                }
+            }
+            Err(error) => {
+                Counters::add(&counters.dropped_write_failed, counted);
+                self.shared.log.log(format_args!(
+                    "checkpoint failed, {counted} rows not published (they stay in the journal segment for the next start): {error}"
+                ));
+            }
+        }
+    }
+
+    /// Closes flow windows and writes a stats row when one is due.
+    fn housekeeping(&mut self, now: Instant) {
         self.flows.close_ended(now_unix_micros());
         append_closed_windows(
             &mut self.flows,
@@ -257,23 +355,33 @@ impl Writer {
             &self.shared.strings.read(),
             now,
         );
-        self.flow_rows.roll_due(now);
         self.flow_rows.flush_full();
         let _ = self.flow_rows.take_outcomes();
-        if now >= self.next_stats_at {
+        if now >= self.next_stats_at && !self.setup.recovered {
             self.next_stats_at = now + self.stats_interval;
             let snapshot = self.shared.counters.snapshot();
             if self.last_stats != Some(snapshot) {
                 self.append_stats_row(snapshot, now);
             }
         }
-        self.stats.roll_due(now);
         self.stats.flush_full();
         let _ = self.stats.take_outcomes();
     }
 
-    /// Closes every lineage file, writes the final stats row, closes the stats files.
-    fn finish(&mut self) {
+    /// Closes the flow windows and publishes what is left, then writes the final stats row and
+    /// publishes it (so it counts every file before it).
+    pub fn finish(&mut self) {
+        self.close_flow_windows();
+        self.checkpoint(None);
+        if !self.setup.recovered {
+            let snapshot = self.shared.counters.snapshot();
+            self.append_stats_row(snapshot, Instant::now());
+            self.checkpoint(None);
+        }
+    }
+
+    /// Closes every flow window and appends its rows.
+    fn close_flow_windows(&mut self) {
         self.flows.close_all();
         append_closed_windows(
             &mut self.flows,
@@ -281,15 +389,18 @@ impl Writer {
             &self.shared.strings.read(),
             Instant::now(),
         );
-        self.flow_rows.close_all();
-        for table in &mut self.tables {
-            table.close_all();
-        }
-        self.collect_outcomes();
-        let snapshot = self.shared.counters.snapshot();
-        self.append_stats_row(snapshot, Instant::now());
-        self.stats.close_all();
-        let _ = self.stats.take_outcomes();
+    }
+
+    /// Appends one `agent_stats` row as given (the row a recovery writes for the run that crashed).
+    pub fn append_given_stats_row(&mut self, row: &StatsRow) {
+        let day = day_of_unix_micros(row.stats_time_us);
+        self.stats
+            .append(&row.node, day, Instant::now(), |rows| rows.append(row));
+    }
+
+    /// Node of the most recent event.
+    pub fn last_node(&self) -> &str {
+        &self.last_node
     }
 
     fn append_stats_row(&mut self, counters: CountersSnapshot, now: Instant) {
@@ -305,13 +416,11 @@ impl Writer {
         self.last_stats = Some(counters);
     }
 
-    /// Moves completed files and lost rows of the lineage tables into the counters.
+    /// Moves rows the lineage tables lost into the counters.
     fn collect_outcomes(&mut self) {
         let counters = &self.shared.counters;
         for table in &mut self.tables {
             let outcomes = table.take_outcomes();
-            Counters::add(&counters.written, outcomes.completed_rows);
-            Counters::add(&counters.files, outcomes.completed_files);
             Counters::add(&counters.dropped_write_failed, outcomes.lost_rows);
         }
         // Flow rows are not event rows: their files are logged on failure, not counted.

@@ -153,7 +153,6 @@ pub fn write_lineage(workload: &Workload, root: &Path) -> u64 {
 pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usize) -> u64 {
     let log = Arc::new(RateLimitedLog::new(Duration::from_secs(60)));
     let policy = RollPolicy {
-        max_age: Duration::from_secs(3600),
         max_bytes: 128 << 20,
         row_group_rows: row_group_rows(),
     };

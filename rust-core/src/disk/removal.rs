@@ -1,0 +1,134 @@
+//! Removing closed lineage files: the oldest first when `on_full = delete_oldest` needs room, and those
+//! older than `retention_hours`.
+//!
+//! Invariants: only visible `.parquet` files are removed (never the journal under `_journal`, never the
+//! manifest, never in-progress files); each removal is reported to the caller (for the manifest and the
+//! counters) with the file's row count read from its footer; rows count as removed only for the
+//! tables whose rows count as `written` (the lineage tables), so live rows = written − removed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use parquet::file::reader::{FileReader, SerializedFileReader};
+
+use crate::tables::LineageTable;
+
+/// What a removal pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RemovedFiles {
+    /// Lineage-table files removed.
+    pub files: u64,
+    /// Rows in those files.
+    pub rows: u64,
+    /// Bytes freed (every table).
+    pub bytes: u64,
+    /// Every file removed, relative to the root.
+    pub paths: Vec<PathBuf>,
+}
+
+struct ClosedFile {
+    path: PathBuf,
+    modified: SystemTime,
+    bytes: u64,
+}
+
+/// Removes the oldest closed files until at least `bytes` are freed (or none is left).
+pub fn remove_oldest(root: &Path, bytes: u64) -> RemovedFiles {
+    let mut files = closed_files(root);
+    files.sort_by(|a, b| a.modified.cmp(&b.modified).then(a.path.cmp(&b.path)));
+    let mut removed = RemovedFiles::default();
+    for file in files {
+        if removed.bytes >= bytes {
+            break;
+        }
+        remove(root, file, &mut removed);
+    }
+    removed
+}
+
+/// Removes the closed files last modified before `cutoff`.
+pub fn remove_older_than(root: &Path, cutoff: SystemTime) -> RemovedFiles {
+    let mut removed = RemovedFiles::default();
+    for file in closed_files(root) {
+        if file.modified < cutoff {
+            remove(root, file, &mut removed);
+        }
+    }
+    removed
+}
+
+fn remove(root: &Path, file: ClosedFile, removed: &mut RemovedFiles) {
+    let counted = counts_as_written(root, &file.path);
+    let rows = if counted { rows_of(&file.path) } else { 0 };
+    if fs::remove_file(&file.path).is_err() {
+        return;
+    }
+    removed.bytes += file.bytes;
+    if counted {
+        removed.files += 1;
+        removed.rows += rows;
+    }
+    removed.paths.push(
+        file.path
+            .strip_prefix(root)
+            .unwrap_or(&file.path)
+            .to_owned(),
+    );
+}
+
+/// True for files of the lineage tables (the first path component under the root names the table).
+fn counts_as_written(root: &Path, path: &Path) -> bool {
+    let table = path
+        .strip_prefix(root)
+        .ok()
+        .and_then(|relative| relative.components().next())
+        .and_then(|first| first.as_os_str().to_str());
+    table.is_some_and(|name| LineageTable::ALL.iter().any(|table| table.name() == name))
+}
+
+/// Rows in a Parquet file, from its footer (0 if unreadable).
+pub fn rows_of(path: &Path) -> u64 {
+    fs::File::open(path)
+        .ok()
+        .and_then(|file| SerializedFileReader::new(file).ok())
+        .map_or(0, |reader| {
+            u64::try_from(reader.metadata().file_metadata().num_rows()).unwrap_or(0)
+        })
+}
+
+/// Visible `.parquet` files under `root`, skipping directories that start with `_` or `.`.
+fn closed_files(root: &Path) -> Vec<ClosedFile> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            if name.starts_with('.') || name.starts_with('_') {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file()
+                && name.ends_with(".parquet")
+                && let Ok(meta) = entry.metadata()
+            {
+                found.push(ClosedFile {
+                    path: entry.path(),
+                    modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                    bytes: meta.len(),
+                });
+            }
+        }
+    }
+    found
+}
