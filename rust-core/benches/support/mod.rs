@@ -204,7 +204,9 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
             outcomes.lost_rows, 0,
             "rows lost writing the benchmark files"
         );
-        rows += outcomes.completed_rows;
+        for pending in table.take_pending() {
+            rows += pending.publish().expect("publish a benchmark file").rows;
+        }
     }
     rows
 }

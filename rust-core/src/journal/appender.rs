@@ -40,6 +40,9 @@ const RETRY_DELAY: Duration = Duration::from_secs(1);
 /// How often retention runs.
 const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 
+/// Told about each file removed by retention or `delete_oldest` (path relative to the root, reason).
+pub(crate) type RemovalHook = Box<dyn FnMut(&std::path::Path, &'static str) + Send>;
+
 /// What the journal thread needs.
 pub(crate) struct AppenderSetup {
     pub dir: JournalDir,
@@ -54,7 +57,7 @@ pub(crate) struct AppenderSetup {
     pub agent_start_time_us: i64,
     pub to_writer: Sender<ToWriter>,
     /// Called with each file removed by retention or `delete_oldest` (path relative to the root).
-    pub on_removed: Box<dyn FnMut(&std::path::Path, &'static str) + Send>,
+    pub on_removed: RemovalHook,
 }
 
 struct OpenSegment {
@@ -197,8 +200,10 @@ impl Appender {
         }
         let appended = self.append_new_strings().and_then(|()| {
             let record = self.record.batch(batch.event_count, &batch.bytes);
-            let segment = self.segment.as_mut().expect("opened above");
-            append(&mut segment.file, record).map(|()| record.len() as u64)
+            match self.segment.as_mut() {
+                Some(segment) => append(&mut segment.file, record).map(|()| record.len() as u64),
+                None => Ok(0),
+            }
         });
         match appended {
             Ok(bytes) => {
@@ -323,7 +328,6 @@ impl Appender {
             segment.dirty = false;
             segment.synced_at = now;
             if let Err(error) = segment.file.sync_data() {
-                let error = error;
                 self.journal_failed(&error);
                 return;
             }
