@@ -31,6 +31,20 @@ pub enum Command {
     /// Check every client request against a policy of who may read, write or delete what; exit
     /// status 1 when a rule is violated.
     Audit(AuditArgs),
+    /// Turn what a crashed node left in its lineage journal into Parquet files, offline (for a node
+    /// that will not start again; a restarted node does this by itself). Exit 1 if something had to be
+    /// left behind.
+    Recover(RecoverArgs),
+}
+
+/// `cdflow recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The lineage directory (the agent's `output`).
+    pub dir: PathBuf,
+    /// The partition-key secret the node used (default: `cdflow-key-hash.secret` beside `DIR`).
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
 }
 
 /// Output formats of `summary`, `antipatterns` and `audit`.

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::antipatterns::Antipatterns;
 use crate::args::{
-    AntipatternsArgs, AuditArgs, Cli, Command, Format, GraphArgs, OutputFormat, SummaryArgs,
+    AntipatternsArgs, AuditArgs, Cli, Command, Format, GraphArgs, OutputFormat, RecoverArgs,
+    SummaryArgs,
 };
 use crate::audit::Audit;
 use crate::discover::discover;
@@ -25,7 +26,43 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Summary(args) => summary(&args).map(|()| 0),
         Command::Antipatterns(args) => antipatterns(&args).map(|()| 0),
         Command::Audit(args) => audit(&args),
+        Command::Recover(args) => recover(&args),
     }
+}
+
+fn recover(args: &RecoverArgs) -> Result<i32, CliError> {
+    if !args.dir.is_dir() {
+        return Err(CliError::NoSuchDir(args.dir.clone()));
+    }
+    let report = cdflow_core::journal::recover_offline(&args.dir, args.key_file.clone()).map_err(
+        |message| CliError::Unreadable {
+            path: args.dir.clone(),
+            message,
+        },
+    )?;
+    let mut text = format!(
+        "recovered {} rows in {} files from {} crashed run(s): {} journal segments replayed, {} commits redone, {} stray in-progress files removed\n",
+        report.rows,
+        report.files,
+        report.journals,
+        report.segments,
+        report.commits_redone,
+        report.stray_files_removed
+    );
+    for tail in &report.torn_tails {
+        text.push_str(&format!(
+            "torn journal tail (not recoverable, power loss before fsync): {tail}\n"
+        ));
+    }
+    for error in &report.errors {
+        text.push_str(&format!("left behind: {error}\n"));
+    }
+    write_output(None, text.as_bytes())?;
+    Ok(if report.errors.is_empty() {
+        0
+    } else {
+        EXIT_VIOLATIONS
+    })
 }
 
 fn graph(args: &GraphArgs) -> Result<(), CliError> {

@@ -345,13 +345,23 @@ pub fn recover_offline(root: &Path, key_file: Option<PathBuf>) -> Result<Recover
     let identities = IdentityMap::default();
     let counters = Arc::new(Counters::default());
     let log = Arc::new(RateLimitedLog::default());
-    Ok(recover(&RecoveryContext {
+    // A journal directory of its own, locked while it runs: if this process dies mid-recovery, the
+    // next recovery knows its in-progress files are strays.
+    let own = JournalDir::create(root, &config.to_pairs(), now_unix_micros()).map_err(|error| {
+        format!(
+            "cannot create a journal directory under {}: {error}",
+            root.display()
+        )
+    })?;
+    let report = recover(&RecoveryContext {
         config: &config,
         key,
         identities: &identities,
         counters: &counters,
         log: &log,
-        own: None,
+        own: Some(own.path()),
         on_published: None,
-    }))
+    });
+    let _ = own.remove_if_done();
+    Ok(report)
 }

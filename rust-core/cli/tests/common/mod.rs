@@ -443,3 +443,22 @@ pub fn write_compaction(
 fn node_static(node: &str) -> &'static str {
     Box::leak(node.to_string().into_boxed_str())
 }
+
+/// Every visible `.parquet` file below `dir`, sorted.
+#[allow(dead_code)] // not every test binary uses it
+pub fn parquet_files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "parquet") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
