@@ -5,7 +5,9 @@
 //!    case); `aggregate` is the aggregation alone on the same events decoded beforehand, and
 //!    `decode_aggregate/many_edges_skewed` the same ≥ 10,000 edges with Zipf-skewed tables and roles (as
 //!    traffic is);
-//! 3. `parquet_write`: the writer's lineage path (decode, rows, Parquet files), target ≥ 2.5 M rows/s and
+//! 3. `journal_append`: what the journal thread adds per event (a checksummed record and one `write` per
+//!    batch, into the page cache);
+//! 4. `parquet_write`: the writer's lineage path (decode, rows, Parquet files), target ≥ 2.5 M rows/s and
 //!    ≤ 16 bytes per event on disk for the realistic mix.
 //!
 //! `CDFLOW_BENCH_SMOKE=1 cargo bench --bench core` runs a seconds-long smoke instead (ci/bench-rust-smoke),
@@ -36,6 +38,8 @@ const BYTES_PER_EVENT_TARGET: f64 = 16.0;
 /// "Rust core"), since the first two targets are not met; below them something is grossly wrong.
 const AGGREGATE_FLOOR: f64 = 1.2e6;
 const PARQUET_FLOOR: f64 = 0.25e6;
+/// Journal appends: a third of the ≈ 20 M events/s first measured on the 2-core development machine.
+const JOURNAL_FLOOR: f64 = 6e6;
 /// Columns of the narrow Parquet measurement (the reference schema had 22).
 const NARROW_COLUMNS: usize = 22;
 /// Bytes per event do not depend on load: 1.5 × the target.
@@ -104,6 +108,18 @@ fn bench_aggregate(c: &mut Criterion, workload: &Workload, skewed: &Workload) {
     group.finish();
 }
 
+fn bench_journal(c: &mut Criterion, workload: &Workload) {
+    let dir = support::scratch_dir("criterion-journal");
+    let mut group = c.benchmark_group("journal_append");
+    group.throughput(Throughput::Elements(workload.events));
+    group.sample_size(10);
+    group.bench_function("realistic", |b| {
+        b.iter(|| black_box(support::journal_append(workload, &dir)))
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn bench_parquet(c: &mut Criterion, workload: &Workload) {
     let dir = support::scratch_dir("criterion");
     let rows = support::write_lineage(workload, &dir);
@@ -137,7 +153,7 @@ fn rate(rounds: usize, mut run: impl FnMut() -> u64) -> f64 {
 }
 
 /// The CI smoke: a few seconds, fails only on gross regressions (below the floors, above the ceiling).
-/// `CDFLOW_BENCH_ONLY=decode|aggregate|parquet` runs one part (for `perf record`); `CDFLOW_BENCH_KEEP=1`
+/// `CDFLOW_BENCH_ONLY=decode|aggregate|journal|parquet` runs one part (for `perf record`); `CDFLOW_BENCH_KEEP=1`
 /// keeps the Parquet files (their path is printed).
 fn smoke() -> ExitCode {
     let only = std::env::var("CDFLOW_BENCH_ONLY").unwrap_or_default();
@@ -187,6 +203,23 @@ fn smoke() -> ExitCode {
                 "decode_aggregate {:.2} M/s < floor {:.1} M/s",
                 aggregate / 1e6,
                 AGGREGATE_FLOOR / 1e6
+            ));
+        }
+    }
+    if runs("journal") {
+        let dir = support::scratch_dir("smoke-journal");
+        let journal = rate(5, || support::journal_append(&realistic, &dir));
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "journal_append    {:>6.2} M events/s  ({:.0} ns/event: checksum + one write per batch)",
+            journal / 1e6,
+            1e9 / journal
+        );
+        if journal < JOURNAL_FLOOR {
+            failures.push(format!(
+                "journal_append {:.2} M/s < floor {:.1} M/s",
+                journal / 1e6,
+                JOURNAL_FLOOR / 1e6
             ));
         }
     }
@@ -260,6 +293,7 @@ fn main() -> ExitCode {
         .configure_from_args();
     bench_decode(&mut criterion, &realistic);
     bench_aggregate(&mut criterion, &many, &skewed);
+    bench_journal(&mut criterion, &realistic);
     bench_parquet(&mut criterion, &realistic);
     criterion.final_summary();
     ExitCode::SUCCESS

@@ -135,6 +135,31 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// What the journal thread does per batch, alone: one checksummed BATCH record per batch, one `write` each,
+/// into a segment file under `dir` (page cache; the fsync every `journal_fsync_millis` is not per batch).
+/// Returns the events journaled.
+pub fn journal_append(workload: &Workload, dir: &Path) -> u64 {
+    use cdflow_core::journal::segment::{RecordBuffer, SegmentHeader, append, encode_header};
+    std::fs::create_dir_all(dir).expect("bench journal dir");
+    let path = dir.join("segment.cdj");
+    let mut file = std::fs::File::create(&path).expect("bench segment");
+    append(
+        &mut file,
+        &encode_header(SegmentHeader {
+            number: 1,
+            created_us: 0,
+        }),
+    )
+    .expect("header");
+    let mut record = RecordBuffer::default();
+    for batch in workload.batches() {
+        append(&mut file, record.batch(0, batch)).expect("append");
+    }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    workload.events
+}
+
 /// Rows per row group: the core's default `row_group_rows`, or `CDFLOW_BENCH_ROW_GROUP_ROWS`.
 pub fn row_group_rows() -> usize {
     std::env::var("CDFLOW_BENCH_ROW_GROUP_ROWS")
