@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::file_modes::{FileModes, GroupError, ModeOf, parse_mode, resolve_group};
+
 /// Default of `roll_seconds`.
 pub const DEFAULT_ROLL_SECONDS: u64 = 60;
 /// Default of `roll_bytes` (128 MiB).
@@ -67,6 +69,14 @@ pub enum ConfigError {
         /// Its second value.
         value: String,
     },
+    /// `group` names no usable group.
+    #[error("bad value {value:?} for core option \"group\": {reason}")]
+    Group {
+        /// The rejected value.
+        value: String,
+        /// Why (unknown name, lookup failure, not a gid).
+        reason: GroupError,
+    },
     /// `output` was not given.
     #[error("core option \"output\" is required")]
     MissingOutput,
@@ -99,6 +109,8 @@ pub struct CoreConfig {
     pub flow_max_edges: usize,
     /// Partitions reported per table and flow window (`flow_top_partitions`, > 0).
     pub flow_top_partitions: usize,
+    /// Modes and group of every file and directory the core creates (`file_mode`, `dir_mode`, `group`).
+    pub file_modes: FileModes,
 }
 
 impl CoreConfig {
@@ -119,6 +131,7 @@ impl CoreConfig {
             flow_window_s: DEFAULT_FLOW_WINDOW_SECONDS,
             flow_max_edges: DEFAULT_FLOW_MAX_EDGES,
             flow_top_partitions: DEFAULT_FLOW_TOP_PARTITIONS,
+            file_modes: FileModes::default(),
         }
     }
 
@@ -172,6 +185,15 @@ impl CoreConfig {
             }
             "flow_top_partitions" => {
                 self.flow_top_partitions = positive(key, value, MAX_FLOW_TOP_PARTITIONS)? as usize
+            }
+            "file_mode" => self.file_modes.file = mode(key, value, ModeOf::File)?,
+            "dir_mode" => self.file_modes.dir = mode(key, value, ModeOf::Dir)?,
+            "group" => {
+                self.file_modes.group =
+                    Some(resolve_group(value).map_err(|reason| ConfigError::Group {
+                        value: value.to_owned(),
+                        reason,
+                    })?)
             }
             "key_file" => {
                 if value.is_empty() {
@@ -245,6 +267,11 @@ fn positive(key: &str, value: &str, max: u64) -> Result<u64, ConfigError> {
     }
 }
 
+/// Parses an octal `file_mode` or `dir_mode` ([`parse_mode`]).
+fn mode(key: &str, value: &str, of: ModeOf) -> Result<u32, ConfigError> {
+    parse_mode(value, of).map_err(|expected| bad_value(key, value, expected))
+}
+
 /// Parses `true` or `false` (any letter case).
 fn boolean(key: &str, value: &str) -> Result<bool, ConfigError> {
     match value.trim().to_ascii_lowercase().as_str() {
@@ -280,6 +307,14 @@ mod tests {
         assert_eq!(config.flow_max_edges, 4096);
         assert_eq!(config.flow_top_partitions, 10);
         assert_eq!(
+            config.file_modes,
+            FileModes {
+                file: 0o640,
+                dir: 0o750,
+                group: None
+            }
+        );
+        assert_eq!(
             config.key_file,
             PathBuf::from("/data/cdflow-key-hash.secret")
         );
@@ -300,8 +335,19 @@ mod tests {
             ("flow_window_s", "2"),
             ("flow_max_edges", "500"),
             ("flow_top_partitions", "3"),
+            ("file_mode", "600"),
+            ("dir_mode", "0700"),
+            ("group", "root"),
         ]))
         .unwrap();
+        assert_eq!(
+            config.file_modes,
+            FileModes {
+                file: 0o600,
+                dir: 0o700,
+                group: Some(0)
+            }
+        );
         assert_eq!(config.output, PathBuf::from("out"));
         assert_eq!(config.roll_seconds, 5);
         assert_eq!(config.roll_bytes, 1000);
@@ -363,6 +409,17 @@ mod tests {
             ("flow_window_s", "86401"),
             ("flow_max_edges", "0"),
             ("flow_top_partitions", "x"),
+            ("file_mode", "0666"),
+            ("file_mode", "0641"),
+            ("file_mode", "1640"),
+            ("file_mode", "0o640"),
+            ("file_mode", "06400"),
+            ("file_mode", "0440"),
+            ("file_mode", ""),
+            ("dir_mode", "0755"),
+            ("dir_mode", "0752"),
+            ("dir_mode", "0640"),
+            ("dir_mode", "rwxr-x---"),
         ] {
             let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), (key, value)])).unwrap_err();
             assert!(
@@ -374,6 +431,71 @@ mod tests {
                 text.contains(&format!("{key:?}")) && text.contains(&format!("{value:?}")),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn mode_errors_say_what_is_wrong() {
+        let readable = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("file_mode", "0644")]));
+        assert_eq!(readable.map(|config| config.file_modes.file), Ok(0o644));
+        let err =
+            CoreConfig::from_pairs(&pairs(&[("output", "o"), ("file_mode", "0666")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "0666" for core option "file_mode": a mode that grants others neither write nor execute (e.g. 0640 or 0750)"#
+        );
+        let err =
+            CoreConfig::from_pairs(&pairs(&[("output", "o"), ("dir_mode", "2750")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "2750" for core option "dir_mode": at most 0777 (no setuid, setgid or sticky bit)"#
+        );
+    }
+
+    #[test]
+    fn an_unknown_group_is_named() {
+        let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("group", "no-such-readers")]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "no-such-readers" for core option "group": no group named "no-such-readers" on this host (give an existing group name or a numeric gid)"#
+        );
+        let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("group", "")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "" for core option "group": "" is neither a group name nor a numeric gid"#
+        );
+        let config = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("group", "4242")])).unwrap();
+        assert_eq!(config.file_modes.group, Some(4242));
+    }
+
+    /// The defaults of the mode options as the two option tables state them.
+    #[test]
+    fn the_option_tables_state_the_mode_defaults() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let interface = std::fs::read_to_string(root.join("docs/native-interface.md")).unwrap();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let file_mode = format!("`{:04o}`", crate::file_modes::DEFAULT_FILE_MODE);
+        let dir_mode = format!("`{:04o}`", crate::file_modes::DEFAULT_DIR_MODE);
+        for (name, text) in [
+            ("docs/native-interface.md", &interface),
+            ("README.md", &readme),
+        ] {
+            let row = |key: &str| {
+                text.lines()
+                    .find(|line| line.starts_with(&format!("| `{key}` |")))
+                    .unwrap_or_else(|| panic!("{name} has no row for {key}"))
+                    .to_owned()
+            };
+            assert!(
+                row("file_mode").starts_with(&format!("| `file_mode` | {file_mode} |")),
+                "{name}"
+            );
+            assert!(
+                row("dir_mode").starts_with(&format!("| `dir_mode` | {dir_mode} |")),
+                "{name}"
+            );
+            assert!(row("group").starts_with("| `group` | none |"), "{name}");
         }
     }
 

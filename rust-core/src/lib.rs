@@ -19,6 +19,7 @@ pub mod config;
 pub mod consistency;
 pub mod error;
 pub mod fields;
+pub mod file_modes;
 pub mod flows;
 pub mod identity;
 pub mod identity_parse;

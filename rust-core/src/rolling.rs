@@ -25,6 +25,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use parquet::file::properties::WriterProperties;
 
+use crate::file_modes::FileModes;
 use crate::layout::{part_file_name, partition_dir};
 use crate::log::RateLimitedLog;
 use crate::parquet_file::{FileError, InProgressFile};
@@ -77,6 +78,8 @@ pub struct TableSpec {
     pub schema: SchemaRef,
     /// Parquet writer settings of its files.
     pub properties: WriterProperties,
+    /// Modes and group of its files and directories.
+    pub modes: FileModes,
 }
 
 /// Files completed and rows lost since the last [`RollingWriter::take_outcomes`].
@@ -277,6 +280,7 @@ impl<B: RowBuffer> RollingWriter<B> {
             &dir,
             Arc::clone(&self.spec.schema),
             self.spec.properties.clone(),
+            &self.spec.modes,
             || {
                 part_file_name(
                     start_seconds,

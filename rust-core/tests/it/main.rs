@@ -1,6 +1,7 @@
 //! The single integration-test binary of cdflow-core.
 
 mod flows;
+mod modes;
 mod pipeline;
 mod start;
 mod support;
