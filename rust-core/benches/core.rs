@@ -38,8 +38,9 @@ const BYTES_PER_EVENT_TARGET: f64 = 16.0;
 /// "Rust core"), since the first two targets are not met; below them something is grossly wrong.
 const AGGREGATE_FLOOR: f64 = 1.2e6;
 const PARQUET_FLOOR: f64 = 0.25e6;
-/// Journal appends: a third of the ≈ 20 M events/s first measured on the 2-core development machine.
-const JOURNAL_FLOOR: f64 = 6e6;
+/// Journal appends: a third of the 6.4 M events/s (156 ns/event) first measured on the 2-core development
+/// machine while other builds ran.
+const JOURNAL_FLOOR: f64 = 2e6;
 /// Columns of the narrow Parquet measurement (the reference schema had 22).
 const NARROW_COLUMNS: usize = 22;
 /// Bytes per event do not depend on load: 1.5 × the target.

@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::file_modes::{FileModes, GroupError, ModeOf, parse_mode, resolve_group};
+
 /// Default of `roll_seconds`.
 pub const DEFAULT_ROLL_SECONDS: u64 = 60;
 /// Default of `roll_bytes` (128 MiB).
@@ -73,6 +75,14 @@ pub enum ConfigError {
         /// Its second value.
         value: String,
     },
+    /// `group` names no usable group.
+    #[error("bad value {value:?} for core option \"group\": {reason}")]
+    Group {
+        /// The rejected value.
+        value: String,
+        /// Why (unknown name, lookup failure, not a gid).
+        reason: GroupError,
+    },
     /// `output` was not given.
     #[error("core option \"output\" is required")]
     MissingOutput,
@@ -116,6 +126,8 @@ pub struct CoreConfig {
     pub retention_hours: Option<u64>,
     /// What happens when a bound is reached (`on_full`).
     pub on_full: crate::disk::OnFull,
+    /// Modes and group of every file and directory the core creates (`file_mode`, `dir_mode`, `group`).
+    pub file_modes: FileModes,
 }
 
 impl CoreConfig {
@@ -141,6 +153,7 @@ impl CoreConfig {
             min_free_bytes: None,
             retention_hours: None,
             on_full: crate::disk::OnFull::DropNew,
+            file_modes: FileModes::default(),
         }
     }
 
@@ -165,7 +178,12 @@ impl CoreConfig {
             ),
             ("max_lineage_bytes", self.max_lineage_bytes.to_string()),
             ("on_full", self.on_full.name().to_owned()),
+            ("file_mode", format!("{:04o}", self.file_modes.file)),
+            ("dir_mode", format!("{:04o}", self.file_modes.dir)),
         ];
+        if let Some(gid) = self.file_modes.group {
+            pairs.push(("group", gid.to_string()));
+        }
         if let Some(path) = &self.identity_map {
             pairs.push(("identity_map", path.to_string_lossy().into_owned()));
         }
@@ -256,6 +274,15 @@ impl CoreConfig {
                     _ => return Err(bad_value(key, value, "drop_new or delete_oldest")),
                 }
             }
+            "file_mode" => self.file_modes.file = mode(key, value, ModeOf::File)?,
+            "dir_mode" => self.file_modes.dir = mode(key, value, ModeOf::Dir)?,
+            "group" => {
+                self.file_modes.group =
+                    Some(resolve_group(value).map_err(|reason| ConfigError::Group {
+                        value: value.to_owned(),
+                        reason,
+                    })?)
+            }
             "key_file" => {
                 if value.is_empty() {
                     return Err(bad_value(key, value, "a file path"));
@@ -328,6 +355,11 @@ fn positive(key: &str, value: &str, max: u64) -> Result<u64, ConfigError> {
     }
 }
 
+/// Parses an octal `file_mode` or `dir_mode` ([`parse_mode`]).
+fn mode(key: &str, value: &str, of: ModeOf) -> Result<u32, ConfigError> {
+    parse_mode(value, of).map_err(|expected| bad_value(key, value, expected))
+}
+
 /// Parses `true` or `false` (any letter case).
 fn boolean(key: &str, value: &str) -> Result<bool, ConfigError> {
     match value.trim().to_ascii_lowercase().as_str() {
@@ -363,6 +395,14 @@ mod tests {
         assert_eq!(config.flow_max_edges, 4096);
         assert_eq!(config.flow_top_partitions, 10);
         assert_eq!(
+            config.file_modes,
+            FileModes {
+                file: 0o640,
+                dir: 0o750,
+                group: None
+            }
+        );
+        assert_eq!(
             config.key_file,
             PathBuf::from("/data/cdflow-key-hash.secret")
         );
@@ -383,8 +423,19 @@ mod tests {
             ("flow_window_s", "2"),
             ("flow_max_edges", "500"),
             ("flow_top_partitions", "3"),
+            ("file_mode", "600"),
+            ("dir_mode", "0700"),
+            ("group", "root"),
         ]))
         .unwrap();
+        assert_eq!(
+            config.file_modes,
+            FileModes {
+                file: 0o600,
+                dir: 0o700,
+                group: Some(0)
+            }
+        );
         assert_eq!(config.output, PathBuf::from("out"));
         assert_eq!(config.roll_seconds, 5);
         assert_eq!(config.roll_bytes, 1000);
@@ -419,6 +470,9 @@ mod tests {
             ("on_full", "delete_oldest"),
             ("journal_fsync_millis", "250"),
             ("max_lineage_bytes", "1000000"),
+            ("file_mode", "0600"),
+            ("dir_mode", "0700"),
+            ("group", "0"),
         ]))
         .unwrap();
         assert_eq!(CoreConfig::from_pairs(&config.to_pairs()).unwrap(), config);
@@ -472,6 +526,17 @@ mod tests {
             ("flow_window_s", "86401"),
             ("flow_max_edges", "0"),
             ("flow_top_partitions", "x"),
+            ("file_mode", "0666"),
+            ("file_mode", "0641"),
+            ("file_mode", "1640"),
+            ("file_mode", "0o640"),
+            ("file_mode", "06400"),
+            ("file_mode", "0440"),
+            ("file_mode", ""),
+            ("dir_mode", "0755"),
+            ("dir_mode", "0752"),
+            ("dir_mode", "0640"),
+            ("dir_mode", "rwxr-x---"),
         ] {
             let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), (key, value)])).unwrap_err();
             assert!(
@@ -483,6 +548,71 @@ mod tests {
                 text.contains(&format!("{key:?}")) && text.contains(&format!("{value:?}")),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn mode_errors_say_what_is_wrong() {
+        let readable = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("file_mode", "0644")]));
+        assert_eq!(readable.map(|config| config.file_modes.file), Ok(0o644));
+        let err =
+            CoreConfig::from_pairs(&pairs(&[("output", "o"), ("file_mode", "0666")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "0666" for core option "file_mode": a mode that grants others neither write nor execute (e.g. 0640 or 0750)"#
+        );
+        let err =
+            CoreConfig::from_pairs(&pairs(&[("output", "o"), ("dir_mode", "2750")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "2750" for core option "dir_mode": at most 0777 (no setuid, setgid or sticky bit)"#
+        );
+    }
+
+    #[test]
+    fn an_unknown_group_is_named() {
+        let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("group", "no-such-readers")]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "no-such-readers" for core option "group": no group named "no-such-readers" on this host (give an existing group name or a numeric gid)"#
+        );
+        let err = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("group", "")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"bad value "" for core option "group": "" is neither a group name nor a numeric gid"#
+        );
+        let config = CoreConfig::from_pairs(&pairs(&[("output", "o"), ("group", "4242")])).unwrap();
+        assert_eq!(config.file_modes.group, Some(4242));
+    }
+
+    /// The defaults of the mode options as the two option tables state them.
+    #[test]
+    fn the_option_tables_state_the_mode_defaults() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let interface = std::fs::read_to_string(root.join("docs/native-interface.md")).unwrap();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let file_mode = format!("`{:04o}`", crate::file_modes::DEFAULT_FILE_MODE);
+        let dir_mode = format!("`{:04o}`", crate::file_modes::DEFAULT_DIR_MODE);
+        for (name, text) in [
+            ("docs/native-interface.md", &interface),
+            ("README.md", &readme),
+        ] {
+            let row = |key: &str| {
+                text.lines()
+                    .find(|line| line.starts_with(&format!("| `{key}` |")))
+                    .unwrap_or_else(|| panic!("{name} has no row for {key}"))
+                    .to_owned()
+            };
+            assert!(
+                row("file_mode").starts_with(&format!("| `file_mode` | {file_mode} |")),
+                "{name}"
+            );
+            assert!(
+                row("dir_mode").starts_with(&format!("| `dir_mode` | {dir_mode} |")),
+                "{name}"
+            );
+            assert!(row("group").starts_with("| `group` | none |"), "{name}");
         }
     }
 

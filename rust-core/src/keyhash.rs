@@ -4,15 +4,21 @@
 //! - the hash is standard SipHash-2-4 (checked against the reference vectors of the SipHash paper), so
 //!   every node and any offline tool with the same 16-byte key computes the same value;
 //! - the key file is created once with mode 0600 (`create_new`: an existing file is never overwritten)
-//!   from 16 bytes of /dev/urandom, and reused on every later run; a file of another size is an error.
+//!   from 16 bytes of /dev/urandom, and reused on every later run; a file of another size is an error;
+//! - an existing key file that group or others may access in any way (mode & 0o077 != 0) is refused
+//!   before a byte of it is read, as OpenSSH refuses such a private key.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Length of the key file and of the SipHash key.
 pub const KEY_LEN: usize = 16;
+/// Mode of a created key file.
+pub const KEY_FILE_MODE: u32 = 0o600;
+/// Permission bits that make an existing key file unusable: any access by group or others.
+const GROUP_OR_OTHERS: u32 = 0o077;
 
 /// The key file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +40,14 @@ pub enum KeyFileError {
         path: PathBuf,
         /// Its size.
         size: u64,
+    },
+    /// The key file exists but group or others may read, write or execute it.
+    #[error("key file {path} has mode {mode:04o}: group or others can access it; chmod 600 it")]
+    Exposed {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
     },
     /// Creating a new key file failed.
     #[error("cannot create key file {path}: {source}")]
@@ -137,7 +151,8 @@ fn le_u64(bytes: &[u8]) -> u64 {
         .fold(0, |acc, (i, byte)| acc | u64::from(*byte) << (8 * i))
 }
 
-/// Reads the key file, or creates it (mode 0600, 16 random bytes) if it does not exist.
+/// Reads the key file (refused if group or others may access it), or creates it (mode 0600, 16
+/// random bytes) if it does not exist.
 pub fn load_or_create_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
     match read_key(path) {
         Err(KeyFileError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
@@ -150,11 +165,13 @@ pub fn load_or_create_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
     let created = OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode(0o600)
+        .mode(KEY_FILE_MODE)
         .open(path);
     match created {
         Ok(mut file) => {
-            file.write_all(&key)
+            // Exactly 0600 whatever the umask (which can only have removed bits).
+            file.set_permissions(std::fs::Permissions::from_mode(KEY_FILE_MODE))
+                .and_then(|()| file.write_all(&key))
                 .and_then(|()| file.sync_all())
                 .map_err(|source| KeyFileError::Create {
                     path: path.to_owned(),
@@ -178,7 +195,15 @@ pub fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
         source,
     };
     let mut file = File::open(path).map_err(read_error)?;
-    let size = file.metadata().map_err(read_error)?.len();
+    let metadata = file.metadata().map_err(read_error)?;
+    let mode = metadata.permissions().mode() & 0o7777;
+    if mode & GROUP_OR_OTHERS != 0 {
+        return Err(KeyFileError::Exposed {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    let size = metadata.len();
     if size != KEY_LEN as u64 {
         return Err(KeyFileError::WrongSize {
             path: path.to_owned(),
@@ -193,6 +218,95 @@ pub fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn new(label: &str) -> Scratch {
+            let path =
+                std::env::temp_dir().join(format!("cdflow-keyhash-{label}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            Scratch(path)
+        }
+
+        fn key_file(&self, mode: u32) -> std::path::PathBuf {
+            let path = self.0.join(format!("key-{mode:04o}"));
+            std::fs::write(&path, reference_key()).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            path
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn mode_of(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn a_created_key_file_is_exactly_0600() {
+        let scratch = Scratch::new("created");
+        let path = scratch.0.join("cdflow-key-hash.secret");
+        let key = load_or_create_key(&path).unwrap();
+        assert_eq!(mode_of(&path), 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), key);
+        assert_eq!(load_or_create_key(&path).unwrap(), key);
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused_naming_file_and_mode() {
+        let scratch = Scratch::new("0644");
+        let path = scratch.key_file(0o644);
+        let error = load_or_create_key(&path).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "key file {} has mode 0644: group or others can access it; chmod 600 it",
+                path.display()
+            )
+        );
+        assert_eq!(mode_of(&path), 0o644, "never changed");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            reference_key(),
+            "never changed"
+        );
+    }
+
+    #[test]
+    fn every_group_or_others_bit_is_refused() {
+        let scratch = Scratch::new("bits");
+        for bit in [0o040, 0o020, 0o010, 0o004, 0o002, 0o001] {
+            let mode = 0o600 | bit;
+            let path = scratch.key_file(mode);
+            assert!(
+                matches!(
+                    load_or_create_key(&path),
+                    Err(KeyFileError::Exposed { mode: refused, .. }) if refused == mode
+                ),
+                "{mode:04o}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_owner_only_key_file_is_used() {
+        let scratch = Scratch::new("owner-only");
+        for mode in [0o600, 0o400] {
+            let path = scratch.key_file(mode);
+            assert_eq!(
+                load_or_create_key(&path).unwrap(),
+                reference_key(),
+                "{mode:04o}"
+            );
+        }
+    }
 
     fn reference_key() -> [u8; KEY_LEN] {
         std::array::from_fn(|i| i as u8)

@@ -20,6 +20,7 @@ pub mod consistency;
 pub mod disk;
 pub mod error;
 pub mod fields;
+pub mod file_modes;
 pub mod flows;
 pub mod identity;
 pub mod identity_parse;

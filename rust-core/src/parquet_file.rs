@@ -4,7 +4,9 @@
 //! Invariants: the final name never exists before the rename (names are taken with `create_new` and
 //! skipped if the final name is already there, so an earlier file is never overwritten); the file is
 //! fsynced before the rename, so a renamed file is complete even after a crash; a file that fails or is
-//! abandoned is deleted, so no `.inprogress` file outlives its writer (except after a process crash).
+//! abandoned is deleted, so no `.inprogress` file outlives its writer (except after a process crash);
+//! the file and the directories made for it get their configured modes as they are created
+//! ([`crate::file_modes`]), never after the first byte is written.
 
 use std::fs::{self, File};
 use std::io;
@@ -17,6 +19,7 @@ use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
+use crate::file_modes::{self, FileModes};
 use crate::layout::in_progress_name;
 
 /// How many names [`InProgressFile::create`] tries before giving up.
@@ -103,14 +106,15 @@ pub struct InProgressFile {
 
 impl InProgressFile {
     /// Creates `dir` if needed and a new file in it, named by `next_name` (called again while the name
-    /// is taken).
+    /// is taken), both with `modes`.
     pub fn create(
         dir: &Path,
         schema: SchemaRef,
         properties: WriterProperties,
+        modes: &FileModes,
         mut next_name: impl FnMut() -> String,
     ) -> Result<Self, FileError> {
-        fs::create_dir_all(dir).map_err(|source| FileError::Create {
+        file_modes::create_dir_all(dir, modes).map_err(|source| FileError::Create {
             path: dir.to_owned(),
             source,
         })?;
@@ -122,11 +126,7 @@ impl InProgressFile {
                 continue;
             }
             let temp_path = dir.join(in_progress_name(&final_name));
-            let file = match File::options()
-                .write(true)
-                .create_new(true)
-                .open(&temp_path)
-            {
+            let file = match file_modes::create_new_file(&temp_path, modes) {
                 Ok(file) => file,
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
                     last_error = error;

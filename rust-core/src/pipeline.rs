@@ -27,6 +27,7 @@ use crate::civil_time::now_unix_micros;
 use crate::config::CoreConfig;
 use crate::disk::{DiskBounds, Limits};
 use crate::error::CoreError;
+use crate::file_modes::{self, FileModes};
 use crate::identity::IdentityMap;
 use crate::journal::appender::{Appender, AppenderSetup};
 use crate::journal::instance::JournalDir;
@@ -93,14 +94,19 @@ impl Pipeline {
             Some(path) => IdentityMap::load(path)?,
             None => IdentityMap::default(),
         };
-        prepare_output(&config.output)?;
+        prepare_output(&config.output, &config.file_modes)?;
         let key = load_or_create_key(&config.key_file)?;
         let start_us = now_unix_micros();
-        let journal_dir = JournalDir::create(&config.output, &config.to_pairs(), start_us)
-            .map_err(|source| CoreError::OutputNotWritable {
-                path: config.output.join(crate::journal::instance::JOURNAL_DIR),
-                source,
-            })?;
+        let journal_dir = JournalDir::create(
+            &config.output,
+            &config.to_pairs(),
+            start_us,
+            &config.file_modes,
+        )
+        .map_err(|source| CoreError::OutputNotWritable {
+            path: config.output.join(crate::journal::instance::JOURNAL_DIR),
+            source,
+        })?;
         let strings = Arc::new(StringTable::new());
         let counters = Arc::new(Counters::default());
         let log = Arc::new(RateLimitedLog::default());
@@ -347,14 +353,17 @@ fn log_recovery(report: &crate::journal::RecoveryReport) {
     }
 }
 
-/// Creates the output directory and proves it writable by creating and removing a probe file.
-fn prepare_output(output: &Path) -> Result<(), CoreError> {
-    fs::create_dir_all(output).map_err(|source| CoreError::CreateOutput {
+/// Creates the output directory (with `modes`, if missing) and proves it writable, and the group
+/// usable, by creating and removing a probe file.
+fn prepare_output(output: &Path, modes: &FileModes) -> Result<(), CoreError> {
+    file_modes::create_dir_all(output, modes).map_err(|source| CoreError::CreateOutput {
         path: output.to_owned(),
         source,
     })?;
     let probe = output.join(format!(".cdflow-write-probe-{}", std::process::id()));
-    let written = fs::File::create(&probe).and_then(|mut file| file.write_all(b"cdflow"));
+    let _ = fs::remove_file(&probe); // left by a crash of an earlier process with this pid
+    let written =
+        file_modes::create_new_file(&probe, modes).and_then(|mut file| file.write_all(b"cdflow"));
     let _ = fs::remove_file(&probe);
     written.map_err(|source| CoreError::OutputNotWritable {
         path: output.to_owned(),

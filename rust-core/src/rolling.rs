@@ -29,6 +29,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use parquet::file::properties::WriterProperties;
 
+use crate::file_modes::FileModes;
 use crate::layout::{part_file_name, partition_dir};
 use crate::log::RateLimitedLog;
 use crate::parquet_file::{FileError, InProgressFile, PendingFile};
@@ -79,6 +80,8 @@ pub struct TableSpec {
     pub schema: SchemaRef,
     /// Parquet writer settings of its files.
     pub properties: WriterProperties,
+    /// Modes and group of its files and directories.
+    pub modes: FileModes,
 }
 
 /// Rows lost since the last [`RollingWriter::take_outcomes`].
@@ -279,6 +282,7 @@ impl<B: RowBuffer> RollingWriter<B> {
             &dir,
             Arc::clone(&self.spec.schema),
             self.spec.properties.clone(),
+            &self.spec.modes,
             || {
                 part_file_name(
                     start_seconds,

@@ -126,6 +126,7 @@ pub(crate) struct Writer {
     start_time_us: i64,
     setup: WriterSetup,
     next_commit: u64,
+    modes: crate::file_modes::FileModes,
 }
 
 impl Writer {
@@ -151,6 +152,7 @@ impl Writer {
                     table: table.name(),
                     schema: Arc::clone(&layout.schema),
                     properties: properties.clone(),
+                    modes: config.file_modes,
                 },
                 layout,
                 policy,
@@ -164,6 +166,7 @@ impl Writer {
                 table: AGENT_STATS_TABLE,
                 schema: Arc::clone(&stats_schema),
                 properties: agent_stats_writer_properties(),
+                modes: config.file_modes,
             },
             stats_schema,
             policy,
@@ -176,6 +179,7 @@ impl Writer {
                 table: FLOWS_TABLE,
                 schema: Arc::clone(&flows_schema),
                 properties: agent_stats_writer_properties(),
+                modes: config.file_modes,
             },
             flows_schema,
             policy,
@@ -205,6 +209,7 @@ impl Writer {
             start_time_us,
             setup,
             next_commit: 1,
+            modes: config.file_modes,
         }
     }
 
@@ -320,7 +325,7 @@ impl Writer {
         let record = commit_record_path(&self.setup.journal_dir, self.next_commit);
         self.next_commit += 1;
         let counters = &self.shared.counters;
-        match commit(&record, segment, files) {
+        match commit(&record, segment, files, &self.modes) {
             Ok(outcome) => {
                 Counters::add(&counters.written, outcome.written_rows());
                 Counters::add(&counters.files, outcome.written_files());

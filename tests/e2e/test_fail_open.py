@@ -1,5 +1,7 @@
 """Fail-open: whatever goes wrong with the agent, Cassandra starts, serves CQL, and the log says why the
 agent is off in exactly one line."""
+import stat
+
 from cdflow_scripts.cql import Client
 
 
@@ -36,6 +38,16 @@ def test_unwritable_output_directory(start_cluster, tmp_path):
     c = start_cluster("failopen-output", agent_opts=f"output={output}")
     assert_serves_cql_without_agent(c.node(), [str(output)])
     c.stop()
+
+
+def test_key_file_that_others_can_read(start_cluster, tmp_path):
+    key = tmp_path / "cdflow-key-hash.secret"
+    key.write_bytes(bytes(range(16)))
+    key.chmod(0o644)
+    c = start_cluster("failopen-key-file", agent_opts=f"key_file={key}")
+    assert_serves_cql_without_agent(c.node(), [f"key file {key} has mode 0644: group or others can access it"])
+    c.stop()
+    assert key.read_bytes() == bytes(range(16)) and stat.S_IMODE(key.stat().st_mode) == 0o644  # left as it was
 
 
 def test_bad_configuration(start_cluster):

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cdflow_core::civil_time::day_of_unix_micros;
+use cdflow_core::file_modes::FileModes;
 use cdflow_core::flows::{FlowAggregator, FlowLimits};
 use cdflow_core::identity::IdentityMap;
 use cdflow_core::keyhash::PartitionKeyHasher;
@@ -192,6 +193,7 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
                 table: table.name(),
                 schema: Arc::clone(&layout.schema),
                 properties: properties.clone(),
+                modes: FileModes::default(),
             },
             layout,
             policy,

@@ -43,7 +43,8 @@ fn vector_batches() -> Vec<(Vec<u8>, u32)> {
 /// A journal directory as a run that died leaves it: a segment, no commit, the lock released.
 fn crashed_journal(lineage: &Path, batches: &[(Vec<u8>, u32)]) {
     let options = vec![("output".to_owned(), lineage.to_string_lossy().into_owned())];
-    let journal = JournalDir::create(lineage, &options, 1).unwrap();
+    let modes = cdflow_core::file_modes::FileModes::default();
+    let journal = JournalDir::create(lineage, &options, 1, &modes).unwrap();
     let mut bytes = encode_header(SegmentHeader {
         number: 1,
         created_us: 1,
@@ -64,6 +65,11 @@ fn recover_turns_a_crashed_journal_into_recovered_parquet_once() {
     fs::create_dir_all(&lineage).unwrap();
     let key_file = dir.path().join("cdflow-key-hash.secret");
     fs::write(&key_file, [7u8; 16]).unwrap();
+    fs::set_permissions(
+        &key_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let batches = vector_batches();
     assert!(!batches.is_empty());
     crashed_journal(&lineage, &batches);

@@ -241,7 +241,7 @@ impl Appender {
     fn open_segment(&mut self, now: Instant) -> std::io::Result<()> {
         let number = self.next_number;
         let path = self.setup.dir.segment_path(number);
-        let mut file = File::options().create_new(true).append(true).open(&path)?;
+        let mut file = crate::file_modes::create_new_file(&path, self.setup.dir.modes())?;
         let header = encode_header(SegmentHeader {
             number,
             created_us: now_unix_micros(),

@@ -13,10 +13,11 @@
 //! file already renamed counts as published); once a record exists its segment is never replayed.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::file_modes::{self, FileModes};
 use crate::journal::instance::sync_dir;
 use crate::parquet_file::{CompletedFile, FileError, PendingFile};
 
@@ -76,13 +77,14 @@ pub fn commit(
     record_path: &Path,
     segment: Option<&Path>,
     files: Vec<CommitFile>,
+    modes: &FileModes,
 ) -> Result<CommitOutcome, io::Error> {
     let record = CommitRecord {
         segment: segment.map(Path::to_owned),
         files,
     };
     if !record.files.is_empty()
-        && let Err(error) = write_record(record_path, &record)
+        && let Err(error) = write_record(record_path, &record, modes)
     {
         for file in &record.files {
             let _ = fs::remove_file(&file.file.temp_path);
@@ -156,10 +158,11 @@ fn publish_error(error: &FileError) -> String {
 }
 
 /// Writes the record under a temporary name, fsyncs, renames it into place and fsyncs the directory.
-fn write_record(record_path: &Path, record: &CommitRecord) -> io::Result<()> {
+fn write_record(record_path: &Path, record: &CommitRecord, modes: &FileModes) -> io::Result<()> {
     let bytes = serde_json::to_vec(record).map_err(io::Error::other)?;
     let temp = temp_name(record_path);
-    let mut file = File::create(&temp)?;
+    let _ = fs::remove_file(&temp); // left by a crash while it was being written
+    let mut file = file_modes::create_new_file(&temp, modes)?;
     let written = file
         .write_all(&bytes)
         .and_then(|()| file.sync_all())
@@ -214,7 +217,7 @@ mod tests {
             hidden_file(&dir, "b.parquet", 4),
         ];
         let record = dir.join("commit-1.json");
-        let outcome = commit(&record, Some(&segment), files).unwrap();
+        let outcome = commit(&record, Some(&segment), files, &FileModes::default()).unwrap();
         assert_eq!((outcome.written_rows(), outcome.written_files()), (7, 2));
         assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
         assert!(dir.join("a.parquet").exists() && dir.join("b.parquet").exists());
@@ -239,6 +242,7 @@ mod tests {
                 segment: Some(segment.clone()),
                 files: files.clone(),
             },
+            &FileModes::default(),
         )
         .unwrap();
         files[0].file.clone().publish().unwrap();

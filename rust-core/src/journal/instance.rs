@@ -10,6 +10,8 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::file_modes::{self, FileModes};
+
 /// Directory under the lineage root that holds every journal (readers' globs never enter it).
 pub const JOURNAL_DIR: &str = "_journal";
 /// The lock file of a journal directory.
@@ -21,22 +23,24 @@ const OPTIONS_FILE: &str = "options";
 #[derive(Debug)]
 pub struct JournalDir {
     dir: PathBuf,
+    modes: FileModes,
     /// Held open: closing it would release the lock.
     _lock: File,
 }
 
 impl JournalDir {
     /// Creates and locks this process's journal directory, recording `options`.
-    pub fn create(root: &Path, options: &[(String, String)], start_us: i64) -> io::Result<Self> {
+    pub fn create(
+        root: &Path,
+        options: &[(String, String)],
+        start_us: i64,
+        modes: &FileModes,
+    ) -> io::Result<Self> {
         let dir = root
             .join(JOURNAL_DIR)
             .join(format!("{}-{start_us}", std::process::id()));
-        fs::create_dir_all(&dir)?;
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK_FILE))?;
+        file_modes::create_dir_all(&dir, modes)?;
+        let lock = file_modes::create_new_file(&dir.join(LOCK_FILE), modes)?;
         lock.try_lock().map_err(|error| match error {
             fs::TryLockError::WouldBlock => io::Error::new(
                 io::ErrorKind::WouldBlock,
@@ -51,15 +55,19 @@ impl JournalDir {
             text.push_str(value);
             text.push('\n');
         }
-        let mut file = File::create(dir.join(OPTIONS_FILE))?;
+        let mut file = file_modes::create_new_file(&dir.join(OPTIONS_FILE), modes)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
         sync_dir(&dir)?;
-        Ok(JournalDir { dir, _lock: lock })
+        Ok(JournalDir {
+            dir,
+            modes: *modes,
+            _lock: lock,
+        })
     }
 
     /// Locks an existing journal directory if no live process holds it; `None` if one does.
-    pub fn adopt(dir: &Path) -> io::Result<Option<Self>> {
+    pub fn adopt(dir: &Path, modes: &FileModes) -> io::Result<Option<Self>> {
         let lock = match File::options()
             .create(true)
             .truncate(false)
@@ -73,6 +81,7 @@ impl JournalDir {
         match lock.try_lock() {
             Ok(()) => Ok(Some(JournalDir {
                 dir: dir.to_owned(),
+                modes: *modes,
                 _lock: lock,
             })),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
@@ -83,6 +92,11 @@ impl JournalDir {
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.dir
+    }
+
+    /// Modes of the files created in it.
+    pub fn modes(&self) -> &FileModes {
+        &self.modes
     }
 
     /// The pid in the directory's name (`<pid>-<start>`), if it has that shape.
@@ -189,12 +203,13 @@ mod tests {
         let root = std::env::temp_dir().join(format!("cdflow-jdir-{}", std::process::id()));
         let _ = fs::remove_dir_all(&root);
         let options = vec![("output".to_owned(), "x".to_owned())];
-        let live = JournalDir::create(&root, &options, 42).unwrap();
+        let modes = FileModes::default();
+        let live = JournalDir::create(&root, &options, 42, &modes).unwrap();
         assert_eq!(live.pid(), Some(std::process::id()));
-        assert!(JournalDir::adopt(live.path()).unwrap().is_none());
+        assert!(JournalDir::adopt(live.path(), &modes).unwrap().is_none());
         let path = live.path().to_owned();
         drop(live);
-        let adopted = JournalDir::adopt(&path).unwrap().expect("released");
+        let adopted = JournalDir::adopt(&path, &modes).unwrap().expect("released");
         assert_eq!(adopted.options().unwrap(), options);
         assert_eq!(journal_dirs(&root).unwrap(), vec![path.clone()]);
         assert!(adopted.remove_if_done().unwrap());

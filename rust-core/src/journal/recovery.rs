@@ -90,7 +90,7 @@ pub fn recover(context: &RecoveryContext<'_>) -> RecoveryReport {
         if context.own == Some(dir.as_path()) {
             continue;
         }
-        match JournalDir::adopt(&dir) {
+        match JournalDir::adopt(&dir, &context.config.file_modes) {
             Ok(Some(journal)) => adopted.push(journal),
             Ok(None) => live_pids.extend(pid_of(&dir)),
             Err(error) => report
@@ -347,7 +347,13 @@ pub fn recover_offline(root: &Path, key_file: Option<PathBuf>) -> Result<Recover
     let log = Arc::new(RateLimitedLog::default());
     // A journal directory of its own, locked while it runs: if this process dies mid-recovery, the
     // next recovery knows its in-progress files are strays.
-    let own = JournalDir::create(root, &config.to_pairs(), now_unix_micros()).map_err(|error| {
+    let own = JournalDir::create(
+        root,
+        &config.to_pairs(),
+        now_unix_micros(),
+        &config.file_modes,
+    )
+    .map_err(|error| {
         format!(
             "cannot create a journal directory under {}: {error}",
             root.display()

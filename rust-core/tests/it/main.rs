@@ -2,6 +2,7 @@
 
 mod flows;
 mod journal;
+mod modes;
 mod pipeline;
 mod start;
 mod support;

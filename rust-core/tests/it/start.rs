@@ -90,6 +90,8 @@ fn a_key_file_of_the_wrong_size_is_a_clear_error() {
     let mut config = CoreConfig::new(dir.path().join("lineage"));
     config.key_file = dir.path().join("short.secret");
     std::fs::write(&config.key_file, b"too short").expect("write");
+    std::fs::set_permissions(&config.key_file, std::fs::Permissions::from_mode(0o600))
+        .expect("chmod");
     let error = Pipeline::start(config.clone())
         .err()
         .expect("start must fail");
@@ -102,6 +104,27 @@ fn a_key_file_of_the_wrong_size_is_a_clear_error() {
         std::fs::read(&config.key_file).expect("read"),
         b"too short",
         "never overwritten"
+    );
+}
+
+#[test]
+fn a_key_file_group_or_others_can_read_fails_start() {
+    let dir = TempDir::new("exposed-key");
+    let mut config = CoreConfig::new(dir.path().join("lineage"));
+    config.key_file = dir.path().join("shared.secret");
+    std::fs::write(&config.key_file, [7u8; 16]).expect("write");
+    std::fs::set_permissions(&config.key_file, std::fs::Permissions::from_mode(0o644))
+        .expect("chmod");
+    let error = Pipeline::start(config.clone())
+        .err()
+        .expect("start must fail");
+    assert!(matches!(error, CoreError::KeyFile(_)), "{error}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "key file {} has mode 0644: group or others can access it; chmod 600 it",
+            config.key_file.display()
+        )
     );
 }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cdflow.agent.testutil.AgentProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +86,19 @@ class AgentStartTest {
         // a path below a regular file can never be created, whoever runs the test (root included)
         AgentProcess p = AgentProcess.run(dir, "output=" + readOnly.resolve("file").resolve("lineage"));
         assertDisabled(p, "core did not start: ");
+    }
+
+    @Test
+    void keyFileOthersCanReadDisablesTheAgent() throws Exception {
+        if (SKIP_NATIVE) {
+            return; // needs the core; covered when the native library is built
+        }
+        Path key = dir.resolve("key.secret");
+        Files.write(key, new byte[16]);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        AgentProcess p = AgentProcess.run(dir, "output=" + dir.resolve("lineage") + ",key_file=" + key);
+        assertDisabled(p, "core did not start: start: key file " + key
+                + " has mode 0644: group or others can access it; chmod 600 it");
     }
 
     @Test

@@ -60,6 +60,18 @@ class AgentConfigTest {
     }
 
     @Test
+    void fileModeKeysReachTheCoreVerbatim() throws Exception {
+        AgentConfig inline = AgentConfig.fromAgentArgs("output=/l,file_mode=0640,dir_mode=750,group=cdflow-readers");
+        assertArrayEquals(new String[] {"output", "/l", "file_mode", "0640", "dir_mode", "750", "group", "cdflow-readers"},
+                inline.coreOptionArray());
+        // A yaml 1.1 reader would turn 0640 into the number 416: the flat reader keeps the text.
+        Path f = yaml("output: /l\nfile_mode: 0640\ndir_mode: '0750'\ngroup: 1234\n");
+        AgentConfig fromFile = AgentConfig.fromAgentArgs("config=" + f + ",file_mode=0600");
+        assertArrayEquals(new String[] {"output", "/l", "file_mode", "0600", "dir_mode", "0750", "group", "1234"},
+                fromFile.coreOptionArray());
+    }
+
+    @Test
     void badJavaKeyValueInFileNamesFileAndLine() throws Exception {
         Path f = yaml("# comment\noutput: /x\nbuffer_bytes: lots\n");
         String msg = error("config=" + f);
