@@ -171,7 +171,8 @@ pub fn load_or_create_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
     }
 }
 
-fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
+/// Reads an existing key file (never creates one): exactly 16 bytes.
+pub fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
     let read_error = |source| KeyFileError::Read {
         path: path.to_owned(),
         source,

@@ -25,6 +25,7 @@ pub mod identity_parse;
 pub mod keyhash;
 pub mod layout;
 pub mod log;
+pub mod manifest;
 pub mod parquet_file;
 pub mod pipeline;
 pub mod rolling;
