@@ -31,9 +31,12 @@ pub enum Command {
     /// Check every client request against a policy of who may read, write or delete what; exit
     /// status 1 when a rule is violated.
     Audit(AuditArgs),
+    /// Check every lineage file and manifest chain: exit status 1 naming each altered, missing or
+    /// unlisted file and each break in a chain.
+    Verify(VerifyArgs),
 }
 
-/// Output formats of `summary`, `antipatterns` and `audit`.
+/// Output formats of `summary`, `antipatterns`, `audit` and `verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// Plain text for a terminal.
@@ -126,6 +129,20 @@ pub struct AuditArgs {
     /// Row filters.
     #[command(flatten)]
     pub filters: FilterArgs,
+}
+
+/// `cdflow verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The lineage root (holds `_manifest/` and the table directories).
+    #[arg(value_name = "LINEAGE_DIR")]
+    pub dir: PathBuf,
+    /// The deployment's key file [default: <parent of LINEAGE_DIR>/cdflow-key-hash.secret].
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 /// The filters common to every command.

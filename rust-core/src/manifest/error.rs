@@ -35,6 +35,20 @@ pub enum ChainProblem {
     },
 }
 
+impl ChainProblem {
+    /// A stable name of the kind of problem (for machine-readable reports).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChainProblem::TruncatedLine { .. } => "truncated_line",
+            ChainProblem::Malformed { .. } => "malformed",
+            ChainProblem::BadMac => "bad_mac",
+            ChainProblem::PrevMismatch => "prev_mismatch",
+            ChainProblem::SequenceGap { .. } => "sequence_gap",
+            ChainProblem::WrongNode { .. } => "wrong_node",
+        }
+    }
+}
+
 impl std::fmt::Display for ChainProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
