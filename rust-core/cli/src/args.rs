@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use cdflow_core::manifest::ExpectedHead;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::CliError;
@@ -140,6 +141,10 @@ pub struct VerifyArgs {
     /// The deployment's key file [default: <parent of LINEAGE_DIR>/cdflow-key-hash.secret].
     #[arg(long, value_name = "PATH")]
     pub key_file: Option<PathBuf>,
+    /// A head printed by an earlier run (NODE=SEQ:MAC) that must still be in that node's chain:
+    /// detects a manifest cut back together with its files. Repeatable.
+    #[arg(long, value_name = "NODE=SEQ:MAC", value_parser = ExpectedHead::parse)]
+    pub expect_head: Vec<ExpectedHead>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -102,7 +102,7 @@ fn verify(args: &VerifyArgs) -> Result<i32, CliError> {
         .clone()
         .unwrap_or_else(|| default_key_file(dir));
     let secret = read_key(&key_file)?;
-    let report = cdflow_core::manifest::verify(dir, &secret)?;
+    let report = cdflow_core::manifest::verify_expecting(dir, &secret, &args.expect_head)?;
     match args.format {
         OutputFormat::Text => write_output(
             None,

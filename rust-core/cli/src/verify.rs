@@ -21,17 +21,17 @@ pub fn render(report: &VerifyReport, lineage: &Path, key_file: &Path) -> String 
     if !report.manifests.is_empty() {
         let _ = writeln!(
             out,
-            "manifests (record the heads elsewhere: a later cut of a manifest shows against them):"
+            "manifests (keep the heads elsewhere and pass them to a later run as --expect-head):"
         );
     }
     for manifest in &report.manifests {
         let head = match &manifest.head {
-            Some(head) => format!("head seq {} mac {}", head.seq, head.mac),
+            Some(head) => format!("head {}={}:{}", manifest.node, head.seq, head.mac),
             None => "no authentic entry".to_owned(),
         };
         let _ = writeln!(
             out,
-            "  node {}: {} line(s), {head}, {} file(s) listed",
+            "  node {}: {} line(s), {} file(s) listed, {head}",
             manifest.node, manifest.lines, manifest.listed_files
         );
     }
@@ -133,6 +133,20 @@ fn finding_line(finding: &Finding) -> String {
         Finding::Missing { path, node, seq } => {
             format!("missing   {path}: listed by node {node} (seq {seq}), not there")
         }
+        Finding::HeadNotFound {
+            expected,
+            found_mac: None,
+        } => format!(
+            "head      {expected}: node {} has no authentic entry {}: its manifest was cut back, replaced or removed",
+            expected.node, expected.seq
+        ),
+        Finding::HeadNotFound {
+            expected,
+            found_mac: Some(mac),
+        } => format!(
+            "head      {expected}: entry {} of node {} has MAC {mac}: the chain was rebuilt from there",
+            expected.seq, expected.node
+        ),
         Finding::Unlisted {
             path,
             size,
@@ -178,6 +192,13 @@ fn finding_json(finding: &Finding) -> Value {
         Finding::Missing { path, node, seq } => {
             json!({"kind": "missing", "path": path, "node": node, "seq": seq})
         }
+        Finding::HeadNotFound {
+            expected,
+            found_mac,
+        } => json!({
+            "kind": "head_not_found", "node": expected.node, "seq": expected.seq,
+            "expected_mac": expected.mac, "found_mac": found_mac,
+        }),
         Finding::Unlisted {
             path,
             size,

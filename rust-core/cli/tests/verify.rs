@@ -131,7 +131,7 @@ fn an_intact_lineage_verifies_with_the_default_and_an_explicit_key_file() {
         .to_owned();
     assert!(
         stdout.contains(&format!(
-            "  node 10.0.0.1: 2 line(s), head seq 2 mac {head_1}, 2 file(s) listed\n"
+            "  node 10.0.0.1: 2 line(s), 2 file(s) listed, head 10.0.0.1=2:{head_1}\n"
         )),
         "{stdout}"
     );
@@ -398,4 +398,60 @@ fn errors_exit_with_2() {
         ),
     );
     assert!(!fresh.path().join("cdflow-key-hash.secret").exists());
+}
+
+/// The head of a manifest as the text report prints it for `--expect-head`.
+fn head_of(stdout: &str, node: &str) -> String {
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with(&format!("  node {node}: ")))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    line.rsplit_once(", head ").unwrap().1.to_owned()
+}
+
+#[test]
+fn a_recorded_head_detects_a_manifest_cut_back_with_its_files() {
+    let lineage = Lineage::new("verify-head");
+    let (code, stdout, _) = lineage.verify(&[]);
+    assert_eq!(code, Some(0));
+    let head_1 = head_of(&stdout, N1);
+    let head_2 = head_of(&stdout, N2);
+    let (code, stdout, _) = lineage.verify(&["--expect-head", &head_1, "--expect-head", &head_2]);
+    assert_eq!(code, Some(0), "{stdout}");
+
+    // The last line of node 1's manifest and the file it lists removed: consistent, but for the head.
+    let manifest = lineage.file(MANIFEST_1);
+    let first = lineage.manifest_lines(MANIFEST_1)[0].clone();
+    fs::write(&manifest, format!("{first}\n")).unwrap();
+    fs::remove_file(lineage.file(FLUSHES_1)).unwrap();
+    let (code, stdout, _) = lineage.verify(&[]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let (code, stdout, _) = lineage.verify(&["--expect-head", &head_1, "--expect-head", &head_2]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert_eq!(
+        findings(&stdout),
+        [format!(
+            "head      {head_1}: node 10.0.0.1 has no authentic entry 2: its manifest was cut back, replaced or removed"
+        )]
+    );
+
+    // Node 2's manifest removed with all its files.
+    fs::remove_file(lineage.file(MANIFEST_2)).unwrap();
+    fs::remove_file(lineage.file(EVENTS_2)).unwrap();
+    fs::remove_file(lineage.file(COMPACTIONS_2)).unwrap();
+    let (code, stdout, _) = lineage.verify(&["--expect-head", &head_2, "--format", "json"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (node, rest) = head_2.split_once('=').unwrap();
+    let (seq, mac) = rest.split_once(':').unwrap();
+    assert_eq!(
+        json["findings"],
+        serde_json::json!([{"kind": "head_not_found", "node": node, "seq": seq.parse::<u64>().unwrap(),
+                            "expected_mac": mac, "found_mac": null}])
+    );
+
+    // A malformed head is a usage error.
+    let (code, _, stderr) = lineage.verify(&["--expect-head", "10.0.0.1=2"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("is not NODE=SEQ:MAC"), "{stderr}");
 }

@@ -32,7 +32,9 @@ pub use entry::{
 };
 pub use error::{ChainProblem, ManifestError};
 pub use files::{FoundFile, parquet_files, relative_path, sha256_file};
-pub use verify::{Finding, Head, ManifestSummary, Note, VerifyReport, verify};
+pub use verify::{
+    ExpectedHead, Finding, Head, ManifestSummary, Note, VerifyReport, verify, verify_expecting,
+};
 
 /// The directory of the manifests, directly below the lineage root (skipped by readers: it starts
 /// with `_`, and holds no `.parquet` file).

@@ -693,3 +693,62 @@ fn verify_errors_on_no_lineage_dir_and_unknown_versions() {
         }
     );
 }
+
+#[test]
+fn an_expected_head_finds_a_chain_cut_back_and_rebuilt() {
+    let root = Root::new("head");
+    let a = root.file(NODE, "part-a.parquet", b"a");
+    let b = root.file(NODE, "part-b.parquet", b"b");
+    let c = root.file(NODE, "part-c.parquet", b"c");
+    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    writer.append_added(&a, 1, None).unwrap();
+    let second = writer.append_added(&b, 1, None).unwrap();
+    let head = ExpectedHead {
+        node: NODE.into(),
+        seq: 2,
+        mac: second.mac.clone(),
+    };
+    let text = head.to_string();
+    assert_eq!(text, format!("10.0.0.1=2:{}", second.mac));
+    assert_eq!(ExpectedHead::parse(&text), Ok(head.clone()));
+    let v6 = format!("[::1]=3:{}", second.mac);
+    assert_eq!(ExpectedHead::parse(&v6).unwrap().node, "[::1]");
+    for bad in ["10.0.0.1=2", "10.0.0.1=x:ab", "=2:ab", "10.0.0.1=0:ab"] {
+        assert!(ExpectedHead::parse(bad).is_err(), "{bad}");
+    }
+    fs::remove_file(&c).unwrap();
+    let passed = verify_expecting(&root.0, &SECRET, std::slice::from_ref(&head)).unwrap();
+    assert_eq!(passed.findings, []);
+
+    // Cut back to line 1 with its file, then a key holder appends another file as entry 2.
+    drop(writer);
+    let first_line = format!("{}\n", root.lines()[0]);
+    fs::write(root.manifest(), first_line).unwrap();
+    fs::remove_file(&b).unwrap();
+    let c = root.file(NODE, "part-c.parquet", b"c");
+    let rebuilt = ManifestWriter::open(&root.0, NODE, &SECRET)
+        .unwrap()
+        .append_added(&c, 1, None)
+        .unwrap();
+    assert_eq!(verify(&root.0, &SECRET).unwrap().findings, []);
+    let report = verify_expecting(&root.0, &SECRET, std::slice::from_ref(&head)).unwrap();
+    assert_eq!(
+        report.findings,
+        [Finding::HeadNotFound {
+            expected: head.clone(),
+            found_mac: Some(rebuilt.mac)
+        }]
+    );
+    let elsewhere = ExpectedHead {
+        node: "10.0.0.7".into(),
+        ..head
+    };
+    let report = verify_expecting(&root.0, &SECRET, std::slice::from_ref(&elsewhere)).unwrap();
+    assert_eq!(
+        report.findings,
+        [Finding::HeadNotFound {
+            expected: elsewhere,
+            found_mac: None
+        }]
+    );
+}

@@ -59,6 +59,14 @@ pub enum Finding {
         /// Sequence number of the listing entry.
         seq: u64,
     },
+    /// A head recorded earlier is not in the chain (the manifest was cut back, replaced or removed).
+    HeadNotFound {
+        /// The head expected.
+        expected: ExpectedHead,
+        /// The MAC of the authentic entry with that `seq`, when there is one (another MAC: the chain
+        /// was rebuilt from there); `None` when there is none (cut back, or no such manifest).
+        found_mac: Option<String>,
+    },
     /// A `.parquet` file that no manifest lists.
     Unlisted {
         /// The file, relative to the root.
@@ -68,6 +76,47 @@ pub enum Finding {
         /// When a manifest lists it as removed: that node, entry and reason.
         removed: Option<(String, u64, RemovalReason)>,
     },
+}
+
+/// A head recorded earlier (`seq` and `mac` of an entry of a node's manifest, e.g. from an earlier
+/// report), which must still be in the chain: what detects a manifest cut back, or a lineage restored
+/// from an older copy, together with its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedHead {
+    /// The node.
+    pub node: String,
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// Its MAC.
+    pub mac: String,
+}
+
+impl ExpectedHead {
+    /// Parses `NODE=SEQ:MAC` (as `verify` prints a head).
+    pub fn parse(text: &str) -> Result<ExpectedHead, String> {
+        let bad = || format!("{text:?} is not NODE=SEQ:MAC (e.g. 10.0.0.1=42:<64 hex digits>)");
+        let (node, rest) = text.split_once('=').ok_or_else(bad)?;
+        let (seq, mac) = rest.rsplit_once(':').ok_or_else(bad)?;
+        let seq = seq.parse::<u64>().map_err(|_| bad())?;
+        let hex = mac.len() == super::entry::HEX_LEN
+            && mac
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if node.is_empty() || seq == 0 || !hex {
+            return Err(bad());
+        }
+        Ok(ExpectedHead {
+            node: node.to_owned(),
+            seq,
+            mac: mac.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for ExpectedHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}:{}", self.node, self.seq, self.mac)
+    }
 }
 
 /// Something worth knowing that is not a failure.
@@ -138,6 +187,16 @@ impl VerifyReport {
 /// files, an unknown format version, a directory that is no lineage root) stop it; everything that
 /// does not verify is a [`Finding`].
 pub fn verify(root: &Path, secret: &[u8; KEY_LEN]) -> Result<VerifyReport, ManifestError> {
+    verify_expecting(root, secret, &[])
+}
+
+/// [`verify`], and each of `heads` must be an authentic entry of its node's manifest
+/// ([`Finding::HeadNotFound`] otherwise).
+pub fn verify_expecting(
+    root: &Path,
+    secret: &[u8; KEY_LEN],
+    heads: &[ExpectedHead],
+) -> Result<VerifyReport, ManifestError> {
     let meta = fs::metadata(root).map_err(ManifestError::io("read", root))?;
     if !meta.is_dir() {
         return Err(ManifestError::NotALineageDir(root.to_owned()));
@@ -162,12 +221,29 @@ pub fn verify(root: &Path, secret: &[u8; KEY_LEN]) -> Result<VerifyReport, Manif
     // path → (node, added entry), over every manifest; path → its removal, for files still there.
     let mut listed: BTreeMap<String, Vec<(String, Entry)>> = BTreeMap::new();
     let mut removed: HashMap<String, (String, u64, RemovalReason)> = HashMap::new();
+    // (node, seq) of each expected head → the MAC of the authentic entry found there.
+    let mut at_seq: HashMap<(String, u64), Option<String>> = heads
+        .iter()
+        .map(|head| ((head.node.clone(), head.seq), None))
+        .collect();
     for (node, path) in manifests.unwrap_or_default() {
-        let read = read_manifest(&node, &path, &key, &on_disk, &mut report)?;
+        let read = read_manifest(&node, &path, &key, &on_disk, &mut at_seq, &mut report)?;
         for (file, entry) in read.listed {
             listed.entry(file).or_default().push((node.clone(), entry));
         }
         removed.extend(read.removed);
+    }
+    for head in heads {
+        let found_mac = at_seq
+            .get(&(head.node.clone(), head.seq))
+            .cloned()
+            .flatten();
+        if found_mac.as_deref() != Some(head.mac.as_str()) {
+            report.findings.push(Finding::HeadNotFound {
+                expected: head.clone(),
+                found_mac,
+            });
+        }
     }
     check_files(root, &listed, &on_disk, &removed, &mut report)?;
     Ok(report)
@@ -204,6 +280,7 @@ fn read_manifest(
     path: &Path,
     key: &ManifestKey,
     on_disk: &BTreeMap<&str, &FoundFile>,
+    at_seq: &mut HashMap<(String, u64), Option<String>>,
     report: &mut VerifyReport,
 ) -> Result<ReadManifest, ManifestError> {
     let name = format!(
@@ -237,6 +314,9 @@ fn read_manifest(
                 seq: entry.seq,
                 mac: entry.mac.clone(),
             });
+            if let Some(found) = at_seq.get_mut(&(node.to_owned(), entry.seq)) {
+                *found = Some(entry.mac.clone());
+            }
             apply(entry, checked.line, &name, on_disk, &mut read, report);
             Ok(())
         },
@@ -374,5 +454,6 @@ fn file_of(finding: &Finding) -> &str {
         | Finding::Missing { path, .. }
         | Finding::Unlisted { path, .. } => path,
         Finding::ChainBreak { manifest, .. } | Finding::KeyMismatch { manifest, .. } => manifest,
+        Finding::HeadNotFound { expected, .. } => &expected.node,
     }
 }
