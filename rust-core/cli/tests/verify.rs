@@ -455,3 +455,36 @@ fn a_recorded_head_detects_a_manifest_cut_back_with_its_files() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("is not NODE=SEQ:MAC"), "{stderr}");
 }
+
+/// The Python check of docs/schema.md, run on manifests written by the core.
+#[test]
+fn the_python_check_of_the_schema_doc_accepts_a_chain_and_rejects_an_edit() {
+    let doc =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/schema.md")).unwrap();
+    let section = doc.split("## Manifest and `cdflow verify`").nth(1).unwrap();
+    let code = section
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let lineage = Lineage::new("verify-python");
+    let run = || {
+        std::process::Command::new("python3")
+            .args(["-c", code])
+            .current_dir(lineage.tmp.path())
+            .output()
+            .expect("python3 runs")
+    };
+    let output = run();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let manifest = lineage.file(MANIFEST_1);
+    let lines = fs::read_to_string(&manifest).unwrap();
+    fs::write(&manifest, lines.replacen("\"rows\":2", "\"rows\":3", 1)).unwrap();
+    let output = run();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("AssertionError: 1"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -336,6 +336,40 @@ mod tests {
         );
     }
 
+    /// docs/schema.md lists every member of a line, in the order written, and the derivation label.
+    #[test]
+    fn the_schema_doc_lists_the_members_in_order() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/schema.md"))
+                .unwrap();
+        let section = doc.split("## Manifest and `cdflow verify`").nth(1).unwrap();
+        let documented: Vec<&str> = section
+            .lines()
+            .skip_while(|line| !line.starts_with("| member |"))
+            .skip(2)
+            .take_while(|line| line.starts_with("| `"))
+            .flat_map(|line| {
+                let cell = line.split(" | ").next().unwrap();
+                cell.split('`').skip(1).step_by(2).collect::<Vec<_>>()
+            })
+            .collect();
+        let line = entry().seal(&ManifestKey::derive(&[1; KEY_LEN]));
+        let written: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&line).unwrap();
+        assert_eq!(documented.len(), written.len(), "{documented:?}");
+        let positions: Vec<usize> = documented
+            .iter()
+            .map(|member| line.find(&format!("\"{member}\":")).unwrap())
+            .collect();
+        assert!(positions.is_sorted(), "{documented:?} vs {line}");
+        let prose = section.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(prose.contains(&format!(
+            "message = `{}`",
+            std::str::from_utf8(KEY_DERIVATION_LABEL).unwrap()
+        )));
+        assert!(prose.contains(&format!("its last {MAC_MEMBER_LEN} bytes are")));
+    }
+
     #[test]
     fn the_manifest_key_is_derived_not_the_secret() {
         let secret = [3u8; KEY_LEN];

@@ -9,8 +9,15 @@ use sha2::{Digest, Sha256};
 
 use super::ManifestError;
 
-/// SHA-256 (lowercase hex) and size of a file's bytes, read once from start to end.
+/// SHA-256 (lowercase hex) and size of a regular file's bytes, read once from start to end. Anything
+/// else (a directory, a device, a FIFO that would never end or block) is an error.
 pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
+    if !fs::metadata(path)?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
     let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 256 * 1024];

@@ -483,6 +483,15 @@ fn verify_names_altered_missing_unlisted_and_removed_files() {
     );
     assert_eq!((report.files_checked, report.files_matched), (5, 1));
     assert!(!report.passed());
+
+    // A listed file replaced by something that is not a regular file stops the check, naming it.
+    fs::remove_file(&fine).unwrap();
+    fs::create_dir(&fine).unwrap();
+    let error = verify(&root.0, &SECRET).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("cannot read {}: not a regular file", fine.display())
+    );
 }
 
 #[test]
