@@ -188,7 +188,7 @@ pub fn load_or_create_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
     }
 }
 
-/// Reads an existing key file (16 bytes).
+/// Reads an existing key file (never creates one): exactly 16 bytes.
 pub fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
     let read_error = |source| KeyFileError::Read {
         path: path.to_owned(),

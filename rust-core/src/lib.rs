@@ -28,6 +28,7 @@ pub mod journal;
 pub mod keyhash;
 pub mod layout;
 pub mod log;
+pub mod manifest;
 pub mod parquet_file;
 pub mod pipeline;
 pub mod rolling;

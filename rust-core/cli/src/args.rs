@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use cdflow_core::manifest::ExpectedHead;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::CliError;
@@ -35,6 +36,9 @@ pub enum Command {
     /// that will not start again; a restarted node does this by itself). Exit 1 if something had to be
     /// left behind.
     Recover(RecoverArgs),
+    /// Check every lineage file and manifest chain: exit status 1 naming each altered, missing or
+    /// unlisted file and each break in a chain.
+    Verify(VerifyArgs),
 }
 
 /// `cdflow recover`.
@@ -47,7 +51,7 @@ pub struct RecoverArgs {
     pub key_file: Option<PathBuf>,
 }
 
-/// Output formats of `summary`, `antipatterns` and `audit`.
+/// Output formats of `summary`, `antipatterns`, `audit` and `verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// Plain text for a terminal.
@@ -140,6 +144,24 @@ pub struct AuditArgs {
     /// Row filters.
     #[command(flatten)]
     pub filters: FilterArgs,
+}
+
+/// `cdflow verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The lineage root (holds `_manifest/` and the table directories).
+    #[arg(value_name = "LINEAGE_DIR")]
+    pub dir: PathBuf,
+    /// The deployment's key file [default: <parent of LINEAGE_DIR>/cdflow-key-hash.secret].
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// A head printed by an earlier run (NODE=SEQ:MAC) that must still be in that node's chain:
+    /// detects a manifest cut back together with its files. Repeatable.
+    #[arg(long, value_name = "NODE=SEQ:MAC", value_parser = ExpectedHead::parse)]
+    pub expect_head: Vec<ExpectedHead>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 /// The filters common to every command.

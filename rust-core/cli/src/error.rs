@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 /// Exit code of every error (the same as a command-line usage error).
 pub const EXIT_ERROR: i32 = 2;
-/// Exit code of `cdflow audit` when the policy is violated.
+/// Exit code of `cdflow audit` when the policy is violated, and of `cdflow verify` when a file or a
+/// manifest chain does not verify (or nothing was verified).
 pub const EXIT_VIOLATIONS: i32 = 1;
 
 /// An error that stops a command.
@@ -62,6 +63,12 @@ pub enum CliError {
     /// The audit policy cannot be read or is invalid (file, line, what).
     #[error("invalid policy {0}")]
     Policy(#[from] crate::policy::PolicyError),
+    /// The key file of `cdflow verify` cannot be used.
+    #[error("{0}")]
+    Key(#[from] cdflow_core::keyhash::KeyFileError),
+    /// `cdflow verify` could not read what it checks.
+    #[error("{0}")]
+    Manifest(#[from] cdflow_core::manifest::ManifestError),
     /// The output could not be written.
     #[error("cannot write {}: {message}", path.display())]
     Write {

@@ -1,7 +1,8 @@
 //! `cdflow`, the command-line tool of cdflow: reads the Parquet lineage that the cdflow agent writes
 //! (docs/schema.md) from one or many lineage directories and shows how data flows through the
 //! cluster — as a graph (`cdflow graph`: DOT, Mermaid or SVG) or as totals (`cdflow summary`) — finds
-//! anti-patterns (`cdflow antipatterns`) and checks accesses against a policy (`cdflow audit`).
+//! anti-patterns (`cdflow antipatterns`), checks accesses against a policy (`cdflow audit`) and
+//! checks the files against the manifests of the core (`cdflow verify`).
 //! See docs/cli.md.
 //!
 //! Reading is streaming and column-projected; memory is bounded by the vertex cap, the number of
@@ -30,6 +31,7 @@ pub mod stats;
 pub mod summary;
 pub mod thresholds;
 pub mod time;
+pub mod verify;
 pub mod yaml;
 
 pub use error::{CliError, EXIT_ERROR};

@@ -1,5 +1,6 @@
 //! The `cdflow` binary: parses the command line and runs it; any error is one line on standard error
-//! and exit code 2 (the same as a usage error); `cdflow audit` exits with 1 when the policy is violated.
+//! and exit code 2 (the same as a usage error); `cdflow audit` exits with 1 when the policy is violated,
+//! `cdflow verify` when a file or manifest does not verify.
 
 use clap::Parser;
 

@@ -4,10 +4,13 @@ use std::fs;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
+use cdflow_core::config::default_key_file;
+use cdflow_core::keyhash::read_key;
+
 use crate::antipatterns::Antipatterns;
 use crate::args::{
     AntipatternsArgs, AuditArgs, Cli, Command, Format, GraphArgs, OutputFormat, RecoverArgs,
-    SummaryArgs,
+    SummaryArgs, VerifyArgs,
 };
 use crate::audit::Audit;
 use crate::discover::discover;
@@ -27,6 +30,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Antipatterns(args) => antipatterns(&args).map(|()| 0),
         Command::Audit(args) => audit(&args),
         Command::Recover(args) => recover(&args),
+        Command::Verify(args) => verify(&args),
     }
 }
 
@@ -118,6 +122,31 @@ fn audit(args: &AuditArgs) -> Result<i32, CliError> {
     } else {
         0
     })
+}
+
+fn verify(args: &VerifyArgs) -> Result<i32, CliError> {
+    let dir = &args.dir;
+    match fs::metadata(dir) {
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            return Err(CliError::NoSuchDir(dir.clone()));
+        }
+        Ok(meta) if !meta.is_dir() => return Err(CliError::NotADir(dir.clone())),
+        _ => {}
+    }
+    let key_file = args
+        .key_file
+        .clone()
+        .unwrap_or_else(|| default_key_file(dir));
+    let secret = read_key(&key_file)?;
+    let report = cdflow_core::manifest::verify_expecting(dir, &secret, &args.expect_head)?;
+    match args.format {
+        OutputFormat::Text => write_output(
+            None,
+            crate::verify::render(&report, dir, &key_file).as_bytes(),
+        )?,
+        OutputFormat::Json => write_json(&crate::verify::to_json(&report, dir, &key_file))?,
+    }
+    Ok(if report.passed() { 0 } else { EXIT_VIOLATIONS })
 }
 
 fn write_json(value: &serde_json::Value) -> Result<(), CliError> {
