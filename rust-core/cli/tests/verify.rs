@@ -296,7 +296,7 @@ fn a_manifest_cut_mid_line_or_by_whole_lines_is_named() {
 fn a_wrong_key_is_named_per_manifest() {
     let lineage = Lineage::new("verify-key");
     let other = lineage.tmp.path().join("other.secret");
-    fs::write(&other, [9u8; 16]).unwrap();
+    write_private(&other, &[9u8; 16]);
     let (code, stdout, _) = lineage.verify(&["--key-file", &other.display().to_string()]);
     assert_eq!(code, Some(1), "{stdout}");
     let lines = findings(&stdout);
@@ -353,7 +353,7 @@ fn errors_exit_with_2() {
         ),
     );
     let short_key = lineage.tmp.path().join("short.secret");
-    fs::write(&short_key, b"short").unwrap();
+    write_private(&short_key, b"short");
     assert_error(
         &[
             "verify",
@@ -368,7 +368,7 @@ fn errors_exit_with_2() {
     );
     let empty = lineage.tmp.path().join("empty");
     fs::create_dir_all(&empty).unwrap();
-    fs::write(lineage.tmp.path().join("cdflow-key-hash.secret"), [1u8; 16]).unwrap();
+    write_private(&lineage.tmp.path().join("cdflow-key-hash.secret"), &[1u8; 16]);
     assert_error(
         &["verify", &empty.display().to_string()],
         &format!(
@@ -487,4 +487,11 @@ fn the_python_check_of_the_schema_doc_accepts_a_chain_and_rejects_an_edit() {
         "{}",
         text(&output.stderr)
     );
+}
+
+/// Writes a key file readable by its owner only (the core refuses a key file others can read).
+fn write_private(path: &std::path::Path, bytes: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(path, bytes).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
 }
