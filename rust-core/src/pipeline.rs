@@ -34,10 +34,11 @@ use crate::journal::instance::JournalDir;
 use crate::journal::recovery::{RecoveryContext, recover};
 use crate::keyhash::{PartitionKeyHasher, load_or_create_key};
 use crate::log::RateLimitedLog;
+use crate::manifest::NodeManifests;
 use crate::stats::{Counters, CountersSnapshot};
 use crate::strings::StringTable;
 use crate::wire::decode_batch;
-use crate::writer::{QueuedBatch, Shared, Writer, WriterSetup, rejected_in};
+use crate::writer::{PublishHook, QueuedBatch, Shared, Writer, WriterSetup, rejected_in};
 
 /// Name of the writer thread.
 pub const WRITER_THREAD_NAME: &str = "cdflow-writer";
@@ -110,11 +111,16 @@ impl Pipeline {
         let strings = Arc::new(StringTable::new());
         let counters = Arc::new(Counters::default());
         let log = Arc::new(RateLimitedLog::default());
+        let manifests = Arc::new(NodeManifests::new(&config.output, key, Arc::clone(&log)));
+        let on_published: PublishHook = {
+            let manifests = Arc::clone(&manifests);
+            Arc::new(move |path: &Path, rows: u64| manifests.added(path, rows))
+        };
         let shared = Shared {
             strings: Arc::clone(&strings),
             counters: Arc::clone(&counters),
             log: Arc::clone(&log),
-            on_published: None,
+            on_published: Some(Arc::clone(&on_published)),
         };
         let writer = Writer::new(
             &config,
@@ -151,7 +157,7 @@ impl Pipeline {
                 .map(|hours| Duration::from_secs(hours.saturating_mul(3600))),
             agent_start_time_us: start_us,
             to_writer,
-            on_removed: Box::new(|_, _| {}),
+            on_removed: Box::new(move |path, reason| manifests.removing(path, reason)),
         });
         let journal = std::thread::Builder::new()
             .name(JOURNAL_THREAD_NAME.to_owned())
@@ -171,7 +177,7 @@ impl Pipeline {
                     counters: &recovery_counters,
                     log: &log,
                     own: Some(&own_journal),
-                    on_published: None,
+                    on_published: Some(on_published),
                 });
                 log_recovery(&report);
                 writer.run(from_journal);

@@ -368,7 +368,10 @@ fn errors_exit_with_2() {
     );
     let empty = lineage.tmp.path().join("empty");
     fs::create_dir_all(&empty).unwrap();
-    write_private(&lineage.tmp.path().join("cdflow-key-hash.secret"), &[1u8; 16]);
+    write_private(
+        &lineage.tmp.path().join("cdflow-key-hash.secret"),
+        &[1u8; 16],
+    );
     assert_error(
         &["verify", &empty.display().to_string()],
         &format!(

@@ -33,8 +33,13 @@ struct ClosedFile {
     bytes: u64,
 }
 
-/// Removes the oldest closed files until at least `bytes` are freed (or none is left).
-pub fn remove_oldest(root: &Path, bytes: u64) -> RemovedFiles {
+/// Removes the oldest closed files until at least `bytes` are freed (or none is left);
+/// `before_remove` is told each file just before it is deleted (the manifest lists it as removed).
+pub fn remove_oldest(
+    root: &Path,
+    bytes: u64,
+    before_remove: &mut dyn FnMut(&Path),
+) -> RemovedFiles {
     let mut files = closed_files(root);
     files.sort_by(|a, b| a.modified.cmp(&b.modified).then(a.path.cmp(&b.path)));
     let mut removed = RemovedFiles::default();
@@ -42,25 +47,36 @@ pub fn remove_oldest(root: &Path, bytes: u64) -> RemovedFiles {
         if removed.bytes >= bytes {
             break;
         }
-        remove(root, file, &mut removed);
+        remove(root, file, &mut removed, before_remove);
     }
     removed
 }
 
-/// Removes the closed files last modified before `cutoff`.
-pub fn remove_older_than(root: &Path, cutoff: SystemTime) -> RemovedFiles {
+/// Removes the closed files last modified before `cutoff` (see [`remove_oldest`] for
+/// `before_remove`).
+pub fn remove_older_than(
+    root: &Path,
+    cutoff: SystemTime,
+    before_remove: &mut dyn FnMut(&Path),
+) -> RemovedFiles {
     let mut removed = RemovedFiles::default();
     for file in closed_files(root) {
         if file.modified < cutoff {
-            remove(root, file, &mut removed);
+            remove(root, file, &mut removed, before_remove);
         }
     }
     removed
 }
 
-fn remove(root: &Path, file: ClosedFile, removed: &mut RemovedFiles) {
+fn remove(
+    root: &Path,
+    file: ClosedFile,
+    removed: &mut RemovedFiles,
+    before_remove: &mut dyn FnMut(&Path),
+) {
     let counted = counts_as_written(root, &file.path);
     let rows = if counted { rows_of(&file.path) } else { 0 };
+    before_remove(&file.path);
     if fs::remove_file(&file.path).is_err() {
         return;
     }

@@ -27,6 +27,7 @@ use crate::disk::{DiskBounds, OnFull, remove_older_than, remove_oldest};
 use crate::journal::instance::{JournalDir, sync_dir};
 use crate::journal::segment::{CountersRecord, RecordBuffer, SegmentHeader, append, encode_header};
 use crate::log::RateLimitedLog;
+use crate::manifest::RemovalReason;
 use crate::stats::Counters;
 use crate::strings::StringTable;
 use crate::writer::{QueuedBatch, ToWriter};
@@ -40,8 +41,8 @@ const RETRY_DELAY: Duration = Duration::from_secs(1);
 /// How often retention runs.
 const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Told about each file removed by retention or `delete_oldest` (path relative to the root, reason).
-pub(crate) type RemovalHook = Box<dyn FnMut(&std::path::Path, &'static str) + Send>;
+/// Told about each file retention or `delete_oldest` is about to delete (its path, and which of the two).
+pub(crate) type RemovalHook = Box<dyn FnMut(&std::path::Path, RemovalReason) + Send>;
 
 /// What the journal thread needs.
 pub(crate) struct AppenderSetup {
@@ -154,7 +155,10 @@ impl Appender {
         };
         if self.setup.bounds.limits().on_full == OnFull::DeleteOldest {
             let shortfall = self.setup.bounds.shortfall(bytes);
-            let removed = remove_oldest(self.setup.bounds.root(), shortfall);
+            let hook = &mut self.setup.on_removed;
+            let removed = remove_oldest(self.setup.bounds.root(), shortfall, &mut |path| {
+                hook(path, RemovalReason::DeleteOldest)
+            });
             if !removed.paths.is_empty() {
                 self.account_removed(&removed, "delete_oldest");
                 self.setup.bounds.rescan(now);
@@ -176,9 +180,6 @@ impl Appender {
         let counters = &self.setup.counters;
         Counters::add(&counters.removed_files, removed.files);
         Counters::add(&counters.removed_rows, removed.rows);
-        for path in &removed.paths {
-            (self.setup.on_removed)(path, reason);
-        }
         self.setup.log.log(format_args!(
             "{reason}: removed {} lineage files ({} rows, {} bytes)",
             removed.paths.len(),
@@ -350,7 +351,10 @@ impl Appender {
         let cutoff = SystemTime::now()
             .checked_sub(max_age)
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        let removed = remove_older_than(self.setup.bounds.root(), cutoff);
+        let hook = &mut self.setup.on_removed;
+        let removed = remove_older_than(self.setup.bounds.root(), cutoff, &mut |path| {
+            hook(path, RemovalReason::Retention)
+        });
         if !removed.paths.is_empty() {
             self.account_removed(&removed, "retention");
             self.setup.bounds.rescan(now);

@@ -345,6 +345,11 @@ pub fn recover_offline(root: &Path, key_file: Option<PathBuf>) -> Result<Recover
     let identities = IdentityMap::default();
     let counters = Arc::new(Counters::default());
     let log = Arc::new(RateLimitedLog::default());
+    let manifests = Arc::new(crate::manifest::NodeManifests::new(
+        root,
+        key,
+        Arc::clone(&log),
+    ));
     // A journal directory of its own, locked while it runs: if this process dies mid-recovery, the
     // next recovery knows its in-progress files are strays.
     let own = JournalDir::create(
@@ -366,7 +371,9 @@ pub fn recover_offline(root: &Path, key_file: Option<PathBuf>) -> Result<Recover
         counters: &counters,
         log: &log,
         own: Some(own.path()),
-        on_published: None,
+        on_published: Some(Arc::new(move |path: &Path, rows: u64| {
+            manifests.added(path, rows)
+        })),
     });
     let _ = own.remove_if_done();
     Ok(report)

@@ -19,6 +19,7 @@ mod chain;
 mod entry;
 mod error;
 mod files;
+mod nodes;
 mod verify;
 
 #[cfg(test)]
@@ -32,6 +33,7 @@ pub use entry::{
 };
 pub use error::{ChainProblem, ManifestError};
 pub use files::{FoundFile, parquet_files, relative_path, sha256_file};
+pub use nodes::NodeManifests;
 pub use verify::{
     ExpectedHead, Finding, Head, ManifestSummary, Note, VerifyReport, verify, verify_expecting,
 };

@@ -131,6 +131,11 @@ fn a_crash_loses_nothing_the_journal_took_and_recovery_writes_it_once() {
             .any(|file| recovered_flag(file).is_some())
     );
 
+    // Every published file, recovered ones included, is in its node's manifest.
+    let key = cdflow_core::keyhash::read_key(&dir.path().join("key.secret")).unwrap();
+    let verified = cdflow_core::manifest::verify(&lineage, &key).unwrap();
+    assert!(verified.passed(), "{:?}", verified.findings);
+
     // A second start finds nothing more to do: no row twice.
     let again = Pipeline::start(config(dir.path())).unwrap();
     again.shutdown(SHUTDOWN).unwrap();
@@ -212,5 +217,45 @@ fn events_beyond_max_lineage_bytes_are_counted_as_dropped_disk_bound() {
     assert_eq!(
         snapshot.written + snapshot.dropped_disk_bound,
         10 * u64::from(events)
+    );
+}
+
+#[test]
+fn delete_oldest_lists_what_it_removes_and_counts_it() {
+    let dir = TempDir::new("oldest");
+    let (bytes, events) = sample();
+    let root = dir.path().join("lineage");
+    // A first run publishes files; a second run, bounded below what they take, removes them to make room.
+    let first = Pipeline::start(config(dir.path())).unwrap();
+    for _ in 0..5 {
+        assert_eq!(first.submit(&bytes, events).code(), 0);
+    }
+    first.shutdown(SHUTDOWN).unwrap();
+    let before = read_event_rows(&root.join("events")).len() as u64;
+    assert_eq!(before, 5 * u64::from(events));
+    let used = cdflow_core::disk::lineage_bytes(&root);
+    let mut bounded = config(dir.path());
+    bounded.max_lineage_bytes = used + 4 * bytes.len() as u64;
+    bounded.min_free_bytes = Some(0);
+    bounded.on_full = cdflow_core::disk::OnFull::DeleteOldest;
+    let second = Pipeline::start(bounded).unwrap();
+    for _ in 0..5 {
+        assert_eq!(second.submit(&bytes, events).code(), 0);
+    }
+    second.shutdown(SHUTDOWN).unwrap();
+    let snapshot = second.snapshot();
+    assert!(snapshot.removed_files > 0, "{snapshot:?}");
+    let live = read_event_rows(&root.join("events")).len() as u64;
+    assert_eq!(live, before + snapshot.written - snapshot.removed_rows);
+    assert_eq!(
+        snapshot.written + snapshot.dropped_disk_bound,
+        5 * u64::from(events)
+    );
+    let key = cdflow_core::keyhash::read_key(&dir.path().join("key.secret")).unwrap();
+    let verified = cdflow_core::manifest::verify(&root, &key).unwrap();
+    assert!(
+        verified.passed(),
+        "removed files are listed as removed: {:?}",
+        verified.findings
     );
 }
