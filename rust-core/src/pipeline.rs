@@ -111,7 +111,12 @@ impl Pipeline {
         let strings = Arc::new(StringTable::new());
         let counters = Arc::new(Counters::default());
         let log = Arc::new(RateLimitedLog::default());
-        let manifests = Arc::new(NodeManifests::new(&config.output, key, Arc::clone(&log)));
+        let manifests = Arc::new(NodeManifests::new(
+            &config.output,
+            key,
+            config.file_modes,
+            Arc::clone(&log),
+        ));
         let on_published: PublishHook = {
             let manifests = Arc::clone(&manifests);
             Arc::new(move |path: &Path, rows: u64| manifests.added(path, rows))

@@ -348,6 +348,7 @@ pub fn recover_offline(root: &Path, key_file: Option<PathBuf>) -> Result<Recover
     let manifests = Arc::new(crate::manifest::NodeManifests::new(
         root,
         key,
+        config.file_modes,
         Arc::clone(&log),
     ));
     // A journal directory of its own, locked while it runs: if this process dies mid-recovery, the

@@ -11,12 +11,14 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::{ManifestWriter, RemovalReason};
+use crate::file_modes::{self, FileModes};
 use crate::keyhash::KEY_LEN;
 use crate::log::RateLimitedLog;
 
 /// Every node's manifest under one lineage root.
 pub struct NodeManifests {
     root: PathBuf,
+    modes: FileModes,
     secret: [u8; KEY_LEN],
     writers: Mutex<HashMap<String, ManifestWriter>>,
     log: Arc<RateLimitedLog>,
@@ -24,9 +26,15 @@ pub struct NodeManifests {
 
 impl NodeManifests {
     /// Manifests under `root`, keyed with `secret`.
-    pub fn new(root: &Path, secret: [u8; KEY_LEN], log: Arc<RateLimitedLog>) -> Self {
+    pub fn new(
+        root: &Path,
+        secret: [u8; KEY_LEN],
+        modes: FileModes,
+        log: Arc<RateLimitedLog>,
+    ) -> Self {
         NodeManifests {
             root: root.to_owned(),
+            modes,
             secret,
             writers: Mutex::new(HashMap::new()),
             log,
@@ -62,6 +70,11 @@ impl NodeManifests {
         };
         let mut writers = self.writers.lock();
         if !writers.contains_key(&node) {
+            if let Err(error) = self.create_with_modes(&node) {
+                self.log
+                    .log(format_args!("manifest of node {node}: {error}"));
+                return;
+            }
             match ManifestWriter::open(&self.root, &node, &self.secret) {
                 Ok(writer) => {
                     writers.insert(node.clone(), writer);
@@ -80,6 +93,20 @@ impl NodeManifests {
                 "manifest: {} not listed: {error}",
                 file.display()
             ));
+        }
+    }
+}
+
+impl NodeManifests {
+    /// Creates the manifest directory and file with the configured modes and group (the writer then
+    /// opens what exists).
+    fn create_with_modes(&self, node: &str) -> std::io::Result<()> {
+        file_modes::create_dir_all(&self.root.join(super::MANIFEST_DIR), &self.modes)?;
+        let path = super::manifest_path(&self.root, &crate::layout::sanitize_node(node));
+        match file_modes::create_new_file(&path, &self.modes) {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(error) => Err(error),
         }
     }
 }
