@@ -1,4 +1,5 @@
-"""The analyst's first look at a lineage directory: DuckDB sections, then `cdflow summary` and `cdflow antipatterns`."""
+"""The analyst's first look at a lineage directory: DuckDB sections, then `cdflow summary`, `cdflow antipatterns`
+and `cdflow verify`."""
 import pathlib
 import subprocess
 
@@ -90,7 +91,8 @@ def print_cli_overview(lineage):
     """The CLI's one-screen overview and its anti-pattern findings (default thresholds, docs/cli.md)."""
     cli = str(build.build_cli())
     for title, args in (("Overview (cdflow summary)", ["summary"]),
-                        ("Anti-patterns (cdflow antipatterns)", ["antipatterns"])):
+                        ("Anti-patterns (cdflow antipatterns)", ["antipatterns"]),
+                        ("Tamper evidence (cdflow verify: every file against its node's manifest)", ["verify"])):
         print(f"\n== {title}", flush=True)
         subprocess.run([cli, *args, str(lineage)], check=True)
 
