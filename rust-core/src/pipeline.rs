@@ -156,7 +156,6 @@ impl Pipeline {
             ),
             roll_interval: config.roll_interval(),
             fsync_interval: Duration::from_millis(config.journal_fsync_millis),
-            stats_interval: config.stats_interval(),
             retention: config
                 .retention_hours
                 .map(|hours| Duration::from_secs(hours.saturating_mul(3600))),

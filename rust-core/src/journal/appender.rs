@@ -38,6 +38,9 @@ const TICK: Duration = Duration::from_millis(100);
 pub const SEGMENT_MAX_BYTES: u64 = 64 << 20;
 /// Pause before a new segment is tried after an I/O failure.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
+/// How often the counters are journaled (the agent reports its totals about as often): the crashed
+/// run's `agent_stats` row that recovery writes is at most this old.
+const COUNTERS_INTERVAL: Duration = Duration::from_secs(1);
 /// How often retention runs.
 const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -53,7 +56,6 @@ pub(crate) struct AppenderSetup {
     pub bounds: DiskBounds,
     pub roll_interval: Duration,
     pub fsync_interval: Duration,
-    pub stats_interval: Duration,
     pub retention: Option<Duration>,
     pub agent_start_time_us: i64,
     pub to_writer: Sender<ToWriter>,
@@ -90,7 +92,7 @@ impl Appender {
     pub fn new(setup: AppenderSetup) -> Self {
         let now = Instant::now();
         Appender {
-            next_counters_at: now + setup.stats_interval,
+            next_counters_at: now + COUNTERS_INTERVAL,
             next_retention_at: now,
             setup,
             segment: None,
@@ -314,7 +316,7 @@ impl Appender {
 
     fn housekeeping(&mut self, now: Instant) {
         if now >= self.next_counters_at {
-            self.next_counters_at = now + self.setup.stats_interval;
+            self.next_counters_at = now + COUNTERS_INTERVAL;
             if self.segment.is_some()
                 && let Err(error) = self.append_counters()
             {
