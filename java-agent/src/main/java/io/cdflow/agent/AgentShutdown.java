@@ -45,7 +45,7 @@ final class AgentShutdown implements Runnable {
         flusher.stop(FLUSHER_STOP_MILLIS);
         buffers.close(BUFFER_FLUSH_MILLIS);
         CaptureRuntime.uninstall();
-        NativeCore.reportAgentCounters(buffers.eventsSeen(), buffers.droppedInAgent());
+        buffers.reportTo(NativeCore::reportAgentCounters);
         String error = NativeCore.shutdown(CORE_SHUTDOWN_MILLIS);
         return summary(runtime, hooks) + "; core: " + NativeCore.describeCounters(NativeCore.counters())
                 + (error == null ? "" : "; core shutdown error: " + error);
@@ -61,6 +61,7 @@ final class AgentShutdown implements Runnable {
                 + " submit_error=" + c.droppedSubmitError() + " other=" + c.droppedOther() + ")"
                 + " core_queue_full=" + c.coreQueueFull()
                 + " batches=" + c.batchesSubmitted()
+                + " out_of_turn=" + c.submittedOutOfTurn()
                 + " capture_errors=" + runtime.captureErrors()
                 + " strings=" + runtime.strings.size()
                 + " define_failures=" + runtime.strings.defineFailures()
