@@ -53,11 +53,18 @@ SET VARIABLE cdflow_auth_events_sql = cdflow_table_sql('auth_events', 'SELECT NU
     NULL::VARCHAR AS identity_kind, NULL::VARCHAR AS external_identity, NULL::DATE AS date WHERE false');
 CREATE OR REPLACE VIEW auth_events AS FROM query(getvariable('cdflow_auth_events_sql'));
 
-SET VARIABLE cdflow_agent_stats_sql = cdflow_table_sql('agent_stats', 'SELECT NULL::TIMESTAMP AS stats_time,
-    NULL::VARCHAR AS node, NULL::TIMESTAMP AS agent_start_time, NULL::BIGINT AS agent_events_seen,
-    NULL::BIGINT AS agent_dropped, NULL::BIGINT AS offered, NULL::BIGINT AS accepted,
-    NULL::BIGINT AS dropped_queue_full, NULL::BIGINT AS rejected, NULL::BIGINT AS skipped_records,
-    NULL::BIGINT AS written, NULL::BIGINT AS files, NULL::BIGINT AS skipped_fields, NULL::DATE AS date WHERE false');
+-- agent_stats: every documented column, also over files of an older core that lack the newer counters (NULL there:
+-- unknown, not 0), and an empty view until the first file exists.
+SET VARIABLE cdflow_agent_stats_empty = 'SELECT NULL::TIMESTAMP AS stats_time, NULL::VARCHAR AS node,
+    NULL::TIMESTAMP AS agent_start_time, NULL::BIGINT AS agent_events_seen, NULL::BIGINT AS agent_dropped,
+    NULL::BIGINT AS offered, NULL::BIGINT AS accepted, NULL::BIGINT AS dropped_queue_full, NULL::BIGINT AS rejected,
+    NULL::BIGINT AS skipped_records, NULL::BIGINT AS written, NULL::BIGINT AS files, NULL::BIGINT AS skipped_fields,
+    NULL::BIGINT AS dropped_write_failed, NULL::BIGINT AS dropped_disk_bound, NULL::BIGINT AS removed_rows,
+    NULL::BIGINT AS removed_files, NULL::BIGINT AS recovered_rows, NULL::BIGINT AS agent_dropped_busy,
+    NULL::BIGINT AS agent_dropped_not_running, NULL::BIGINT AS agent_dropped_submit_error,
+    NULL::BIGINT AS agent_dropped_other, NULL::DATE AS date WHERE false';
+SET VARIABLE cdflow_agent_stats_sql = getvariable('cdflow_agent_stats_empty') || ' UNION ALL BY NAME '
+    || cdflow_table_sql('agent_stats', getvariable('cdflow_agent_stats_empty'));
 CREATE OR REPLACE VIEW agent_stats AS FROM query(getvariable('cdflow_agent_stats_sql'));
 
 -- flows: written by the core under <lineage>/flows (docs/schema.md); until a lineage has it, an empty view.
@@ -106,14 +113,35 @@ CREATE OR REPLACE VIEW sstable_edges AS
            parent_sstable, unnest(output_sstables)
     FROM (SELECT *, unnest(input_sstables) AS parent_sstable FROM compactions);
 
--- The agent's own counters: the last row of each agent instance (counters are totals since it started),
--- with dropped = agent_dropped + dropped_queue_full + rejected.
+-- The agent's accounting (docs/schema.md, "Accounting"): the last row of each agent instance (counters are totals
+-- since it started), with
+--   dropped     = every loss cause: agent_dropped + dropped_queue_full + rejected + skipped_records
+--                 + dropped_write_failed + dropped_disk_bound
+--   unaccounted = agent_events_seen - (written - recovered_rows) - dropped: 0 once the agent stopped (balanced)
+-- Both are NULL when a counter they need is unknown (a file of an older core), and unknown_columns names it.
 CREATE OR REPLACE VIEW agent_totals AS
     SELECT node, agent_start_time, stats_time, agent_events_seen, offered, accepted, written, files,
            agent_dropped, dropped_queue_full, rejected, skipped_records, skipped_fields,
-           agent_dropped + dropped_queue_full + rejected AS dropped
+           dropped_write_failed, dropped_disk_bound, removed_rows, removed_files, recovered_rows,
+           agent_dropped_busy, agent_dropped_not_running, agent_dropped_submit_error, agent_dropped_other,
+           agent_dropped + dropped_queue_full + rejected + skipped_records + dropped_write_failed
+               + dropped_disk_bound AS dropped,
+           agent_events_seen - (written - recovered_rows) - dropped AS unaccounted,
+           concat_ws(', ',
+               CASE WHEN dropped_write_failed IS NULL THEN 'dropped_write_failed' END,
+               CASE WHEN dropped_disk_bound IS NULL THEN 'dropped_disk_bound' END,
+               CASE WHEN removed_rows IS NULL THEN 'removed_rows' END,
+               CASE WHEN removed_files IS NULL THEN 'removed_files' END,
+               CASE WHEN recovered_rows IS NULL THEN 'recovered_rows' END,
+               CASE WHEN agent_dropped_busy IS NULL THEN 'agent_dropped_busy' END,
+               CASE WHEN agent_dropped_not_running IS NULL THEN 'agent_dropped_not_running' END,
+               CASE WHEN agent_dropped_submit_error IS NULL THEN 'agent_dropped_submit_error' END,
+               CASE WHEN agent_dropped_other IS NULL THEN 'agent_dropped_other' END) AS unknown_columns
     FROM agent_stats
     QUALIFY row_number() OVER (PARTITION BY node, agent_start_time ORDER BY stats_time DESC, written DESC) = 1;
+
+-- sum(x) over a group, NULL (unknown) when any row's x is NULL: DuckDB's sum would skip it and undercount.
+CREATE OR REPLACE MACRO cdflow_known_sum(x) AS CASE WHEN count(x) = count(*) THEN sum(x) END;
 
 -- Who is behind each role, as the identity map said when the rows were written.
 CREATE OR REPLACE VIEW identities AS

@@ -45,4 +45,4 @@ mod writer;
 pub use config::{ConfigError, CoreConfig};
 pub use error::CoreError;
 pub use pipeline::{Pipeline, SubmitOutcome};
-pub use stats::{Counters, CountersSnapshot};
+pub use stats::{AgentDrops, Counters, CountersSnapshot};

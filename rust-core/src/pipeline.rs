@@ -35,10 +35,10 @@ use crate::journal::recovery::{RecoveryContext, recover};
 use crate::keyhash::{PartitionKeyHasher, load_or_create_key};
 use crate::log::RateLimitedLog;
 use crate::manifest::NodeManifests;
-use crate::stats::{Counters, CountersSnapshot};
+use crate::stats::{AgentDrops, COUNTER_COUNT, Counters, CountersSnapshot};
 use crate::strings::StringTable;
 use crate::wire::decode_batch;
-use crate::writer::{PublishHook, QueuedBatch, Shared, Writer, WriterSetup, rejected_in};
+use crate::writer::{PublishHook, QueuedBatch, Shared, Writer, WriterSetup};
 
 /// Name of the writer thread.
 pub const WRITER_THREAD_NAME: &str = "cdflow-writer";
@@ -241,18 +241,15 @@ impl Pipeline {
     }
 
     /// Applies a batch of STRING_DEF records synchronously, so the ids are known before any event that
-    /// uses them is submitted. Every bad record is counted as rejected; the error names the first one.
+    /// uses them is submitted. The error names the first bad record. Nothing is counted: a define batch
+    /// carries no event (the agent's events are counted from `submit`; an event whose string was refused
+    /// has that field NULL), so event records in it are ignored and reported in the error.
     pub fn define(&self, batch: &[u8]) -> Result<(), CoreError> {
         if self.queue.read().is_none() {
             return Err(CoreError::NotRunning);
         }
         let decoded = decode_batch(batch, &self.strings);
-        Counters::add(&self.counters.rejected, rejected_in(&decoded, 0));
-        Counters::add(&self.counters.skipped_records, decoded.skipped_records);
         let events = decoded.events.len();
-        if events > 0 {
-            Counters::add(&self.counters.rejected, events as u64);
-        }
         match decoded.errors.first() {
             Some(first) if decoded.errors.len() > 1 => Err(CoreError::Define(format!(
                 "{first} (and {} more errors)",
@@ -266,13 +263,14 @@ impl Pipeline {
         }
     }
 
-    /// Stores the agent's absolute totals (events seen, events dropped before reaching the core).
-    pub fn record_agent_counters(&self, events_seen: u64, dropped: u64) {
-        self.counters.set_agent_counters(events_seen, dropped);
+    /// Stores the agent's absolute totals: events seen, and events dropped before reaching the core
+    /// per cause (`agent_dropped` becomes their sum).
+    pub fn record_agent_counters(&self, events_seen: u64, drops: AgentDrops) {
+        self.counters.set_agent_counters(events_seen, drops);
     }
 
-    /// The ten counters, in the order of `NativeCore.counters()`.
-    pub fn counters(&self) -> [u64; 10] {
+    /// Every counter, in the order of `NativeCore.counters()` ([`crate::stats::COUNTER_FIELDS`]).
+    pub fn counters(&self) -> [u64; COUNTER_COUNT] {
         self.counters.snapshot().to_array()
     }
 
@@ -281,7 +279,7 @@ impl Pipeline {
         self.counters.snapshot()
     }
 
-    /// Event rows lost to I/O failures so far (not one of the ten counters).
+    /// Event rows lost to I/O failures so far (also in [`Pipeline::counters`]).
     pub fn rows_dropped_write_failed(&self) -> u64 {
         self.counters.dropped_write_failed.load(Ordering::Relaxed)
     }

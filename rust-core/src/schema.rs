@@ -18,6 +18,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
+use crate::stats::{CounterField, counter};
 use crate::tables::{Column, ColumnType, LineageTable};
 
 /// Directory name of the events table under the lineage root.
@@ -25,21 +26,64 @@ pub const EVENTS_TABLE: &str = LineageTable::Events.name();
 /// Directory name of the agent statistics table under the lineage root.
 pub const AGENT_STATS_TABLE: &str = "agent_stats";
 
-/// Columns of `agent_stats`, in order.
-const AGENT_STATS_COLUMNS: [(&str, ColumnType); 13] = [
-    ("stats_time", ColumnType::Timestamp),
-    ("node", ColumnType::Text),
-    ("agent_start_time", ColumnType::Timestamp),
-    ("agent_events_seen", ColumnType::BigInt),
-    ("agent_dropped", ColumnType::BigInt),
-    ("offered", ColumnType::BigInt),
-    ("accepted", ColumnType::BigInt),
-    ("dropped_queue_full", ColumnType::BigInt),
-    ("rejected", ColumnType::BigInt),
-    ("skipped_records", ColumnType::BigInt),
-    ("written", ColumnType::BigInt),
-    ("files", ColumnType::BigInt),
-    ("skipped_fields", ColumnType::BigInt),
+/// What a column of `agent_stats` holds.
+#[derive(Debug, Clone, Copy)]
+pub enum StatsColumn {
+    /// `stats_time`: when the row was taken.
+    StatsTime,
+    /// `node`.
+    Node,
+    /// `agent_start_time`.
+    AgentStartTime,
+    /// A counter: the column is named after it and holds its value.
+    Counter(CounterField),
+}
+
+impl StatsColumn {
+    /// The column name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StatsColumn::StatsTime => "stats_time",
+            StatsColumn::Node => "node",
+            StatsColumn::AgentStartTime => "agent_start_time",
+            StatsColumn::Counter(counter) => counter.name,
+        }
+    }
+
+    fn column_type(&self) -> ColumnType {
+        match self {
+            StatsColumn::StatsTime | StatsColumn::AgentStartTime => ColumnType::Timestamp,
+            StatsColumn::Node => ColumnType::Text,
+            StatsColumn::Counter(_) => ColumnType::BigInt,
+        }
+    }
+}
+
+/// Columns of `agent_stats`, in order (docs/schema.md): every counter of
+/// [`crate::stats::COUNTER_FIELDS`] once. New columns are appended.
+pub const AGENT_STATS_COLUMNS: [StatsColumn; 22] = [
+    StatsColumn::StatsTime,
+    StatsColumn::Node,
+    StatsColumn::AgentStartTime,
+    StatsColumn::Counter(counter::AGENT_EVENTS_SEEN),
+    StatsColumn::Counter(counter::AGENT_DROPPED),
+    StatsColumn::Counter(counter::OFFERED),
+    StatsColumn::Counter(counter::ACCEPTED),
+    StatsColumn::Counter(counter::DROPPED_QUEUE_FULL),
+    StatsColumn::Counter(counter::REJECTED),
+    StatsColumn::Counter(counter::SKIPPED_RECORDS),
+    StatsColumn::Counter(counter::WRITTEN),
+    StatsColumn::Counter(counter::FILES),
+    StatsColumn::Counter(counter::SKIPPED_FIELDS),
+    StatsColumn::Counter(counter::DROPPED_WRITE_FAILED),
+    StatsColumn::Counter(counter::DROPPED_DISK_BOUND),
+    StatsColumn::Counter(counter::REMOVED_ROWS),
+    StatsColumn::Counter(counter::REMOVED_FILES),
+    StatsColumn::Counter(counter::RECOVERED_ROWS),
+    StatsColumn::Counter(counter::AGENT_DROPPED_BUSY),
+    StatsColumn::Counter(counter::AGENT_DROPPED_NOT_RUNNING),
+    StatsColumn::Counter(counter::AGENT_DROPPED_SUBMIT_ERROR),
+    StatsColumn::Counter(counter::AGENT_DROPPED_OTHER),
 ];
 
 /// Unsorted low-cardinality (or random) string columns whose min/max statistics never prune anything.
@@ -142,7 +186,7 @@ pub fn events_schema(raw_keys: bool) -> SchemaRef {
 pub fn agent_stats_schema() -> SchemaRef {
     let fields: Vec<Field> = AGENT_STATS_COLUMNS
         .iter()
-        .map(|(name, column_type)| Field::new(*name, arrow_type(*column_type), false))
+        .map(|column| Field::new(column.name(), arrow_type(column.column_type()), false))
         .collect();
     Arc::new(Schema::new(fields))
 }
@@ -197,6 +241,48 @@ fn zstd_level() -> ZstdLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `(column, type)` of every row of the `agent_stats` table in docs/schema.md.
+    fn documented_agent_stats_columns() -> Vec<(String, String)> {
+        let doc = include_str!("../../docs/schema.md");
+        let section = doc
+            .split("## `agent_stats`")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("an agent_stats section in docs/schema.md");
+        section
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                (cells[1].trim_matches('`').to_owned(), cells[2].to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn agent_stats_columns_are_those_of_the_docs() {
+        let documented = documented_agent_stats_columns();
+        let actual: Vec<(String, String)> = AGENT_STATS_COLUMNS
+            .iter()
+            .map(|column| {
+                let duckdb = match column.column_type() {
+                    ColumnType::Timestamp => "TIMESTAMP",
+                    ColumnType::Text => "VARCHAR",
+                    _ => "BIGINT",
+                };
+                (column.name().to_owned(), duckdb.to_owned())
+            })
+            .collect();
+        assert_eq!(actual, documented);
+        assert_eq!(
+            names(&agent_stats_schema()),
+            AGENT_STATS_COLUMNS
+                .iter()
+                .map(StatsColumn::name)
+                .collect::<Vec<_>>()
+        );
+    }
 
     fn names(schema: &Schema) -> Vec<&str> {
         schema

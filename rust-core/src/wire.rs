@@ -475,6 +475,9 @@ pub struct DecodedBatch<'a> {
     pub errors: Vec<WireError>,
     /// Records of unknown type, skipped.
     pub skipped_records: u64,
+    /// Event records (MUTATION_EVENT, TAGGED_EVENT) rejected one by one (a subset of the record-scope
+    /// [`DecodedBatch::errors`]; the others are STRING_DEF records).
+    pub rejected_event_records: u64,
     /// Fields skipped in the events kept (unknown ids of a known type, or not used by the table).
     pub skipped_fields: u64,
     /// STRING_DEF records applied (including identical redefinitions).
@@ -609,6 +612,9 @@ pub fn decode_batch_reusing<'a>(
             }
         };
         if let Err(problem) = outcome {
+            if record_type != RECORD_STRING_DEF {
+                decoded.rejected_event_records += 1;
+            }
             decoded.errors.push(WireError { location, problem });
         }
         offset += RECORD_HEADER_LEN + payload.len();

@@ -87,15 +87,17 @@ pub(crate) struct Shared {
 /// What is told about each published file.
 pub type PublishHook = Arc<dyn Fn(&Path, u64) + Send + Sync>;
 
-/// Records rejected in one decoded batch. A batch cut short also loses the events it announced but did
-/// not deliver, so `agent_dropped + dropped_queue_full + rejected` stays an honest loss count.
+/// Events of one decoded batch that announced `announced_events` and was accepted, which the core
+/// rejects: every announced event that was neither decoded nor skipped as a record of unknown type (a
+/// malformed event record, or an event a batch cut short announced but did not deliver), and at least
+/// every malformed event record (when a caller announced too few). Malformed STRING_DEF records are not
+/// events: they are logged, not counted. So for an accepted batch, announced = decoded + skipped +
+/// rejected (docs/schema.md, "Accounting").
 pub(crate) fn rejected_in(decoded: &DecodedBatch<'_>, announced_events: u32) -> u64 {
-    let record_errors = decoded.rejected_records() as u64;
-    if !decoded.cut_short() {
-        return record_errors;
-    }
-    let undelivered = u64::from(announced_events).saturating_sub(decoded.events.len() as u64);
-    (record_errors + 1).max(undelivered)
+    let delivered = (decoded.events.len() as u64).saturating_add(decoded.skipped_records);
+    u64::from(announced_events)
+        .saturating_sub(delivered)
+        .max(decoded.rejected_event_records)
 }
 
 /// The file an event's row goes to: (table, node string id, UTC day).

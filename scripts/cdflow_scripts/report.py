@@ -8,6 +8,24 @@ import duckdb
 from . import build
 
 
+SQL = pathlib.Path(__file__).resolve().parents[2] / "sql"
+
+
+def views(lineage):
+    """A DuckDB connection with the views of sql/views.sql over `lineage` (the analyst's query pack)."""
+    con = duckdb.connect()
+    con.execute(f"SET VARIABLE lineage = '{lineage}'")
+    con.execute((SQL / "views.sql").read_text())
+    return con
+
+
+def accounting(lineage):
+    """sql/queries/dropped_events.sql: per node, events seen, written, every drop cause and the balance."""
+    result = views(lineage).execute((SQL / "queries" / "dropped_events.sql").read_text())
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]
+
+
 def connect(lineage):
     """A DuckDB connection with views `events` and `agent_stats` over every node's files."""
     lineage = pathlib.Path(lineage)
@@ -65,11 +83,6 @@ SECTIONS = [
         SELECT node, kind, count(*) AS events, min(event_time) AS first, max(event_time) AS last,
                round(count(*) / greatest(epoch(max(event_time)) - epoch(min(event_time)), 0.001), 1) AS events_per_s
         FROM events GROUP BY ALL ORDER BY node, kind"""),
-    ("Agent counters (last row per node; dropped = agent_dropped + dropped_queue_full + rejected)", """
-        SELECT node, agent_events_seen, offered, accepted, written, files,
-               agent_dropped + dropped_queue_full + rejected AS dropped
-        FROM agent_stats WHERE node != 'unknown' OR agent_events_seen > 0 QUALIFY row_number() OVER (PARTITION BY node ORDER BY stats_time DESC, written DESC) = 1
-        ORDER BY node"""),
 ]
 
 
@@ -84,7 +97,25 @@ def print_report(lineage):
             continue
         print(f"\n== {title}")
         con.sql(query).show(max_width=160)
+    print_accounting(lineage)
     print_cli_overview(lineage)
+
+
+def print_accounting(lineage):
+    """Every event the agent saw, per node: written or dropped with its cause, and whether they balance
+    (docs/schema.md, "Accounting"); unknown (None) where an older core did not write a counter."""
+    print("\n== Agent accounting (sql/queries/dropped_events.sql)")
+    rows = accounting(lineage)
+    if not rows:
+        print("(no agent_stats files)")
+    for row in rows:
+        causes = ", ".join(f"{name}={row[name]}" for name in (
+            "agent_dropped_busy", "agent_dropped_not_running", "agent_dropped_submit_error", "agent_dropped_other",
+            "dropped_queue_full", "rejected", "skipped_records", "dropped_write_failed", "dropped_disk_bound"))
+        print(f"{row['node']}: seen {row['events_seen']}, written {row['written']} "
+              f"(recovered {row['recovered_rows']}, removed later {row['removed_rows']}), dropped {row['dropped']} "
+              f"[{causes}]: {row['balance']}"
+              + (f"; unknown (older core): {row['unknown_columns']}" if row["unknown_columns"] else ""))
 
 
 def print_cli_overview(lineage):
@@ -100,7 +131,7 @@ def print_cli_overview(lineage):
 def print_fanout(lineage):
     """Fan-out of writes across nodes (sql/mutation_fanout.sql): per coordinator → replica and path."""
     con = connect(lineage)
-    con.execute((pathlib.Path(__file__).resolve().parents[2] / "sql" / "mutation_fanout.sql").read_text())
+    con.execute((SQL / "mutation_fanout.sql").read_text())
     print("\n== Write fan-out: coordinator → replica (mutation_fanout; path local | remote | hint)")
     con.sql("""SELECT coordinator, replica, path, count(*) AS applies, count(*) FILTER (NOT applied) AS pending,
                       count(DISTINCT table_name) AS tables, quantile_cont(latency_us, 0.5)::BIGINT AS p50_latency_us,

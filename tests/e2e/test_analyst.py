@@ -278,8 +278,10 @@ def test_queries_return_the_workload_numbers(lineage):
     con = views(lineage)
     kinds = {(r[0], r[1]): r[4] for r in query(con, "service_vs_people")}
     assert kinds[(f"{KS}.clean", "service")] == 310 and kinds[(f"{KS}.clean", "person")] == 1
-    (node, instances, seen, accepted, written, *_rest, dropped, _skipped, _pct), = query(con, "dropped_events")
-    assert node == lineage["node"] and instances == 1 and dropped == 0 and written > 0
+    result = con.execute((REPO / "sql" / "queries" / "dropped_events.sql").read_text())
+    (row,) = [dict(zip([c[0] for c in result.description], r)) for r in result.fetchall()]
+    assert row["node"] == lineage["node"] and row["agent_instances"] == 1 and row["written"] > 0
+    assert row["dropped"] == 0 and row["balance"] == "balanced" and row["unknown_columns"] is None
 
 
 def test_bad_input_gets_a_clear_error_naming_the_file(cli, lineage, tmp_path):

@@ -8,6 +8,7 @@
 //! Reading is streaming and column-projected; memory is bounded by the vertex cap, the number of
 //! nodes, and the fixed limits of [`census`].
 
+pub mod accounting;
 pub mod antipatterns;
 pub mod args;
 pub mod audit;

@@ -2,6 +2,7 @@
 //! keyspace and table filters. Every column is read by name and optional.
 
 use arrow::record_batch::RecordBatch;
+use cdflow_core::stats::{COUNTER_COUNT, COUNTER_FIELDS, CounterField};
 
 use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
 use crate::discover::{LineageFile, LineageFiles, Table};
@@ -499,24 +500,27 @@ pub struct AgentStatsRow<'a> {
     pub stats_time: Option<i64>,
     /// `agent_start_time`, µs since the epoch.
     pub agent_start_time: Option<i64>,
-    /// `agent_events_seen`.
-    pub events_seen: i64,
-    /// `written`.
-    pub written: i64,
-    /// `agent_dropped + dropped_queue_full + rejected`.
-    pub dropped: i64,
+    /// Every counter of [`COUNTER_FIELDS`], in that order: `None` when the file has no such column (an
+    /// older core) or the value is NULL — unknown, not 0.
+    pub counters: [Option<u64>; COUNTER_COUNT],
 }
 
-const AGENT_STATS_COLUMNS: [&str; 8] = [
-    "stats_time",
-    "node",
-    "agent_start_time",
-    "agent_events_seen",
-    "agent_dropped",
-    "dropped_queue_full",
-    "rejected",
-    "written",
-];
+impl AgentStatsRow<'_> {
+    /// The value of `counter`, `None` when unknown.
+    pub fn get(&self, counter: &CounterField) -> Option<u64> {
+        COUNTER_FIELDS
+            .iter()
+            .position(|field| field.name == counter.name)
+            .and_then(|index| self.counters[index])
+    }
+}
+
+/// The columns read from `agent_stats`: the row's identity and every counter.
+fn agent_stats_columns() -> Vec<&'static str> {
+    let mut columns = vec!["stats_time", "node", "agent_start_time"];
+    columns.extend(COUNTER_FIELDS.iter().map(|field| field.name));
+    columns
+}
 
 /// Calls `each` with every `agent_stats` row (the time and table filters do not apply: the counters
 /// are totals over the life of an agent).
@@ -526,26 +530,24 @@ pub fn scan_agent_stats(
 ) -> Result<(), CliError> {
     scan(
         files.of(Table::AgentStats),
-        &AGENT_STATS_COLUMNS,
+        &agent_stats_columns(),
         &Filters::default(),
         |batch, path_node| {
             let stats_time = IntColumn::read(batch, "stats_time")?;
             let node = TextColumn::read(batch, "node")?;
             let start = IntColumn::read(batch, "agent_start_time")?;
-            let seen = IntColumn::read(batch, "agent_events_seen")?;
-            let agent_dropped = IntColumn::read(batch, "agent_dropped")?;
-            let queue_full = IntColumn::read(batch, "dropped_queue_full")?;
-            let rejected = IntColumn::read(batch, "rejected")?;
-            let written = IntColumn::read(batch, "written")?;
+            let counters = COUNTER_FIELDS
+                .iter()
+                .map(|field| IntColumn::read(batch, field.name))
+                .collect::<Result<Vec<_>, _>>()?;
             for row in 0..batch.num_rows() {
-                let count = |column: &IntColumn| column.get(row).unwrap_or(0).max(0);
                 each(&AgentStatsRow {
                     node: node.get(row).or(path_node),
                     stats_time: stats_time.get(row),
                     agent_start_time: start.get(row),
-                    events_seen: count(&seen),
-                    written: count(&written),
-                    dropped: count(&agent_dropped) + count(&queue_full) + count(&rejected),
+                    counters: std::array::from_fn(|index| {
+                        counters[index].get(row).map(|value| value.max(0) as u64)
+                    }),
                 });
             }
             Ok(())

@@ -1,6 +1,6 @@
 //! `cdflow summary`: a one-screen overview of a lineage — the time span and request rates, then
 //! per table (writes, reads, tombstones, flushes, compactions), per client/role, per node, the
-//! busiest partitions and the agent's own drop counters. At most `cap` rows per section; the rest
+//! busiest partitions and the agent's accounting (every loss cause, and whether events balance). At most `cap` rows per section; the rest
 //! are summed into one `(N others)` row. As plain text or JSON.
 
 use std::collections::{BTreeMap, HashSet};
@@ -8,11 +8,12 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::accounting::{self, AgentTotals, agent_totals};
 use crate::census::{BoundedMap, Census, TRACKED_KEYS, client_label, table_label};
 use crate::discover::LineageFiles;
 use crate::error::CliError;
 use crate::filter::Filters;
-use crate::rows::{Kind, scan_agent_stats, scan_compactions, scan_events, scan_flushes};
+use crate::rows::{Kind, scan_compactions, scan_events, scan_flushes};
 use crate::stats::human_bytes;
 use crate::time::format_time;
 
@@ -89,19 +90,6 @@ pub struct PartitionTotals {
     pub bytes_written: u64,
     /// Σ `tombstones` written.
     pub tombstones_written: u64,
-}
-
-/// The agent's counters on one node, summed over its agent instances (restarts).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct AgentTotals {
-    /// Agent instances seen (distinct `agent_start_time`).
-    pub instances: u64,
-    /// `agent_events_seen`.
-    pub events_seen: u64,
-    /// `written`.
-    pub written: u64,
-    /// `agent_dropped + dropped_queue_full + rejected`.
-    pub dropped: u64,
 }
 
 /// The time span of the rows summarized, µs since the epoch.
@@ -403,22 +391,7 @@ impl Summary {
                 })
                 .collect(),
         ));
-        out.push_str("\nagent (dropped = agent_dropped + dropped_queue_full + rejected)\n");
-        out.push_str(&text_table(
-            &["node", "instances", "events seen", "written", "dropped"],
-            self.agents
-                .iter()
-                .map(|(node, a)| {
-                    vec![
-                        node.clone(),
-                        a.instances.to_string(),
-                        a.events_seen.to_string(),
-                        a.written.to_string(),
-                        a.dropped.to_string(),
-                    ]
-                })
-                .collect(),
-        ));
+        out.push_str(&accounting::render(&self.agents));
         out
     }
 
@@ -451,7 +424,7 @@ impl Summary {
             "clients": keyed(self.client_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "client"),
             "nodes": keyed(self.node_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "node"),
             "partitions": keyed(self.partition_rows().into_iter().map(|(k, v)| (k, json(&v))).collect(), "partition"),
-            "agents": keyed(self.agents.iter().map(|(k, v)| (k.clone(), json(v))).collect(), "node"),
+            "agents": keyed(self.agents.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(), "node"),
         })
     }
 
@@ -501,38 +474,6 @@ impl Summary {
 /// A value as JSON (the section values always serialize).
 fn json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
-}
-
-/// The agent's counters per node: the last row of each agent instance (the counters are totals since
-/// it started), summed over instances.
-fn agent_totals(files: &LineageFiles) -> Result<BTreeMap<String, AgentTotals>, CliError> {
-    // (node, agent_start_time) → (stats_time, events seen, written, dropped) of the latest row.
-    let mut latest: BTreeMap<(String, i64), (i64, i64, i64, i64)> = BTreeMap::new();
-    scan_agent_stats(files, |row| {
-        let Some(node) = row.node.filter(|node| *node != "unknown") else {
-            return;
-        };
-        let key = (node.to_string(), row.agent_start_time.unwrap_or(0));
-        let candidate = (
-            row.stats_time.unwrap_or(0),
-            row.events_seen,
-            row.written,
-            row.dropped,
-        );
-        let entry = latest.entry(key).or_insert(candidate);
-        if (candidate.0, candidate.2) > (entry.0, entry.2) {
-            *entry = candidate;
-        }
-    })?;
-    let mut agents: BTreeMap<String, AgentTotals> = BTreeMap::new();
-    for ((node, _), (_, seen, written, dropped)) in latest {
-        let totals = agents.entry(node).or_default();
-        totals.instances += 1;
-        totals.events_seen += seen as u64;
-        totals.written += written as u64;
-        totals.dropped += dropped as u64;
-    }
-    Ok(agents)
 }
 
 fn positive(value: Option<i64>) -> u64 {

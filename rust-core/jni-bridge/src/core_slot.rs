@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use cdflow_core::{CoreConfig, Pipeline, SubmitOutcome};
+use cdflow_core::stats::COUNTER_COUNT;
+use cdflow_core::{AgentDrops, CoreConfig, Pipeline, SubmitOutcome};
 use parking_lot::RwLock;
 
 use crate::chokepoint::BridgeError;
@@ -40,16 +41,18 @@ pub fn define(batch: &[u8]) -> Result<(), BridgeError> {
     }
 }
 
-/// Stores the agent's absolute counters (ignored before start).
-pub fn record_agent_counters(events_seen: u64, dropped: u64) {
+/// Stores the agent's absolute counters: events seen and drops per cause (ignored before start).
+pub fn record_agent_counters(events_seen: u64, drops: AgentDrops) {
     if let Some(pipeline) = CORE.read().as_ref() {
-        pipeline.record_agent_counters(events_seen, dropped);
+        pipeline.record_agent_counters(events_seen, drops);
     }
 }
 
-/// The ten counters (zeros before start).
-pub fn counters() -> [u64; 10] {
-    CORE.read().as_ref().map_or([0; 10], Pipeline::counters)
+/// Every counter, in the order of `NativeCore.counters()` (zeros before start).
+pub fn counters() -> [u64; COUNTER_COUNT] {
+    CORE.read()
+        .as_ref()
+        .map_or([0; COUNTER_COUNT], Pipeline::counters)
 }
 
 /// Shuts the core down (a no-op before start; idempotent).

@@ -11,6 +11,8 @@ use jni::objects::{JByteBuffer, JClass, JLongArray, JObjectArray, JString};
 use jni::sys::{jint, jlong};
 use jni::{Env, EnvUnowned};
 
+use cdflow_core::AgentDrops;
+
 use crate::chokepoint::{BridgeError, guarded, guarded_message};
 use crate::core_slot;
 
@@ -69,14 +71,17 @@ pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_submit<'local>
     )
 }
 
-/// `static native void reportAgentCounters(long eventsSeen, long droppedInAgent)`: absolute totals
-/// (negative values are taken as 0).
+/// `static native void reportAgentCounters(long eventsSeen, long droppedBusy, long droppedNotRunning,
+/// long droppedSubmitError, long droppedOther)`: absolute totals (negative values are taken as 0).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_reportAgentCounters<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     events_seen: jlong,
-    dropped_in_agent: jlong,
+    dropped_busy: jlong,
+    dropped_not_running: jlong,
+    dropped_submit_error: jlong,
+    dropped_other: jlong,
 ) {
     guarded(
         &mut env,
@@ -84,7 +89,12 @@ pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_reportAgentCou
         |_| {
             core_slot::record_agent_counters(
                 non_negative(events_seen),
-                non_negative(dropped_in_agent),
+                AgentDrops {
+                    busy: non_negative(dropped_busy),
+                    not_running: non_negative(dropped_not_running),
+                    submit_error: non_negative(dropped_submit_error),
+                    other: non_negative(dropped_other),
+                },
             );
             Ok(())
         },
@@ -93,9 +103,8 @@ pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_reportAgentCou
     )
 }
 
-/// `static native long[] counters()`: `[offered, accepted, dropped_queue_full, rejected, written, files,
-/// skipped_records, agent_events_seen, agent_dropped, skipped_fields]` (zeros before start; `null` if
-/// the array cannot be allocated).
+/// `static native long[] counters()`: every counter in the order of docs/native-interface.md
+/// (`cdflow_core::stats::COUNTER_FIELDS`; zeros before start; `null` if the array cannot be allocated).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_counters<'local>(
     mut env: EnvUnowned<'local>,

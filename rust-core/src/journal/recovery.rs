@@ -320,12 +320,12 @@ fn replay_segment(
     true
 }
 
-/// The crashed run's last journaled counters, with the rows recovered for it added to `written`.
+/// The crashed run's last journaled counters, with the rows recovered for it added to `written` (they
+/// are rows that run saw, so not `recovered_rows`, which counts rows an earlier run saw).
 fn crashed_run_row(last: &CountersRecord, recovered: &CountersSnapshot, node: &str) -> StatsRow {
     let mut counters = CountersSnapshot::from_values(&last.values);
     counters.written += recovered.written;
     counters.files += recovered.files;
-    counters.recovered_rows += recovered.written;
     StatsRow {
         stats_time_us: now_unix_micros(),
         node: node.to_owned(),

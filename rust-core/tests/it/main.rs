@@ -1,5 +1,6 @@
 //! The single integration-test binary of cdflow-core.
 
+mod accounting;
 mod flows;
 mod journal;
 mod modes;

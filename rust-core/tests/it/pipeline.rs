@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use arrow::array::cast::AsArray;
 use arrow::datatypes::Int64Type;
 use cdflow_core::keyhash::PartitionKeyHasher;
-use cdflow_core::{CoreConfig, CoreError, Pipeline, SubmitOutcome};
+use cdflow_core::{AgentDrops, CoreConfig, CoreError, Pipeline, SubmitOutcome};
 use parquet::basic::{Compression, Encoding, LogicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
@@ -128,7 +128,13 @@ fn vectors_round_trip_through_parquet() {
     let mut config = config(&dir);
     config.raw_keys = true;
     let pipeline = Pipeline::start(config.clone()).expect("start");
-    pipeline.record_agent_counters(10, 1);
+    pipeline.record_agent_counters(
+        10,
+        AgentDrops {
+            busy: 1,
+            ..AgentDrops::default()
+        },
+    );
     // Mutation events only (extension fields included); tagged events: tests/it/tagged.rs.
     let cases: Vec<Case> = valid_cases()
         .into_iter()
@@ -150,7 +156,9 @@ fn vectors_round_trip_through_parquet() {
     let total = total as u64;
     assert_eq!(
         pipeline.counters(),
-        [total, total, 0, 0, total, 2, 0, 10, 1, 0]
+        [
+            total, total, 0, 0, total, 2, 0, 10, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0
+        ]
     );
 
     let lineage = &config.output;
@@ -234,6 +242,8 @@ fn vectors_round_trip_through_parquet() {
     assert_eq!(stats_column(lineage, "offered"), [total as i64]);
     assert_eq!(stats_column(lineage, "agent_events_seen"), [10]);
     assert_eq!(stats_column(lineage, "agent_dropped"), [1]);
+    assert_eq!(stats_column(lineage, "agent_dropped_busy"), [1]);
+    assert_eq!(stats_column(lineage, "agent_dropped_other"), [0]);
     let stats_dirs: Vec<_> = parquet_files(&lineage.join("agent_stats"))
         .iter()
         .map(|path| {
@@ -384,9 +394,22 @@ fn malformed_batches_are_rejected_counted_and_survived() {
         .into_iter()
         .filter(|case| case.error.is_some())
         .collect();
+    // Announced as the agent announces: the event records a batch carries. These seven hold one
+    // malformed event record each; the others hold only string definitions, or break before any
+    // record: a malformed definition is logged, it is not an event.
+    let one_bad_event = [
+        "event length does not match its key length",
+        "unknown kind",
+        "string id used but never defined",
+        "tagged: event_time missing",
+        "tagged: field with the wrong type",
+        "tagged: truncated field",
+        "tagged: unknown table",
+    ];
     for case in &invalid {
+        let announced = u32::from(one_bad_event.contains(&case.name.as_str()));
         assert_eq!(
-            pipeline.submit(&case.bytes(), 0),
+            pipeline.submit(&case.bytes(), announced),
             SubmitOutcome::Accepted,
             "{}",
             case.name
@@ -398,7 +421,8 @@ fn malformed_batches_are_rejected_counted_and_survived() {
         .find(|case| case.name == "payload runs past the end")
         .expect("vector");
     assert_eq!(pipeline.submit(&cut.bytes(), 5), SubmitOutcome::Accepted);
-    // Unknown record types are skipped, the rest of the batch still counts.
+    // Unknown record types are skipped (each one event of a newer agent), the rest of the batch still
+    // counts.
     let one = case("one coordinator write");
     let mut records: Vec<Vec<u8>> = one
         .strings
@@ -408,17 +432,23 @@ fn malformed_batches_are_rejected_counted_and_survived() {
     records.push(crate::support::record(0x42, b"from the future"));
     records.extend(one.events.iter().map(VectorRecord::encode));
     assert_eq!(
-        pipeline.submit(&batch(&records), 1),
+        pipeline.submit(&batch(&records), 2),
         SubmitOutcome::Accepted
     );
     pipeline.shutdown(SHUTDOWN).expect("shutdown");
-    let [.., rejected, written, files, skipped, _, _, _] = pipeline.counters();
-    // One rejection per invalid vector, plus the 5 announced events of the cut batch, plus one in the
-    // last batch: its "127.0.0.1" conflicts with id 1 = "x" defined by the invalid vectors, so its
-    // event is written with node "x".
-    assert_eq!(skipped, 1);
-    assert_eq!(rejected, invalid.len() as u64 + 5 + 1);
-    assert_eq!((written, files), (1, 1));
+    let counters = pipeline.snapshot();
+    // The seven malformed event records, plus the 5 announced events of the cut batch. The last
+    // batch's "127.0.0.1" definition conflicts with id 1 = "x" defined by the invalid vectors: logged,
+    // not counted, and its event is written with node "x".
+    assert_eq!(counters.skipped_records, 1);
+    assert_eq!(counters.rejected, 7 + 5);
+    assert_eq!((counters.written, counters.files), (1, 1));
+    // Every accepted event is in exactly one counter.
+    assert_eq!(counters.accepted, 7 + 5 + 2);
+    assert_eq!(
+        counters.accepted,
+        counters.written + counters.rejected + counters.skipped_records
+    );
     let rows = read_event_rows(&config.output.join("events"));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].node.as_deref(), Some("x"));
@@ -470,7 +500,16 @@ fn strings_defined_synchronously_resolve_in_later_event_batches() {
             false
         )]
     );
-    assert_eq!(pipeline.counters()[3], 3);
+    // Define batches count nothing: their problems are returned as errors, and they carry no event.
+    let counters = pipeline.snapshot();
+    assert_eq!(
+        (
+            counters.rejected,
+            counters.skipped_records,
+            counters.written
+        ),
+        (0, 0, 1)
+    );
 }
 
 #[test]
@@ -516,8 +555,9 @@ fn a_deleted_output_directory_loses_rows_but_not_the_writer() {
     pipeline
         .shutdown(SHUTDOWN)
         .expect("shutdown survives the failure");
-    let [.., written, files, _, _, _, _] = pipeline.counters();
-    assert_eq!((written, files), (0, 0));
+    let counters = pipeline.snapshot();
+    assert_eq!((counters.written, counters.files), (0, 0));
+    assert_eq!(counters.dropped_write_failed, 2);
     assert_eq!(pipeline.rows_dropped_write_failed(), 2);
     assert_no_in_progress_files(&config.output);
 }

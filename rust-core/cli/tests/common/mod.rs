@@ -462,3 +462,60 @@ pub fn parquet_files_below(dir: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
+
+/// One `agent_stats` row: its times and the counters that are not 0.
+#[derive(Debug, Clone, Default)]
+pub struct StatsRow {
+    pub stats_time: i64,
+    pub agent_start_time: i64,
+    pub counters: Vec<(&'static str, i64)>,
+}
+
+/// The counter columns of `agent_stats` written by cores before the loss causes were split (docs/schema.md).
+pub const OLD_AGENT_STATS_COUNTERS: [&str; 10] = [
+    "agent_events_seen",
+    "agent_dropped",
+    "offered",
+    "accepted",
+    "dropped_queue_full",
+    "rejected",
+    "skipped_records",
+    "written",
+    "files",
+    "skipped_fields",
+];
+
+/// Writes `rows` of `node` as one `agent_stats` file named `name`, with the counter columns `columns` (a
+/// counter a row does not name is 0).
+pub fn write_agent_stats(
+    lineage: &Path,
+    node: &'static str,
+    name: &str,
+    columns: &[&'static str],
+    rows: &[StatsRow],
+) {
+    let path = part_path(lineage, "agent_stats", node, name);
+    let times = |get: fn(&StatsRow) -> i64| -> ArrayRef {
+        Arc::new(TimestampMicrosecondArray::from(
+            rows.iter().map(get).collect::<Vec<_>>(),
+        ))
+    };
+    let mut all: Vec<(&str, ArrayRef)> = vec![
+        ("stats_time", times(|row| row.stats_time)),
+        ("node", strings(rows.iter().map(|_| Some(node)))),
+        ("agent_start_time", times(|row| row.agent_start_time)),
+    ];
+    for column in columns {
+        let values: Vec<i64> = rows
+            .iter()
+            .map(|row| {
+                row.counters
+                    .iter()
+                    .find(|(name, _)| name == column)
+                    .map_or(0, |(_, value)| *value)
+            })
+            .collect();
+        all.push((column, Arc::new(Int64Array::from(values))));
+    }
+    write_batch(&path, all);
+}

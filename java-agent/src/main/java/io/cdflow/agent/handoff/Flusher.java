@@ -12,10 +12,14 @@ import io.cdflow.agent.wire.EventClock;
 public final class Flusher implements Runnable {
     public static final String THREAD_NAME = "cdflow-flusher";
 
-    /** Receives absolute totals each tick ({@code NativeCore::reportAgentCounters} in the agent). */
+    /**
+     * Receives absolute totals each tick ({@code NativeCore::reportAgentCounters} in the agent): events seen, and
+     * events dropped before the core saw them, per cause (see {@link HandoffCounters}).
+     */
     @FunctionalInterface
     public interface CounterReporter {
-        void report(long eventsSeen, long droppedInAgent);
+        void report(long eventsSeen, long droppedBusy, long droppedNotRunning, long droppedSubmitError,
+                long droppedOther);
     }
 
     private final ThreadBuffers buffers;
@@ -58,7 +62,7 @@ public final class Flusher implements Runnable {
         try {
             EventClock.rebase();
             buffers.flushIdle();
-            reporter.report(buffers.eventsSeen(), buffers.droppedInAgent());
+            buffers.reportTo(reporter);
         } catch (Throwable t) {
             failedTicks++;
         }

@@ -6,12 +6,13 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The Java side's drop and submit counters (events seen are counted per buffer, see {@link ThreadBuffer}).
  *
- * <p>{@link #droppedInAgent()} is what {@code reportAgentCounters} receives as {@code droppedInAgent}: events the
- * core never counted. Events the core refused with {@code SUBMIT_QUEUE_FULL} are already counted by the core
- * ({@code dropped_queue_full}); they are kept in {@link #coreQueueFull} for log lines only.
+ * <p>The four {@code dropped*} counters are what {@code reportAgentCounters} receives, per cause: events the core
+ * never counted ({@link #droppedInAgent()} is their sum). Events the core refused with {@code SUBMIT_QUEUE_FULL} are
+ * already counted by the core ({@code dropped_queue_full}); they are kept in {@link #coreQueueFull} for log lines
+ * only.
  */
 public final class HandoffCounters {
-    /** The owner found its buffer held by the flusher. */
+    /** The owner could not take its buffer's flag within a bounded spin (its holder was descheduled mid-swap). */
     final LongAdder droppedBusy = new LongAdder();
     /** The core was not running (not started yet, stopped, or {@code SUBMIT_NOT_RUNNING}). */
     final LongAdder droppedNotRunning = new LongAdder();
@@ -22,6 +23,11 @@ public final class HandoffCounters {
     /** Refused by the core with {@code SUBMIT_QUEUE_FULL} (counted by the core, not in {@link #droppedInAgent}). */
     final LongAdder coreQueueFull = new LongAdder();
     final LongAdder batchesSubmitted = new LongAdder();
+    /**
+     * Batches submitted while an earlier batch of the same thread was still in flight (its submitter was
+     * descheduled mid-call): nothing is lost, but the two may reach the core in either order.
+     */
+    final LongAdder submittedOutOfTurn = new LongAdder();
 
     /** Events dropped before the core counted them. */
     public long droppedInAgent() {
@@ -50,6 +56,10 @@ public final class HandoffCounters {
 
     public long batchesSubmitted() {
         return batchesSubmitted.sum();
+    }
+
+    public long submittedOutOfTurn() {
+        return submittedOutOfTurn.sum();
     }
 
     /** Counts one submit's outcome for its {@code eventCount} events. */

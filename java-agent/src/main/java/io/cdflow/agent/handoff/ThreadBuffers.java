@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The per-thread batch buffers and their hand-off to a {@link BatchSink} (the core).
  *
- * <p>Each thread that captures events gets one {@link ThreadBuffer} of {@code bufferBytes}, registered here so
+ * <p>Each thread that captures events gets one {@link ThreadBuffer} (two buffers of {@code bufferBytes}), registered here so
  * the flusher can submit it when idle and the shutdown hook can drain it. Buffers of threads that died are
  * flushed once more and forgotten by {@link #flushIdle()}, their counts kept in {@code retiredEventsSeen}.
  *
@@ -77,21 +77,34 @@ public final class ThreadBuffers {
     }
 
     /**
+     * Hands the Java-side totals to {@code reporter}. The drop counters are read before the events seen: an event
+     * is counted as seen before its outcome, so every drop reported belongs to an event reported as seen.
+     */
+    public void reportTo(Flusher.CounterReporter reporter) {
+        long busy = counters.droppedBusy();
+        long notRunning = counters.droppedNotRunning();
+        long submitError = counters.droppedSubmitError();
+        long other = counters.droppedOther();
+        reporter.report(eventsSeen(), busy, notRunning, submitError, other);
+    }
+
+    /**
      * Flusher tick: submits every non-empty buffer whose flag is free and retires the buffers of dead threads.
      */
     public void flushIdle() {
         for (ThreadBuffer b : buffers) {
             boolean alive = b.ownerAlive();
             boolean flushed = b.flushIfFree();
-            if (!alive && flushed && b.pendingEvents() == 0 && buffers.remove(b)) {
+            if (!alive && flushed && b.pendingEvents() == 0 && !b.spareInFlight() && buffers.remove(b)) {
                 retiredEventsSeen.addAndGet(b.eventsSeen());
             }
         }
     }
 
     /**
-     * Stops accepting events and submits what every buffer holds, waiting at most {@code timeoutMillis} in total
-     * for buffers whose owner is in the middle of an append. Idempotent.
+     * Stops accepting events and submits what every buffer holds (the active buffer, after any batch still in
+     * flight), waiting at most {@code timeoutMillis} in total for buffers whose owner is in the middle of an append
+     * or whose batch is in flight. Idempotent.
      */
     public void close(long timeoutMillis) {
         accepting = false;

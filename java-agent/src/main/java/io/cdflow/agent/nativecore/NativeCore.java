@@ -16,11 +16,17 @@ public final class NativeCore {
     public static final int SUBMIT_NOT_RUNNING = 2;
     public static final int SUBMIT_INTERNAL_ERROR = 3;
 
-    /** Indexes into {@link #counters()}. */
+    /**
+     * Names of the values of {@link #counters()}, in order (docs/native-interface.md; meanings: docs/schema.md,
+     * {@code agent_stats}). New counters are appended, never inserted.
+     */
     public static final String[] COUNTER_NAMES = {
         "offered", "accepted", "dropped_queue_full", "rejected", "written", "files", "skipped_records",
-        "agent_events_seen", "agent_dropped", "skipped_fields",
+        "agent_events_seen", "agent_dropped", "skipped_fields", "dropped_write_failed", "dropped_disk_bound",
+        "removed_rows", "removed_files", "recovered_rows", "agent_dropped_busy", "agent_dropped_not_running",
+        "agent_dropped_submit_error", "agent_dropped_other",
     };
+    /** Indexes into {@link #counters()}. */
     public static final int COUNTER_OFFERED = 0;
     public static final int COUNTER_ACCEPTED = 1;
     public static final int COUNTER_DROPPED_QUEUE_FULL = 2;
@@ -32,6 +38,20 @@ public final class NativeCore {
     public static final int COUNTER_AGENT_DROPPED = 8;
     /** Fields of known records the core did not know (a newer agent's) and skipped. */
     public static final int COUNTER_SKIPPED_FIELDS = 9;
+    /** Event rows lost to a failed write. */
+    public static final int COUNTER_DROPPED_WRITE_FAILED = 10;
+    /** Events refused by the disk bounds. */
+    public static final int COUNTER_DROPPED_DISK_BOUND = 11;
+    /** Rows (already counted as written) that retention deleted, and their files. */
+    public static final int COUNTER_REMOVED_ROWS = 12;
+    public static final int COUNTER_REMOVED_FILES = 13;
+    /** Rows written from journal segments a crashed run left. */
+    public static final int COUNTER_RECOVERED_ROWS = 14;
+    /** The agent's drops per cause, as last reported by {@link #reportAgentCounters}. */
+    public static final int COUNTER_AGENT_DROPPED_BUSY = 15;
+    public static final int COUNTER_AGENT_DROPPED_NOT_RUNNING = 16;
+    public static final int COUNTER_AGENT_DROPPED_SUBMIT_ERROR = 17;
+    public static final int COUNTER_AGENT_DROPPED_OTHER = 18;
 
     private NativeCore() {
     }
@@ -45,8 +65,13 @@ public final class NativeCore {
     /** Offers a batch of {@code eventCount} events; returns one of the {@code SUBMIT_*} codes. */
     public static native int submit(ByteBuffer batch, int length, int eventCount);
 
-    /** Reports the Java side's absolute totals (events handed to the encoder, events dropped before the core). */
-    public static native void reportAgentCounters(long eventsSeen, long droppedInAgent);
+    /**
+     * Reports the Java side's absolute totals: events handed to the encoder, and events dropped before the core saw
+     * them, per cause (owner found its buffer's flag held; core not running; submit failed; encoding failed or left
+     * in a buffer at shutdown).
+     */
+    public static native void reportAgentCounters(long eventsSeen, long droppedBusy, long droppedNotRunning,
+            long droppedSubmitError, long droppedOther);
 
     /** The core's counters, in the order of {@link #COUNTER_NAMES}. */
     public static native long[] counters();

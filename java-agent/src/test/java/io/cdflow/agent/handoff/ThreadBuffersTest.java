@@ -1,5 +1,6 @@
 package io.cdflow.agent.handoff;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -58,7 +59,7 @@ class ThreadBuffersTest {
     }
 
     @Test
-    void ownerDropsWhenTheFlusherHoldsItsBuffer() throws Exception {
+    void ownerKeepsAppendingWhileTheFlusherSubmits() throws Exception {
         RecordingSink sink = new RecordingSink();
         ThreadBuffers buffers = new ThreadBuffers(sink, BUFFER);
         AtomicReference<ThreadBuffer> ownerBuffer = new AtomicReference<>();
@@ -68,15 +69,19 @@ class ThreadBuffersTest {
         });
         owner.start();
         owner.join();
-        // while the flusher is inside submit (holding the flag), the owner appends: it must drop, not wait
+        // while the flusher is inside submit, the owner appends: its active buffer is free, nothing is dropped
         sink.duringSubmit = () -> ownerBuffer.get().append(event(2));
         ThreadBuffer b = ownerBuffer.get();
         assertTrue(b.flushIfFree());
         sink.duringSubmit = () -> { };
-        assertEquals(1, buffers.counters().droppedBusy());
-        assertEquals(1, buffers.droppedInAgent());
-        assertEquals(2, buffers.eventsSeen());
         assertEquals(1, sink.events().size());
+        assertEquals(1, b.pendingEvents(), "the event appended during the submit waits in the active buffer");
+        assertTrue(b.flushIfFree());
+        assertEquals(List.of(1L, 2L), sink.events().stream().map(e -> e.eventTimeMicros).toList());
+        assertEquals(0, buffers.counters().droppedBusy());
+        assertEquals(0, buffers.droppedInAgent());
+        assertEquals(2, buffers.eventsSeen());
+        assertEquals(0, buffers.counters().submittedOutOfTurn());
     }
 
     @Test
@@ -178,23 +183,29 @@ class ThreadBuffersTest {
     void flusherTickSubmitsAndReports() {
         RecordingSink sink = new RecordingSink();
         ThreadBuffers buffers = new ThreadBuffers(sink, BUFFER);
-        long[] reported = new long[2];
-        Flusher flusher = new Flusher(buffers, 1000, (seen, dropped) -> {
+        long[] reported = new long[5];
+        Flusher flusher = new Flusher(buffers, 1000, (seen, busy, notRunning, submitError, other) -> {
             reported[0] = seen;
-            reported[1] = dropped;
+            reported[1] = busy;
+            reported[2] = notRunning;
+            reported[3] = submitError;
+            reported[4] = other;
         });
         buffers.current().append(event(1));
         flusher.tick();
         assertEquals(1, sink.events().size());
-        assertEquals(1, reported[0]);
-        assertEquals(0, reported[1]);
+        assertArrayEquals(new long[] {1, 0, 0, 0, 0}, reported);
+        sink.result = () -> NativeCore.SUBMIT_INTERNAL_ERROR;
+        buffers.current().append(event(2));
+        flusher.tick();
+        assertArrayEquals(new long[] {2, 0, 0, 1, 0}, reported, "each cause is reported on its own");
     }
 
     @Test
     void flusherThreadFlushesWithinAPeriod() throws Exception {
         RecordingSink sink = new RecordingSink();
         ThreadBuffers buffers = new ThreadBuffers(sink, BUFFER);
-        Flusher flusher = new Flusher(buffers, 20, (seen, dropped) -> { });
+        Flusher flusher = new Flusher(buffers, 20, (seen, busy, notRunning, submitError, other) -> { });
         flusher.start();
         try {
             buffers.current().append(event(1));

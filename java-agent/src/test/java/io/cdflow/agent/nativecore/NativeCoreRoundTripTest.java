@@ -155,7 +155,15 @@ class NativeCoreRoundTripTest {
         buffers.close(1000);
         assertEquals(expected, buffers.eventsSeen());
         assertEquals(0, buffers.droppedInAgent());
-        NativeCore.reportAgentCounters(buffers.eventsSeen(), buffers.droppedInAgent());
+        // each cause crosses JNI on its own; agent_dropped is their sum (then the real totals replace them)
+        NativeCore.reportAgentCounters(100, 1, 2, 3, 4);
+        long[] reported = NativeCore.counters();
+        assertEquals(List.of(100L, 10L, 1L, 2L, 3L, 4L), List.of(reported[NativeCore.COUNTER_AGENT_EVENTS_SEEN],
+                reported[NativeCore.COUNTER_AGENT_DROPPED], reported[NativeCore.COUNTER_AGENT_DROPPED_BUSY],
+                reported[NativeCore.COUNTER_AGENT_DROPPED_NOT_RUNNING],
+                reported[NativeCore.COUNTER_AGENT_DROPPED_SUBMIT_ERROR],
+                reported[NativeCore.COUNTER_AGENT_DROPPED_OTHER]));
+        buffers.reportTo(NativeCore::reportAgentCounters);
         assertNull(NativeCore.shutdown(10_000));
 
         long[] c = NativeCore.counters();
@@ -171,6 +179,12 @@ class NativeCoreRoundTripTest {
         assertEquals(0, c[NativeCore.COUNTER_AGENT_DROPPED], counters);
         assertEquals(0, c[NativeCore.COUNTER_SKIPPED_RECORDS], counters);
         assertEquals(0, c[NativeCore.COUNTER_SKIPPED_FIELDS], "every field the agent sends is known: " + counters);
+        for (int cause : new int[] {NativeCore.COUNTER_DROPPED_WRITE_FAILED, NativeCore.COUNTER_DROPPED_DISK_BOUND,
+                NativeCore.COUNTER_REMOVED_ROWS, NativeCore.COUNTER_REMOVED_FILES, NativeCore.COUNTER_RECOVERED_ROWS,
+                NativeCore.COUNTER_AGENT_DROPPED_BUSY, NativeCore.COUNTER_AGENT_DROPPED_NOT_RUNNING,
+                NativeCore.COUNTER_AGENT_DROPPED_SUBMIT_ERROR, NativeCore.COUNTER_AGENT_DROPPED_OTHER}) {
+            assertEquals(0, c[cause], NativeCore.COUNTER_NAMES[cause] + ": " + counters);
+        }
 
         String today = Instant.now().atZone(ZoneOffset.UTC).toLocalDate().toString();
         Path day = output.resolve("events").resolve("node=127.0.0.1").resolve("date=" + today);
