@@ -38,6 +38,38 @@ pub fn is_in_progress_name(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".inprogress")
 }
 
+/// Every regular file below the lineage root that belongs to a table — published or in progress —
+/// with its metadata: directories whose name starts with `_` or `.` (the journal, the manifest) are not
+/// entered, links are not followed, unreadable directories are skipped.
+pub fn table_files(root: &Path) -> Vec<(PathBuf, std::fs::Metadata)> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                let name = entry.file_name();
+                let private = name
+                    .to_str()
+                    .is_none_or(|name| name.starts_with('_') || name.starts_with('.'));
+                if !private {
+                    pending.push(entry.path());
+                }
+            } else if kind.is_file()
+                && let Ok(meta) = entry.metadata()
+            {
+                found.push((entry.path(), meta));
+            }
+        }
+    }
+    found
+}
+
 /// A node address made safe as a path component and a Hive value.
 pub fn sanitize_node(node: &str) -> String {
     let cleaned: String = node

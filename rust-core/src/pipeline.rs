@@ -344,20 +344,8 @@ fn log_recovery(report: &crate::journal::RecoveryReport) {
     if report.journals == 0 && report.errors.is_empty() {
         return;
     }
-    crate::log::log_line(format_args!(
-        "recovered {} rows in {} files from {} crashed run(s) ({} segments replayed, {} commits redone, {} stray in-progress files removed)",
-        report.rows,
-        report.files,
-        report.journals,
-        report.segments,
-        report.commits_redone,
-        report.stray_files_removed
-    ));
-    for tail in &report.torn_tails {
-        crate::log::log_line(format_args!("recovery: torn journal tail ignored: {tail}"));
-    }
-    for error in &report.errors {
-        crate::log::log_line(format_args!("recovery: {error}"));
+    for line in report.lines() {
+        crate::log::log_line(line);
     }
 }
 

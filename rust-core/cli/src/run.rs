@@ -44,23 +44,8 @@ fn recover(args: &RecoverArgs) -> Result<i32, CliError> {
             message,
         },
     )?;
-    let mut text = format!(
-        "recovered {} rows in {} files from {} crashed run(s): {} journal segments replayed, {} commits redone, {} stray in-progress files removed\n",
-        report.rows,
-        report.files,
-        report.journals,
-        report.segments,
-        report.commits_redone,
-        report.stray_files_removed
-    );
-    for tail in &report.torn_tails {
-        text.push_str(&format!(
-            "torn journal tail (not recoverable, power loss before fsync): {tail}\n"
-        ));
-    }
-    for error in &report.errors {
-        text.push_str(&format!("left behind: {error}\n"));
-    }
+    let mut text = report.lines().join("\n");
+    text.push('\n');
     write_output(None, text.as_bytes())?;
     Ok(if report.errors.is_empty() {
         0

@@ -12,6 +12,7 @@ use std::time::SystemTime;
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
+use crate::layout::table_files;
 use crate::tables::LineageTable;
 
 /// What a removal pass did.
@@ -113,38 +114,19 @@ pub fn rows_of(path: &Path) -> u64 {
         })
 }
 
-/// Visible `.parquet` files under `root`, skipping directories that start with `_` or `.`.
+/// Published `.parquet` files under `root` (in-progress files are hidden: they start with `.`).
 fn closed_files(root: &Path) -> Vec<ClosedFile> {
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else {
-                continue;
-            };
-            if name.starts_with('.') || name.starts_with('_') {
-                continue;
-            }
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file()
-                && name.ends_with(".parquet")
-                && let Ok(meta) = entry.metadata()
-            {
-                found.push(ClosedFile {
-                    path: entry.path(),
-                    modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                    bytes: meta.len(),
-                });
-            }
-        }
-    }
-    found
+    table_files(root)
+        .into_iter()
+        .filter(|(path, _)| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.ends_with(".parquet") && !name.starts_with('.'))
+        })
+        .map(|(path, meta)| ClosedFile {
+            modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            bytes: meta.len(),
+            path,
+        })
+        .collect()
 }

@@ -24,7 +24,7 @@ use crate::journal::commit::redo;
 use crate::journal::instance::{JOURNAL_DIR, JournalDir, journal_dirs, pid_of};
 use crate::journal::segment::{CountersRecord, Record, SEGMENT_HEADER_BYTES, SegmentBytes};
 use crate::keyhash::PartitionKeyHasher;
-use crate::layout::is_in_progress_name;
+use crate::layout::{is_in_progress_name, table_files};
 use crate::log::RateLimitedLog;
 use crate::stats::{Counters, CountersSnapshot};
 use crate::stats_rows::StatsRow;
@@ -50,6 +50,33 @@ pub struct RecoveryReport {
     pub torn_tails: Vec<String>,
     /// Problems that left something behind (for the log).
     pub errors: Vec<String>,
+}
+
+impl RecoveryReport {
+    /// What happened, one line each: the totals, then each torn tail, then each thing left behind (the
+    /// node's log and `cdflow recover` print the same lines).
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "recovered {} rows in {} files from {} crashed run(s): {} journal segments replayed, {} commits redone, {} stray in-progress files removed",
+            self.rows,
+            self.files,
+            self.journals,
+            self.segments,
+            self.commits_redone,
+            self.stray_files_removed
+        )];
+        lines.extend(
+            self.torn_tails
+                .iter()
+                .map(|tail| format!("torn journal tail ignored (power loss before fsync): {tail}")),
+        );
+        lines.extend(
+            self.errors
+                .iter()
+                .map(|error| format!("left behind: {error}")),
+        );
+        lines
+    }
 }
 
 /// Everything recovery needs besides the lineage root.
@@ -156,27 +183,16 @@ fn remove_strays(root: &Path, pids: &BTreeSet<u32>) -> usize {
         return 0;
     }
     let mut removed = 0;
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else {
-                continue;
-            };
-            let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
-            if is_dir {
-                if !name.starts_with('_') && !name.starts_with('.') {
-                    stack.push(entry.path());
-                }
-            } else if is_in_progress_name(name)
-                && in_progress_pid(name).is_some_and(|pid| pids.contains(&pid))
-                && fs::remove_file(entry.path()).is_ok()
-            {
-                removed += 1;
-            }
+    for (path, _) in table_files(root) {
+        let stray = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| {
+                is_in_progress_name(name)
+                    && in_progress_pid(name).is_some_and(|pid| pids.contains(&pid))
+            });
+        if stray && fs::remove_file(&path).is_ok() {
+            removed += 1;
         }
     }
     removed
