@@ -3,6 +3,7 @@
 //! Invariant: every message is one line and names what failed (key, value, path, record), because the
 //! bridge hands it to the Java agent verbatim.
 
+use std::borrow::Cow;
 use std::io;
 use std::path::PathBuf;
 
@@ -56,4 +57,44 @@ pub enum CoreError {
     /// The writer thread ended with a panic (its message is included).
     #[error("the writer thread panicked: {0}")]
     WriterPanicked(String),
+}
+
+/// True for a character that must not appear raw in an error message: a control character (line breaks,
+/// tab, NUL, the escape of terminal sequences) or a Unicode line/paragraph separator.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// `text` with every [`is_unprintable`] character escaped as Rust writes it (`\n`, `\r`, `\u{1b}`), the
+/// rest unchanged: a message quoting operator input stays one printable line.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unprintable(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_escapes_control_characters_and_keeps_the_rest() {
+        assert!(matches!(
+            printable("svc_orders é"),
+            Cow::Borrowed("svc_orders é")
+        ));
+        assert_eq!(
+            printable("a\nb\rc\td\0e\u{1b}[2Jf\u{2028}g\u{85}"),
+            "a\\nb\\rc\\td\\u{0}e\\u{1b}[2Jf\\u{2028}g\\u{85}"
+        );
+    }
 }

@@ -17,10 +17,11 @@
 //! Invariants: never panics; anything outside this subset (tabs in indentation, lists, anchors, aliases,
 //! tags, block scalars, nested or multi-line mappings, other top-level keys), an unknown key, a duplicate
 //! role or key, an empty value, a role without entries or a bad `kind` is a [`ParseError`] naming the
-//! 1-based line.
+//! 1-based line, its message one printable line (control characters of the input escaped).
 
 use std::collections::HashMap;
 
+use crate::error::printable;
 use crate::identity::{Identity, IdentityKind};
 
 /// What is wrong, and on which line (1-based).
@@ -38,6 +39,14 @@ const KEYS: [&str; 4] = ["owner", "team", "kind", "external_identity"];
 
 /// Parses the whole file into role → identity.
 pub fn parse_roles(text: &str) -> Result<HashMap<String, Identity>, ParseError> {
+    // Messages quote role names, keys and values: escaped, they stay one printable line.
+    parse(text).map_err(|error| ParseError {
+        message: printable(&error.message).into_owned(),
+        ..error
+    })
+}
+
+fn parse(text: &str) -> Result<HashMap<String, Identity>, ParseError> {
     let mut parser = Parser::default();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut last_line = 0;
@@ -564,6 +573,27 @@ mod tests {
         assert_eq!(roles["carol"].owner.as_deref(), Some("null"));
         assert!(parse_roles("roles: {}\n").unwrap().is_empty());
         assert!(parse_roles("roles:\n# none yet\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn messages_quoting_the_input_stay_one_printable_line() {
+        // Found by the identity_map fuzz target (inputs in rust-core/fuzz/regressions/identity_map/): a
+        // carriage return, NUL or escaped line break of the input went into the message raw.
+        assert_eq!(
+            error("\r\0:"),
+            (
+                1,
+                "unknown top-level key `\\r\\u{0}` (only `roles` is supported)".to_owned()
+            )
+        );
+        assert_eq!(
+            error("roles:\n  \"a\\nb\\u001b[2J\": {}\n"),
+            (
+                2,
+                "role `a\\nb\\u{1b}[2J` has no entries (give owner, team, kind, external_identity)"
+                    .to_owned()
+            )
+        );
     }
 
     #[test]

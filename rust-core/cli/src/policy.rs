@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use cdflow_core::error::printable;
+
 use crate::rows::{EventRow, Operation};
 use crate::yaml::{self, Node};
 
@@ -125,10 +127,11 @@ impl Policy {
 
     /// Parses policy text (`path` only names the file in errors).
     pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
+        // Messages quote rule names and values: escaped, they stay one printable line.
         let fail = |line: usize, message: String| PolicyError {
             path: path.to_path_buf(),
             line,
-            message,
+            message: printable(&message).into_owned(),
         };
         let document = yaml::parse(text).map_err(|error| fail(error.line, error.message))?;
         let Node::Map(entries, _) = document else {
@@ -442,6 +445,26 @@ mod tests {
             let error = parse(text).unwrap_err().to_string();
             assert!(error.starts_with(needle), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn messages_quoting_the_input_stay_one_printable_line() {
+        // Found by the audit_policy fuzz target (inputs in rust-core/fuzz/regressions/audit_policy/): a
+        // carriage return or NUL of a rule name or value went into the message raw.
+        assert_eq!(
+            parse("rules:\n- name: t\r\0").unwrap_err().to_string(),
+            "p.yaml:2: rule `t\\r\\u{0}` needs an `effect` (allow or deny)"
+        );
+        assert_eq!(
+            parse("rules:\n  - name: a\n    effect: deny\n    days: [mon\u{1b}[2J]\n")
+                .unwrap_err()
+                .to_string(),
+            "p.yaml:4: unknown day `mon\\u{1b}[2J` (mon, tue, …, sun)"
+        );
+        assert_eq!(
+            parse("a: \"x\\\u{7}\"\n").unwrap_err().to_string(),
+            "p.yaml:1: unsupported escape \\\\u{7}"
+        );
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! indentation (spaces only), sequences of mappings (`- key: value`), flow sequences of scalars
 //! (`[a, b]`), and scalars plain, `"double-quoted"` (with `\"` and `\\`) or `'single-quoted'` (with
 //! `''`) on one line; `#` starts a comment. Everything else — tabs in indentation, anchors and aliases,
-//! flow mappings, multi-line scalars, duplicate keys — is an error naming the line.
+//! flow mappings, multi-line scalars, duplicate keys — is an error naming the line, its message one printable
+//! line (control characters of the input escaped).
+
+use cdflow_core::error::printable;
 
 /// A parsed value and the line (1-based) it starts on.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,10 +36,11 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// Messages quote the input: escaped, they stay one printable line.
 fn error<T>(line: usize, message: impl Into<String>) -> Result<T, YamlError> {
     Err(YamlError {
         line,
-        message: message.into(),
+        message: printable(&message.into()).into_owned(),
     })
 }
 

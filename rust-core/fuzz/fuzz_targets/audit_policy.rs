@@ -1,0 +1,107 @@
+//! The `cdflow audit` policy parser (rust-core/cli/src/policy.rs over yaml.rs) on arbitrary text: never
+//! panics; an error names the file and a line of the input, on one printable line; a parsed policy's rules
+//! have a name and a line of the input, and deciding requests built from its own selectors never panics.
+#![no_main]
+
+use std::path::Path;
+
+use cdflow_cli::policy::{Policy, Rule};
+use cdflow_cli::rows::{EventRow, Kind, Operation};
+use cdflow_cli::yaml;
+use cdflow_core::error::is_unprintable;
+use cdflow_fuzz::line_count;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return; // `Policy::load` rejects it as unreadable before parsing
+    };
+    let lines = line_count(text);
+    if let Err(error) = yaml::parse(text) {
+        assert!(error.line >= 1 && error.line <= lines, "{error:?}");
+        assert!(!error.message.contains(is_unprintable), "{error:?}");
+    }
+    match Policy::parse(Path::new("policy.yaml"), text) {
+        Err(error) => {
+            assert!(error.line >= 1 && error.line <= lines, "{error:?}");
+            let shown = error.to_string();
+            assert!(
+                shown.starts_with(&format!("policy.yaml:{}: ", error.line)),
+                "{shown}"
+            );
+            assert!(!shown.contains(is_unprintable), "{shown:?}");
+        }
+        Ok(policy) => {
+            for rule in &policy.rules {
+                assert!(!rule.name.is_empty());
+                assert!(rule.line >= 1 && rule.line <= lines, "{rule:?}");
+                decide_requests_like(&policy, rule);
+            }
+        }
+    }
+});
+
+/// Decides requests made of the first value of each selector of `rule`, at a few times of day.
+fn decide_requests_like(policy: &Policy, rule: &Rule) {
+    let first = |list: &Option<Vec<String>>| list.as_ref().and_then(|items| items.first()).cloned();
+    let table = first(&rule.tables);
+    let (keyspace, table) = match table.as_deref().and_then(|t| t.split_once('.')) {
+        Some((keyspace, table)) => (Some(keyspace.to_owned()), Some(table.to_owned())),
+        None => (first(&rule.keyspaces), table),
+    };
+    let (user, team, owner, kind) = (
+        first(&rule.roles),
+        first(&rule.teams),
+        first(&rule.owners),
+        first(&rule.kinds),
+    );
+    for time in [
+        None,
+        Some(0),
+        Some(-1),
+        Some(i64::MIN),
+        Some(i64::MAX),
+        Some(1_764_081_000_000_000),
+    ] {
+        let row = EventRow {
+            time,
+            node: Some("127.0.0.1"),
+            kind: Kind::CoordinatorWrite,
+            keyspace: keyspace.as_deref(),
+            table: table.as_deref(),
+            user: user.as_deref(),
+            client: None,
+            coordinator: None,
+            bytes: None,
+            rows: None,
+            tombstones: None,
+            latency_us: None,
+            applied_locally: None,
+            partition_key_hash: None,
+            write_timestamp: None,
+            rows_returned: None,
+            tombstones_scanned: None,
+            live_rows: None,
+            error: None,
+            statement_type: None,
+            consistency: None,
+            cells: None,
+            cell_tombstones: None,
+            ttl_cells: None,
+            batch_id: None,
+            batch_partitions: None,
+            range_scan: None,
+            cas_applied: None,
+            paxos_attempts: None,
+            owner: owner.as_deref(),
+            team: team.as_deref(),
+            identity_kind: kind.as_deref().filter(|kind| *kind != "unmapped"),
+        };
+        for operation in [Operation::Read, Operation::Write, Operation::Delete] {
+            let (_, decided_by) = policy.decide(&row, operation);
+            if let Some(decided_by) = decided_by {
+                assert!(decided_by.matches(&row, operation));
+            }
+        }
+    }
+}
