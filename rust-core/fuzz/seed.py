@@ -10,6 +10,9 @@ Seeds come from what the repository already holds, so they follow the formats as
   the string literals holding `roles:` in the Rust sources and tests;
 - audit_policy: the ```yaml policies of docs/, the POLICY texts of tests/e2e/, and the YAML-looking
   string literals of the CLI's policy and yaml sources and tests;
+- journal_segment: a journal segment per valid vector (docs/journal.md: header, a STRINGS record of the
+  vector's strings, a BATCH record of its batch, a COUNTERS record), and the same cut inside its last record
+  (a torn tail, as a power loss leaves it);
 - core_options: every key of the "Core options" table of docs/native-interface.md with its default, each key
   alone, and the agent-only keys of the README (rejected by the core), as NUL-separated key/value strings
   (`option_pairs` in src/lib.rs).
@@ -23,6 +26,7 @@ import pathlib
 import re
 import shutil
 import struct
+import zlib
 
 FUZZ = pathlib.Path(__file__).resolve().parent
 REPO = FUZZ.parent.parent
@@ -30,7 +34,7 @@ CORPUS = FUZZ / "corpus"
 REGRESSIONS = FUZZ / "regressions"
 MAGIC = b"CDF1"
 STRING_DEF = 0x01
-TARGETS = ["wire_decode", "wire_rows", "identity_map", "audit_policy", "core_options"]
+TARGETS = ["wire_decode", "wire_rows", "identity_map", "audit_policy", "core_options", "journal_segment"]
 
 
 def write_seed(target, content):
@@ -191,6 +195,28 @@ def options_seeds():
             write_seed("core_options", pairs([("output", "lineage"), (key, "1")]))
 
 
+def journal_record(rtype, payload):
+    body = bytes([rtype]) + payload
+    return struct.pack("<II", len(payload), zlib.crc32(body)) + body
+
+
+def journal_seeds():
+    vectors = json.loads((REPO / "tests/vectors/wire-v1.json").read_text())
+    for vector in vectors:
+        if "error" in vector:
+            continue
+        strings = b"".join(struct.pack("<II", int(i), len(t.encode())) + t.encode()
+                           for i, t in sorted(json.loads(vector["strings"]).items()
+                                              if isinstance(vector["strings"], str) else vector["strings"].items()))
+        events = len(json.loads(vector["events"]) if isinstance(vector["events"], str) else vector["events"])
+        segment = (b"CDFJRNL1" + struct.pack("<Qq", 1, 1_700_000_000_000_000)
+                   + journal_record(1, strings)
+                   + journal_record(2, struct.pack("<I", events) + bytes.fromhex(vector["hex"]))
+                   + journal_record(3, struct.pack("<qqI", 1, 2, 3) + struct.pack("<3Q", events, events, 0)))
+        write_seed("journal_segment", segment)
+        write_seed("journal_segment", segment[:-5])
+
+
 def regressions():
     for target in TARGETS:
         folder = REGRESSIONS / target
@@ -205,6 +231,7 @@ def main():
     identity_seeds()
     policy_seeds()
     options_seeds()
+    journal_seeds()
     regressions()
     for target in TARGETS:
         print(f"{target}: {len(list((CORPUS / target).iterdir()))} files in corpus/{target}")
