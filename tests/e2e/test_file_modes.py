@@ -47,7 +47,10 @@ def test_the_workload_was_written(lineage):
 def test_lineage_files_are_0640(lineage):
     files = [(path, mode) for path, is_dir, mode in entries_below(lineage) if not is_dir]
     names = [os.path.relpath(path, lineage) for path, _ in files]
-    assert all(name.endswith(".parquet") for name in names), names  # nothing in progress is left
+    # published files and the nodes' manifests, nothing in progress, no journal left after a graceful stop
+    assert all(name.endswith(".parquet") or (name.startswith("_manifest/") and name.endswith(".manifest"))
+               for name in names), names
+    assert any(name.startswith("_manifest/") for name in names), names
     for table in ("events", "agent_stats"):
         assert any(name.startswith(f"{table}/") for name in names), names
     assert [(path, oct(mode)) for path, mode in files if mode != FILE_MODE] == []
