@@ -26,6 +26,7 @@ import pathlib
 import re
 import shutil
 import struct
+import tomllib
 import zlib
 
 FUZZ = pathlib.Path(__file__).resolve().parent
@@ -34,7 +35,7 @@ CORPUS = FUZZ / "corpus"
 REGRESSIONS = FUZZ / "regressions"
 MAGIC = b"CDF1"
 STRING_DEF = 0x01
-TARGETS = ["wire_decode", "wire_rows", "identity_map", "audit_policy", "core_options", "journal_segment"]
+TARGETS = [binary["name"] for binary in tomllib.loads((FUZZ / "Cargo.toml").read_text())["bin"]]
 
 
 def write_seed(target, content):

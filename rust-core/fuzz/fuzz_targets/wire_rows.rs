@@ -29,7 +29,13 @@ fuzz_target!(|data: &[u8]| {
     let mut scratch = DecodeScratch::default();
     let decoded = decode_batch_reusing(submit, &strings, &mut scratch);
     check_decoded(submit, &decoded, &strings, false);
-    rows_and_flows(&decoded.events, &strings, data.len() % 2 == 1);
+    // Small flow limits, varied with the input, so that edge overflow and the `other` partitions occur.
+    let limits = FlowLimits {
+        window_us: 10_000_000,
+        max_edges: 1 + data.len() % 24,
+        top_partitions: 1 + data.len() % 3,
+    };
+    rows_and_flows(&decoded.events, &strings, data.len() % 2 == 1, limits);
     let kept = decoded.events.len();
     decoded.recycle(&mut scratch);
     // The same batch once more, into recycled vectors: its own definitions are known now.
@@ -38,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(again.events.len() >= kept);
 });
 
-fn rows_and_flows(events: &[Event<'_>], strings: &StringTable, raw_keys: bool) {
+fn rows_and_flows(events: &[Event<'_>], strings: &StringTable, raw_keys: bool, limits: FlowLimits) {
     let view = strings.read();
     let identities = IdentityMap::parse(IDENTITY_MAP).expect("the identity map is valid");
     let hasher = PartitionKeyHasher::new(*b"fuzzing-key-0123");
@@ -70,11 +76,7 @@ fn rows_and_flows(events: &[Event<'_>], strings: &StringTable, raw_keys: bool) {
         assert_eq!(rows.len(), 0);
     }
 
-    let mut flows = FlowAggregator::new(FlowLimits {
-        window_us: 10_000_000,
-        max_edges: 24,
-        top_partitions: 2,
-    });
+    let mut flows = FlowAggregator::new(limits);
     for event in events {
         flows.observe(event, &view);
     }
