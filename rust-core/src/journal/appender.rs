@@ -64,7 +64,6 @@ pub(crate) struct AppenderSetup {
 }
 
 struct OpenSegment {
-    number: u64,
     path: PathBuf,
     file: File,
     bytes: u64,
@@ -253,7 +252,6 @@ impl Appender {
         sync_dir(self.setup.dir.path())?;
         self.next_number += 1;
         self.segment = Some(OpenSegment {
-            number,
             path,
             file,
             bytes: header.len() as u64,
@@ -303,15 +301,11 @@ impl Appender {
                 segment.path.display()
             ));
         }
-        let _ = segment.number;
-        if self
+        // If the writer is gone the send fails and the segment stays for the next start's recovery.
+        let _ = self
             .setup
             .to_writer
-            .send(ToWriter::SegmentEnd(segment.path))
-            .is_err()
-        {
-            // The writer is gone; the segment stays for the next start's recovery.
-        }
+            .send(ToWriter::SegmentEnd(segment.path));
     }
 
     fn housekeeping(&mut self, now: Instant) {
