@@ -30,8 +30,11 @@ pub const DEFAULT_FLOW_TOP_PARTITIONS: usize = 10;
 pub const DEFAULT_JOURNAL_FSYNC_MILLIS: u64 = 1000;
 /// Default of `max_lineage_bytes` (10 GiB).
 pub const DEFAULT_MAX_LINEAGE_BYTES: u64 = 10 << 30;
-/// Default of `min_free_bytes`: this share of the filesystem holding `output`, in percent.
+/// Default of `min_free_bytes`: this share of the filesystem holding `output`, in percent...
 pub const DEFAULT_MIN_FREE_PERCENT: u64 = 10;
+/// ...but never more than this (4 GiB): a large, mostly full Cassandra disk must not stop lineage while
+/// many gigabytes are still free.
+pub const DEFAULT_MIN_FREE_CAP_BYTES: u64 = 4 << 30;
 /// File name of the default key file, placed in the parent directory of `output`.
 pub const DEFAULT_KEY_FILE_NAME: &str = "cdflow-key-hash.secret";
 
@@ -120,7 +123,7 @@ pub struct CoreConfig {
     pub journal_fsync_millis: u64,
     /// Most bytes cdflow keeps under `output`, journal included (`max_lineage_bytes`, > 0).
     pub max_lineage_bytes: u64,
-    /// Least free bytes left on the filesystem of `output` (`min_free_bytes`); `None`: 10 % of it.
+    /// Least free bytes left on the filesystem of `output` (`min_free_bytes`); `None`: 10 % of it, at most 4 GiB.
     pub min_free_bytes: Option<u64>,
     /// Closed files older than this are removed (`retention_hours`); `None`: kept.
     pub retention_hours: Option<u64>,
@@ -199,11 +202,10 @@ impl CoreConfig {
             .collect()
     }
 
-    /// `min_free_bytes`, or 10 % of the filesystem holding `output` when not set.
+    /// `min_free_bytes`, or, when not set, 10 % of the filesystem holding `output` capped at 4 GiB.
     pub fn min_free_bytes_for_output(&self) -> u64 {
         self.min_free_bytes.unwrap_or_else(|| {
-            crate::disk::usage::filesystem_bytes(&self.output)
-                .map_or(0, |total| total / 100 * DEFAULT_MIN_FREE_PERCENT)
+            crate::disk::usage::filesystem_bytes(&self.output).map_or(0, default_min_free_bytes)
         })
     }
 
@@ -334,6 +336,11 @@ pub fn default_key_file(output: &Path) -> PathBuf {
     }
 }
 
+/// The default `min_free_bytes` for a filesystem of `total` bytes: 10 % of it, at most 4 GiB.
+pub fn default_min_free_bytes(total: u64) -> u64 {
+    (total / 100 * DEFAULT_MIN_FREE_PERCENT).min(DEFAULT_MIN_FREE_CAP_BYTES)
+}
+
 fn bad_value(key: &str, value: &str, expected: &'static str) -> ConfigError {
     ConfigError::BadValue {
         key: key.to_owned(),
@@ -378,6 +385,15 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_default_free_space_is_a_tenth_of_the_filesystem_at_most_4_gib() {
+        assert_eq!(default_min_free_bytes(10_000_000_000), 1_000_000_000);
+        assert_eq!(default_min_free_bytes(50 << 30), 4 << 30);
+        // A 252 GiB disk with 25 GiB free must keep lineage running.
+        assert_eq!(default_min_free_bytes(252 << 30), 4 << 30);
+        assert_eq!(default_min_free_bytes(0), 0);
     }
 
     #[test]
