@@ -228,9 +228,17 @@ def agent_counters(lineage):
             QUALIFY row_number() OVER (PARTITION BY agent_start_time ORDER BY stats_time DESC, written DESC) = 1)
         """).fetchone()
     counters = dict(zip(AGENT_COUNTERS + ["agents"], row))
-    counters["dropped"] = counters["agent_dropped"] + counters["dropped_queue_full"] + counters["rejected"]
+    # every cause, from the one accounting query (sql/queries/dropped_events.sql); an unknown total stays None
+    from . import report
+    per_node = report.accounting(lineage)
+    known = [r["dropped"] for r in per_node if r["dropped"] is not None]
+    counters["dropped"] = sum(known) if per_node and len(known) == len(per_node) else None
+    counters["drop_causes"] = {key: sum(r[key] or 0 for r in per_node) for key in per_node[0]
+                               if (key.startswith(("agent_dropped_", "dropped_")) and key != "dropped_pct")
+                               or key in ("rejected", "skipped_records")
+                               } if per_node else {}
     seen = counters["agent_events_seen"]
-    counters["drop_ratio"] = round(counters["dropped"] / seen, 6) if seen else 0.0
+    counters["drop_ratio"] = round(counters["dropped"] / seen, 6) if seen and counters["dropped"] is not None else None
     return counters
 
 

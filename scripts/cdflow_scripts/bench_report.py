@@ -59,9 +59,13 @@ def summarize(runs, names):
         if agents:
             entry["agent"] = {
                 "events_seen": sum(a["agent_events_seen"] for a in agents),
-                "dropped": sum(a["dropped"] for a in agents),
+                # None (unknown) when any run's accounting is unknown: a loss is never reported as 0
+                "dropped": None if any(a["dropped"] is None for a in agents) else sum(a["dropped"] for a in agents),
+                "drop_causes": {cause: sum(a.get("drop_causes", {}).get(cause, 0) for a in agents)
+                                for cause in sorted({c for a in agents for c in a.get("drop_causes", {})})},
                 "written": sum(a["written"] for a in agents),
-                "drop_ratio_max": max(a["drop_ratio"] for a in agents),
+                "drop_ratio_max": None if any(a["drop_ratio"] is None for a in agents)
+                else max(a["drop_ratio"] for a in agents),
                 "events_per_write": median(a.get("events_per_write") for a in agents),
             }
         entry["thread_cpu_us_per_op"] = thread_cpu_per_op(good)
@@ -117,7 +121,9 @@ def tables(results):
     for name, s in summary.items():
         agent = s.get("agent")
         events = f"{agent['events_seen']:,} ({agent['events_per_write']}/write)" if agent else "–"
-        dropped = f"{agent['dropped']:,} ({agent['drop_ratio_max']:.2%} max)" if agent else "–"
+        dropped = "–" if not agent else "unknown" if agent["dropped"] is None else (
+            f"{agent['dropped']:,} ({agent['drop_ratio_max']:.2%} max)"
+            + "".join(f", {cause} {n:,}" for cause, n in agent.get("drop_causes", {}).items() if n))
         lines.append(f"| {name} | {fmt(s['node_cpu_us_per_op'], 0)} | {times(s['ratio']['node_cpu_us_per_op'])} "
                      f"| {fmt(s['node_cpu_cores'], 2)} | {fmt(s['loadgen_cpu_cores'], 2)} "
                      f"| {fmt(s['other_cpu_cores'], 2)} | {fmt(s['rss_max_mib'], 0)} "
@@ -193,7 +199,8 @@ def log_run(run, log):
     log(f"  {run['config']}: {lg['ops_per_s']:,.0f} ops/s, p50 {lg['p50_us'] / 1000:.2f} ms, "
         f"p99 {lg['p99_us'] / 1000:.1f} ms, errors {lg['errors']}, node {node['node_cpu_cores']} cores, "
         f"other {node['other_cpu_cores']} cores, RSS max {node['rss_max_mib']} MiB"
-        + (f", agent seen {agent['agent_events_seen']:,} dropped {agent['dropped']:,}" if agent else ""))
+        + (f", agent seen {agent['agent_events_seen']:,} dropped {agent['dropped']}"
+           + "".join(f" {cause}={n}" for cause, n in agent.get("drop_causes", {}).items() if n) if agent else ""))
 
 
 def update_docs(results, path):
@@ -223,6 +230,8 @@ def gate(results, min_throughput_ratio, max_drop_ratio):
             agent = run.get("agent")
             if not agent or not agent["agent_events_seen"]:
                 problems.append(f"{where}: no agent_stats with events in the lineage")
+            elif agent["drop_ratio"] is None:
+                problems.append(f"{where}: the agent's accounting is unknown (a counter is missing)")
             elif agent["drop_ratio"] > max_drop_ratio:
                 problems.append(f"{where}: the agent dropped {agent['drop_ratio']:.1%} of its events")
     on = results["summary"].get("agent_on")
