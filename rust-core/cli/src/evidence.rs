@@ -142,6 +142,11 @@ mod tests {
             owner: None,
             team: None,
             identity_kind: None,
+            external_identity: None,
+            driver_name: None,
+            driver_version: None,
+            session_id: None,
+            token: None,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod filter;
 pub mod graph;
 pub mod label;
 pub mod policy;
+pub mod policy_file;
 pub mod progress;
 pub mod reader;
 pub mod render_dot;
@@ -33,7 +34,6 @@ pub mod summary;
 pub mod thresholds;
 pub mod time;
 pub mod verify;
-pub mod yaml;
 
 pub use error::{CliError, EXIT_ERROR};
 pub use filter::Filters;

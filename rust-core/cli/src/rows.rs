@@ -105,6 +105,16 @@ pub struct EventRow<'a> {
     pub team: Option<&'a str>,
     /// `identity_kind` (identity map).
     pub identity_kind: Option<&'a str>,
+    /// `external_identity` (identity map: the IdP subject).
+    pub external_identity: Option<&'a str>,
+    /// `driver_name`.
+    pub driver_name: Option<&'a str>,
+    /// `driver_version`.
+    pub driver_version: Option<&'a str>,
+    /// `session_id`.
+    pub session_id: Option<&'a str>,
+    /// `token`.
+    pub token: Option<i64>,
 }
 
 impl EventRow<'_> {
@@ -191,7 +201,7 @@ impl Operation {
 }
 
 /// The `events` columns read.
-const EVENT_COLUMNS: [&str; 32] = [
+const EVENT_COLUMNS: [&str; 37] = [
     "event_time",
     "node",
     "kind",
@@ -224,6 +234,11 @@ const EVENT_COLUMNS: [&str; 32] = [
     "owner",
     "team",
     "identity_kind",
+    "external_identity",
+    "driver_name",
+    "driver_version",
+    "session_id",
+    "token",
 ];
 
 struct EventColumns {
@@ -259,6 +274,11 @@ struct EventColumns {
     owner: TextColumn,
     team: TextColumn,
     identity_kind: TextColumn,
+    external_identity: TextColumn,
+    driver_name: TextColumn,
+    driver_version: TextColumn,
+    session_id: TextColumn,
+    token: IntColumn,
 }
 
 impl EventColumns {
@@ -296,6 +316,11 @@ impl EventColumns {
             owner: TextColumn::read(batch, "owner")?,
             team: TextColumn::read(batch, "team")?,
             identity_kind: TextColumn::read(batch, "identity_kind")?,
+            external_identity: TextColumn::read(batch, "external_identity")?,
+            driver_name: TextColumn::read(batch, "driver_name")?,
+            driver_version: TextColumn::read(batch, "driver_version")?,
+            session_id: TextColumn::read(batch, "session_id")?,
+            token: IntColumn::read(batch, "token")?,
         })
     }
 
@@ -333,6 +358,11 @@ impl EventColumns {
             owner: self.owner.get(row),
             team: self.team.get(row),
             identity_kind: self.identity_kind.get(row),
+            external_identity: self.external_identity.get(row),
+            driver_name: self.driver_name.get(row),
+            driver_version: self.driver_version.get(row),
+            session_id: self.session_id.get(row),
+            token: self.token.get(row),
         }
     }
 }
