@@ -60,6 +60,17 @@ pub enum OutputFormat {
     Json,
 }
 
+/// Output formats of `cdflow audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Plain text for a terminal.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One JSON object per violation per line (for a SIEM).
+    Jsonl,
+}
+
 /// Output formats of `cdflow graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -136,11 +147,22 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-    /// List the first N violations one by one (0: groups only).
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// List the earliest N violations one by one, in time order (0: groups only).
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub examples: usize,
+    /// List at most N values per list of a group (client hosts, nodes, identities, drivers, sessions,
+    /// partitions); the rest is counted ("+K more"). 0: list all.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub list: usize,
+    /// Succeed (exit 0) when no request or login was checked, instead of failing.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Fail (exit 2) when the policy names a role, team, owner, external identity, host, keyspace,
+    /// table or superuser that appears in no checked event.
+    #[arg(long)]
+    pub strict: bool,
     /// Row filters.
     #[command(flatten)]
     pub filters: FilterArgs,

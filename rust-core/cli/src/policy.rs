@@ -172,12 +172,16 @@ pub struct Rule {
 pub struct Policy {
     /// The file it was read from.
     pub path: PathBuf,
+    /// SHA-256 of the file's bytes, lowercase hex (the evidence names the exact policy applied).
+    pub sha256: String,
     /// What events no rule matches get.
     pub default: Effect,
     /// What is checked (`check`; client requests when absent).
     pub check: Vec<Checked>,
     /// Roles whose successful logins are `superuser_login` (`superusers`; `[cassandra]` when absent).
     pub superusers: Vec<String>,
+    /// Whether the file names `superusers` (else the default applies).
+    pub superusers_given: bool,
     /// The rules, first match wins.
     pub rules: Vec<Rule>,
 }

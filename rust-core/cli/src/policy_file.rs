@@ -10,6 +10,7 @@ use std::path::Path;
 use cdflow_core::error::printable;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, IntoDeserializer, SeqAccess, Visitor};
+use sha2::{Digest, Sha256};
 
 use crate::policy::{Action, Checked, Effect, Hours, Policy, PolicyError, Rule};
 
@@ -93,8 +94,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
     }
     Ok(Policy {
         path: path.to_path_buf(),
+        sha256: hex::encode(Sha256::digest(text.as_bytes())),
         default: file.default.unwrap_or(Effect::Allow),
         check,
+        superusers_given: file.superusers.is_some(),
         superusers: file
             .superusers
             .map_or_else(|| vec!["cassandra".to_string()], |list| list.0),

@@ -585,6 +585,111 @@ pub fn scan_agent_stats(
     )
 }
 
+/// One `auth_events` row: a login attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRow<'a> {
+    /// `event_time`, µs since the epoch.
+    pub time: Option<i64>,
+    /// `node`, else the file's `node=` partition.
+    pub node: Option<&'a str>,
+    /// `user_name`: the role attempted.
+    pub user: Option<&'a str>,
+    /// `client_address`.
+    pub client: Option<&'a str>,
+    /// `session_id`.
+    pub session_id: Option<&'a str>,
+    /// `outcome`: `success` or `failure`.
+    pub outcome: Option<&'a str>,
+    /// `reason`: why a login failed.
+    pub reason: Option<&'a str>,
+    /// `owner` (identity map).
+    pub owner: Option<&'a str>,
+    /// `team` (identity map).
+    pub team: Option<&'a str>,
+    /// `identity_kind` (identity map).
+    pub identity_kind: Option<&'a str>,
+    /// `external_identity` (identity map).
+    pub external_identity: Option<&'a str>,
+}
+
+const AUTH_COLUMNS: [&str; 11] = [
+    "event_time",
+    "node",
+    "user_name",
+    "client_address",
+    "session_id",
+    "outcome",
+    "reason",
+    "owner",
+    "team",
+    "identity_kind",
+    "external_identity",
+];
+
+/// Calls `each` with every `auth_events` row that passes the time filter (a login has no keyspace or
+/// table: with `--keyspace` or `--table`, no login passes).
+pub fn scan_auth_events(
+    files: &LineageFiles,
+    filters: &Filters,
+    mut each: impl FnMut(&AuthRow<'_>),
+) -> Result<(), CliError> {
+    scan(
+        files.of(Table::AuthEvents),
+        &AUTH_COLUMNS,
+        filters,
+        |batch, path_node| {
+            let text = |name| TextColumn::read(batch, name);
+            let time = IntColumn::read(batch, "event_time")?;
+            let [
+                node,
+                user,
+                client,
+                session,
+                outcome,
+                reason,
+                owner,
+                team,
+                kind,
+                external,
+            ] = [
+                "node",
+                "user_name",
+                "client_address",
+                "session_id",
+                "outcome",
+                "reason",
+                "owner",
+                "team",
+                "identity_kind",
+                "external_identity",
+            ]
+            .map(text);
+            let (node, user, client, session, outcome, reason) =
+                (node?, user?, client?, session?, outcome?, reason?);
+            let (owner, team, kind, external) = (owner?, team?, kind?, external?);
+            for row in 0..batch.num_rows() {
+                let login = AuthRow {
+                    time: time.get(row),
+                    node: node.get(row).or(path_node),
+                    user: user.get(row),
+                    client: client.get(row),
+                    session_id: session.get(row),
+                    outcome: outcome.get(row),
+                    reason: reason.get(row),
+                    owner: owner.get(row),
+                    team: team.get(row),
+                    identity_kind: kind.get(row),
+                    external_identity: external.get(row),
+                };
+                if filters.keeps(login.time, None, None) {
+                    each(&login);
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
 /// Reads every file not pruned by the filters, handing each batch and the file's `node=` partition.
 fn scan(
     files: &[LineageFile],
