@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use cdflow_core::manifest::ExpectedHead;
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::antipatterns::{KINDS, Triage};
 use crate::error::CliError;
 use crate::filter::Filters;
 use crate::thresholds::Thresholds;
@@ -135,6 +137,28 @@ pub struct AntipatternsArgs {
     /// Thresholds.
     #[command(flatten)]
     pub thresholds: Thresholds,
+    /// Show only findings of KIND (repeatable; the per-kind counts still count every finding).
+    #[arg(long, value_name = "KIND", value_parser = PossibleValuesParser::new(KINDS))]
+    pub kind: Vec<String>,
+    /// Show at most N findings, the most severe first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Exit with status 1 when a finding of one of these kinds is found (`any`: of any kind), whatever
+    /// --kind and --limit show. For CI.
+    #[arg(long, value_name = "KIND", num_args = 1.., value_delimiter = ',',
+          value_parser = PossibleValuesParser::new(KINDS.iter().copied().chain(["any"])))]
+    pub fail_on: Vec<String>,
+}
+
+impl AntipatternsArgs {
+    /// The triage options.
+    pub fn triage(&self) -> Triage {
+        Triage {
+            kinds: self.kind.clone(),
+            limit: self.limit,
+            fail_on: self.fail_on.clone(),
+        }
+    }
 }
 
 /// `cdflow audit`.

@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
         Command::Graph(args) => graph(&args).map(|()| 0),
         Command::Summary(args) => summary(&args).map(|()| 0),
-        Command::Antipatterns(args) => antipatterns(&args).map(|()| 0),
+        Command::Antipatterns(args) => antipatterns(&args),
         Command::Audit(args) => audit(&args),
         Command::Recover(args) => recover(&args),
         Command::Verify(args) => verify(&args),
@@ -83,14 +83,21 @@ fn summary(args: &SummaryArgs) -> Result<(), CliError> {
     }
 }
 
-fn antipatterns(args: &AntipatternsArgs) -> Result<(), CliError> {
+fn antipatterns(args: &AntipatternsArgs) -> Result<i32, CliError> {
     let filters = args.filters.to_filters()?;
     let files = discover(&args.dirs)?;
     let found = Antipatterns::find(&files, &filters, &args.thresholds)?;
+    let triage = args.triage();
     match args.format {
-        OutputFormat::Text => write_output(None, found.render().as_bytes()),
-        OutputFormat::Json => write_json(&found.to_json()),
+        OutputFormat::Text => write_output(None, found.render(&triage).as_bytes())?,
+        OutputFormat::Json => write_json(&found.to_json(&triage))?,
     }
+    let failing = found.failing_kinds(&triage);
+    if failing.is_empty() {
+        return Ok(0);
+    }
+    eprintln!("cdflow: found {} (--fail-on)", failing.join(", "));
+    Ok(EXIT_VIOLATIONS)
 }
 
 fn audit(args: &AuditArgs) -> Result<i32, CliError> {
