@@ -85,12 +85,22 @@ impl Audit {
                     group.external_identities.text(listed, String::clone)
                 );
             }
-            let _ = writeln!(
-                out,
-                "  via:   driver {}; session {}",
-                group.drivers.text(listed, String::clone),
-                group.sessions.text(listed, String::clone)
-            );
+            let mut via = Vec::new();
+            if group.drivers.count() > 0 {
+                via.push(format!(
+                    "driver {}",
+                    group.drivers.text(listed, String::clone)
+                ));
+            }
+            if group.sessions.count() > 0 {
+                via.push(format!(
+                    "session {}",
+                    group.sessions.text(listed, String::clone)
+                ));
+            }
+            if !via.is_empty() {
+                let _ = writeln!(out, "  via:   {}", via.join("; "));
+            }
             if table.is_empty() {
                 let reasons = if group.reasons.count() > 0 {
                     format!(" ({})", group.reasons.text(listed, String::clone))

@@ -469,3 +469,15 @@ fn hashes_and_tokens_are_json_strings_equal_to_the_parquet_values() {
     );
     assert!(!limited.contains("\nhot_partition  "), "{limited}");
 }
+
+/// Writes the lineage and policy of these tests to `$CDFLOW_SAMPLE_LINEAGE` (docs/cli.md's audit example):
+/// `CDFLOW_SAMPLE_LINEAGE=/tmp/shop cargo test -p cdflow-cli --test audit -- --ignored`.
+#[test]
+#[ignore = "writes the docs' sample lineage"]
+fn write_sample_lineage() {
+    let root = std::path::PathBuf::from(
+        std::env::var("CDFLOW_SAMPLE_LINEAGE").expect("CDFLOW_SAMPLE_LINEAGE"),
+    );
+    std::fs::create_dir_all(&root).unwrap();
+    shop(&root);
+}
