@@ -202,10 +202,14 @@ def test_audit_passes_allowed_access_and_reports_the_forbidden_one(cli, lineage,
     assert report["violations"] == 1
     group, = report["groups"]
     assert group["rule"] == "default: deny"
-    assert group["who"] == {"role": "bob", "owner": "Bob Example", "team": "analytics", "kind": "person",
-                            "clients": ["127.0.0.1"]}
+    who = group["who"]
+    assert (who["role"], who["owner"], who["team"], who["kind"]) == ("bob", "Bob Example", "analytics", "person")
+    assert who["clients"] == ["127.0.0.1"] and who["clients_count"] == 1
     assert group["what"]["operation"] == "delete" and group["what"]["table"] == f"{KS}.clean"
-    assert group["where"] == {"nodes": [lineage["node"]]}
+    assert all(isinstance(p, str) for p in group["what"]["partitions"]) and group["what"]["partitions_count"] == 1
+    assert group["where"] == {"nodes": [lineage["node"]], "nodes_count": 1}
+    assert [r["name"] for r in report["rules"]] == ["services write and delete", "anyone mapped reads", "default"]
+    assert report["rules"][-1]["violations"] == 1
     before, after = lineage["forbidden"]
     when = datetime.fromisoformat(group["when"]["first"].replace("Z", "+00:00"))
     assert before <= when <= after

@@ -14,6 +14,7 @@ use crate::discover::LineageFiles;
 use crate::error::CliError;
 use crate::evidence::{RoleCount, Tally};
 use crate::filter::Filters;
+use crate::ids::id_text;
 use crate::rows::{EventRow, Kind, Operation, scan_events};
 use crate::stats::human_bytes;
 use crate::thresholds::Thresholds;
@@ -38,11 +39,36 @@ pub const KINDS: [&str; 8] = [
     "ttl_tombstone_churn",
 ];
 
+/// How urgent a kind of finding is: the order of the report and of `--limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Requests fail or nodes suffer now: one replica set takes the load (hot), a partition too large for
+    /// reads and compaction (large), reads scanning into tombstone_failure_threshold (tombstones).
+    High,
+    /// Availability or latency at risk: requests failing when one replica is down (ALL), Paxos rounds
+    /// lost to contention, one coordinator waiting on many replica sets (batches).
+    Medium,
+    /// Costly patterns that do not fail by themselves: range scans, TTLs turning into tombstones.
+    Low,
+}
+
+/// The severity of each kind (docs/cli.md has the same table).
+pub fn severity(kind: &str) -> Severity {
+    match kind {
+        "hot_partition" | "large_partition" | "tombstone_heavy" => Severity::High,
+        "consistency_all" | "lwt_contention" | "multi_partition_batch" => Severity::Medium,
+        _ => Severity::Low,
+    }
+}
+
 /// One anti-pattern on one table, with its evidence.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// Stable identifier of the pattern (one of [`KINDS`]).
     pub kind: &'static str,
+    /// How urgent it is.
+    pub severity: Severity,
     /// `<keyspace>.<table>`.
     pub table: String,
     /// What was found, one line.
@@ -53,7 +79,8 @@ pub struct Finding {
     pub share: Option<f64>,
     /// Roles behind those rows, busiest first.
     pub roles: Vec<RoleCount>,
-    /// Example partitions (keyed hashes).
+    /// Example partitions (keyed hashes; strings in JSON).
+    #[serde(serialize_with = "crate::ids::id_list")]
     pub partitions: Vec<i64>,
     /// First and last time seen (RFC 3339).
     pub first: Option<String>,
@@ -67,6 +94,7 @@ impl Finding {
     fn new(kind: &'static str, table: &str, message: String, tally: &Tally) -> Finding {
         Finding {
             kind,
+            severity: severity(kind),
             table: table.to_string(),
             message,
             count: tally.count,
@@ -181,6 +209,7 @@ impl Antipatterns {
         }
         findings.sort_by_key(|finding| {
             (
+                finding.severity,
                 KINDS.iter().position(|kind| *kind == finding.kind),
                 finding.table.clone(),
             )
@@ -192,8 +221,50 @@ impl Antipatterns {
         })
     }
 
-    /// The findings as text: one block per finding.
-    pub fn render(&self) -> String {
+    /// Findings per kind, every kind of [`KINDS`] (0 when not found), in report order.
+    pub fn counts(&self) -> Vec<(&'static str, u64)> {
+        let mut kinds: Vec<&'static str> = KINDS.to_vec();
+        kinds.sort_by_key(|kind| (severity(kind), KINDS.iter().position(|k| k == kind)));
+        kinds
+            .into_iter()
+            .map(|kind| {
+                let count = self.findings.iter().filter(|f| f.kind == kind).count();
+                (kind, count as u64)
+            })
+            .collect()
+    }
+
+    /// The findings `triage` shows: of its kinds (all when none given), at most its limit, most severe
+    /// first.
+    pub fn shown(&self, triage: &Triage) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|finding| {
+                triage.kinds.is_empty() || triage.kinds.iter().any(|k| k == finding.kind)
+            })
+            .take(triage.limit.unwrap_or(usize::MAX))
+            .collect()
+    }
+
+    /// The kinds of `--fail-on` found (every finding counts, whatever `--kind` and `--limit` show).
+    pub fn failing_kinds(&self, triage: &Triage) -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = self
+            .findings
+            .iter()
+            .filter(|finding| {
+                triage
+                    .fail_on
+                    .iter()
+                    .any(|kind| kind == "any" || kind == finding.kind)
+            })
+            .map(|finding| finding.kind)
+            .collect();
+        kinds.dedup();
+        kinds
+    }
+
+    /// The findings as text: the per-kind counts, then one block per shown finding.
+    pub fn render(&self, triage: &Triage) -> String {
         let mut out = String::new();
         if self.findings.is_empty() {
             let _ = writeln!(
@@ -203,14 +274,36 @@ impl Antipatterns {
             );
             return out;
         }
+        let shown = self.shown(triage);
+        let counts: Vec<String> = self
+            .counts()
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(kind, count)| format!("{kind} {count} ({})", severity_name(severity(kind))))
+            .collect();
         let _ = writeln!(
             out,
-            "{} finding(s) in {} client requests",
+            "{} finding(s) in {} client requests: {}",
             self.findings.len(),
-            self.requests
+            self.requests,
+            counts.join(", ")
         );
-        for finding in &self.findings {
-            let _ = writeln!(out, "\n{}  {}", finding.kind, finding.table);
+        if shown.len() < self.findings.len() {
+            let _ = writeln!(
+                out,
+                "showing {} of {} (--kind, --limit)",
+                shown.len(),
+                self.findings.len()
+            );
+        }
+        for finding in shown {
+            let _ = writeln!(
+                out,
+                "\n{}  {}  [{}]",
+                finding.kind,
+                finding.table,
+                severity_name(finding.severity)
+            );
             let _ = writeln!(out, "  {}", finding.message);
             if !finding.roles.is_empty() {
                 let roles: Vec<String> = finding
@@ -231,13 +324,43 @@ impl Antipatterns {
         out
     }
 
-    /// The findings and thresholds as JSON.
-    pub fn to_json(&self) -> Value {
+    /// The findings, per-kind counts and thresholds as JSON.
+    pub fn to_json(&self, triage: &Triage) -> Value {
+        let counts: serde_json::Map<String, Value> = self
+            .counts()
+            .into_iter()
+            .map(|(kind, count)| (kind.to_string(), json!(count)))
+            .collect();
+        let shown = self.shown(triage);
         json!({
             "requests": self.requests,
-            "findings": self.findings,
+            "total": self.findings.len(),
+            "shown": shown.len(),
+            "counts": counts,
+            "failing_kinds": self.failing_kinds(triage),
+            "findings": shown,
             "thresholds": self.thresholds,
         })
+    }
+}
+
+/// What `cdflow antipatterns` shows and when it fails (`--kind`, `--limit`, `--fail-on`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Triage {
+    /// Show only these kinds (all when empty).
+    pub kinds: Vec<String>,
+    /// Show at most this many findings.
+    pub limit: Option<usize>,
+    /// Exit 1 when a finding of one of these kinds (or `any`) is found.
+    pub fail_on: Vec<String>,
+}
+
+/// `high`, `medium` or `low`.
+pub fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
     }
 }
 
@@ -347,7 +470,7 @@ fn partition_findings(
             .iter()
             .take(LISTED_PARTITIONS)
             .map(|(hash, p)| {
-                json!({"partition": hash, "requests": p.requests.count,
+                json!({"partition": id_text(*hash), "requests": p.requests.count,
                        "share": ratio(p.requests.count, table_requests)})
             })
             .collect();
@@ -376,7 +499,7 @@ fn partition_findings(
         let listed: Vec<Value> = list
             .iter()
             .take(LISTED_PARTITIONS)
-            .map(|(hash, p)| json!({"partition": hash, "bytes_written": p.bytes, "rows_written": p.rows}))
+            .map(|(hash, p)| json!({"partition": id_text(*hash), "bytes_written": p.bytes, "rows_written": p.rows}))
             .collect();
         let message = format!(
             "{} partition(s) received at least {} or {} rows of writes; the largest, {hash}, {} in {} rows \

@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use cdflow_core::manifest::ExpectedHead;
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::antipatterns::{KINDS, Triage};
 use crate::error::CliError;
 use crate::filter::Filters;
 use crate::thresholds::Thresholds;
@@ -58,6 +60,17 @@ pub enum OutputFormat {
     Text,
     /// One JSON document.
     Json,
+}
+
+/// Output formats of `cdflow audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Plain text for a terminal.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One JSON object per violation per line (for a SIEM).
+    Jsonl,
 }
 
 /// Output formats of `cdflow graph`.
@@ -124,6 +137,28 @@ pub struct AntipatternsArgs {
     /// Thresholds.
     #[command(flatten)]
     pub thresholds: Thresholds,
+    /// Show only findings of KIND (repeatable; the per-kind counts still count every finding).
+    #[arg(long, value_name = "KIND", value_parser = PossibleValuesParser::new(KINDS))]
+    pub kind: Vec<String>,
+    /// Show at most N findings, the most severe first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Exit with status 1 when a finding of one of these kinds is found (`any`: of any kind), whatever
+    /// --kind and --limit show. For CI.
+    #[arg(long, value_name = "KIND", num_args = 1.., value_delimiter = ',',
+          value_parser = PossibleValuesParser::new(KINDS.iter().copied().chain(["any"])))]
+    pub fail_on: Vec<String>,
+}
+
+impl AntipatternsArgs {
+    /// The triage options.
+    pub fn triage(&self) -> Triage {
+        Triage {
+            kinds: self.kind.clone(),
+            limit: self.limit,
+            fail_on: self.fail_on.clone(),
+        }
+    }
 }
 
 /// `cdflow audit`.
@@ -136,11 +171,22 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-    /// List the first N violations one by one (0: groups only).
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// List the earliest N violations one by one, in time order (0: groups only).
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub examples: usize,
+    /// List at most N values per list of a group (client hosts, nodes, identities, drivers, sessions,
+    /// partitions); the rest is counted ("+K more"). 0: list all.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub list: usize,
+    /// Succeed (exit 0) when no request or login was checked, instead of failing.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Fail (exit 2) when the policy names a role, team, owner, external identity, host, keyspace,
+    /// table or superuser that appears in no checked event.
+    #[arg(long)]
+    pub strict: bool,
     /// Row filters.
     #[command(flatten)]
     pub filters: FilterArgs,

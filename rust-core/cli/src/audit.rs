@@ -1,63 +1,130 @@
-//! `cdflow audit`: every client request of the lineage checked against a [`Policy`]; each denied
-//! request is a violation, reported with who (role, owner, team, kind, client host), what
-//! (operation on keyspace.table, partition), where (coordinator node) and when. Violations are grouped
-//! by rule, role, operation and table; the first `examples` are also listed one by one.
+//! `cdflow audit`: every client request of the lineage (and every login, when the policy checks logins)
+//! checked against a [`Policy`]; each denied event is a violation, reported with who (role, owner, team,
+//! kind, external identity, client hosts, drivers, sessions), what (operation on keyspace.table,
+//! partitions), where (coordinator nodes) and when. Violations are grouped by rule, role, operation and
+//! table; the earliest `examples` are also listed one by one, in time order. Each rule's count of events
+//! it decided, and the policy names no checked event carried, are part of the outcome
+//! (docs/cli.md, "cdflow audit"). Rendering: [`crate::audit_render`].
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
+use crate::audit_names::{NameCheck, UnseenName};
 use crate::census::{client_host, table_label};
-use crate::discover::LineageFiles;
+use crate::discover::{LineageFiles, Table};
 use crate::error::CliError;
-use crate::evidence::Tally;
+use crate::evidence::Distinct;
 use crate::filter::Filters;
-use crate::policy::{Effect, Policy};
-use crate::rows::{EventRow, scan_events};
-use crate::summary::text_table;
+use crate::ids::opt_id;
+use crate::policy::{Action, Checked, Effect, Policy, Subject};
+use crate::rows::{AuthRow, EventRow, scan_auth_events, scan_events};
 use crate::time::format_time;
 
-/// Most distinct nodes and client hosts listed per group.
-const LISTED: usize = 10;
-
-/// One denied request.
+/// One denied request or login: a line of `--format jsonl`, an example of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Violation {
     /// When (RFC 3339).
     pub time: Option<String>,
     /// `user_name`.
     pub role: Option<String>,
-    /// Identity map owner, team and kind.
+    /// Identity map owner.
+    pub owner: Option<String>,
+    /// Identity map team.
+    pub team: Option<String>,
+    /// Identity map kind.
+    pub kind: Option<String>,
+    /// Identity map external identity (the IdP subject).
+    pub external_identity: Option<String>,
+    /// Client host (`client_address` without the port).
+    pub client: Option<String>,
+    /// `client_address` as recorded (with the port).
+    pub client_address: Option<String>,
+    /// `driver_name driver_version`.
+    pub driver: Option<String>,
+    /// `session_id`: the client connection.
+    pub session_id: Option<String>,
+    /// `read`, `write`, `delete`, `login`, `failed_login` or `superuser_login`.
+    pub operation: &'static str,
+    /// `<keyspace>.<table>` (`None` for logins).
+    pub table: Option<String>,
+    /// Keyed partition hash (a string in JSON).
+    #[serde(serialize_with = "opt_id")]
+    pub partition: Option<i64>,
+    /// Murmur3 token (a string in JSON).
+    #[serde(serialize_with = "opt_id")]
+    pub token: Option<i64>,
+    /// The node that recorded it (the coordinator of a request).
+    pub node: Option<String>,
+    /// Why a login failed.
+    pub reason: Option<String>,
+    /// The deciding rule (`default: deny` when none matched).
+    pub rule: String,
+    /// The line of that rule in the policy (`None` for the default).
+    pub rule_line: Option<usize>,
+    #[serde(skip)]
+    time_us: Option<i64>,
+}
+
+/// Violations sharing rule, role, operation and table.
+#[derive(Debug, Default)]
+pub struct Group {
+    /// Violations in the group.
+    pub count: u64,
+    /// Earliest and latest time (µs).
+    pub first: Option<i64>,
+    /// See `first`.
+    pub last: Option<i64>,
+    /// The deciding rule's line (`None` for the default).
+    pub rule_line: Option<usize>,
+    /// Identity map owner, team and kind (the first seen).
     pub owner: Option<String>,
     /// See `owner`.
     pub team: Option<String>,
     /// See `owner`.
     pub kind: Option<String>,
-    /// Client host.
-    pub client: Option<String>,
-    /// `read`, `write` or `delete`.
-    pub operation: &'static str,
-    /// `<keyspace>.<table>`.
-    pub table: String,
-    /// Keyed partition hash.
-    pub partition: Option<i64>,
-    /// Coordinator node.
-    pub node: Option<String>,
-    /// The deciding rule (`default` when none matched).
-    pub rule: String,
+    /// External identities.
+    pub external_identities: Distinct<String>,
+    /// Client hosts.
+    pub clients: Distinct<String>,
+    /// Drivers (`name version`).
+    pub drivers: Distinct<String>,
+    /// Sessions.
+    pub sessions: Distinct<String>,
+    /// Coordinator nodes (the node that recorded a login).
+    pub nodes: Distinct<String>,
+    /// Keyed partition hashes.
+    pub partitions: Distinct<i64>,
+    /// Reasons of failed logins.
+    pub reasons: Distinct<String>,
 }
 
-/// Violations sharing rule, role, operation and table.
-#[derive(Debug, Default)]
-struct Group {
-    tally: Tally,
-    owner: Option<String>,
-    team: Option<String>,
-    kind: Option<String>,
-    nodes: BTreeSet<String>,
-    clients: BTreeSet<String>,
+/// Group key: rule label, role, operation, table (`""` for logins).
+pub type GroupKey = (String, String, &'static str, String);
+
+/// How many events one rule (or the default) decided.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCount {
+    /// The rule's name (`default` for the default).
+    pub name: String,
+    /// Its line (`None` for the default).
+    pub line: Option<usize>,
+    /// `allow` or `deny`.
+    pub effect: &'static str,
+    /// Events it decided (the first rule that matches decides).
+    pub matched: u64,
+    /// Of those, violations (all of them for a deny rule, none for an allow rule).
+    pub violations: u64,
+}
+
+/// How an audit reads and reports.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditOptions {
+    /// Violations listed one by one (the earliest).
+    pub examples: usize,
+    /// Values listed per host, node, identity, … list (0: all).
+    pub listed: usize,
 }
 
 /// The outcome of an audit.
@@ -65,207 +132,383 @@ struct Group {
 pub struct Audit {
     /// Client requests checked.
     pub requests: u64,
-    /// Denied requests.
+    /// Logins checked (when the policy checks logins).
+    pub logins: u64,
+    /// Logins left out because their `outcome` is neither `success` nor `failure`.
+    pub logins_unclassified: u64,
+    /// Denied events.
     pub violations: u64,
-    groups: BTreeMap<(String, String, &'static str, String), Group>,
-    examples: Vec<Violation>,
-    policy: String,
+    /// Groups of violations.
+    pub groups: BTreeMap<GroupKey, Group>,
+    /// The earliest violations, in time order.
+    pub examples: Vec<Violation>,
+    /// Per rule, then the default.
+    pub rules: Vec<RuleCount>,
+    /// Policy names no checked event carried.
+    pub unseen: Vec<UnseenName>,
+    /// The policy file.
+    pub policy: String,
+    /// Its SHA-256.
+    pub policy_sha256: String,
+    /// What it checks.
+    pub checked: Vec<&'static str>,
+    /// Every file read, by table.
+    pub files: Vec<(&'static str, String)>,
+    /// The options used.
+    pub options: AuditOptions,
+}
+
+/// An example waiting in the heap of the earliest: ordered by time (no time last), then arrival.
+struct Example {
+    key: (i64, u64),
+    violation: Violation,
+}
+
+impl PartialEq for Example {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Example {}
+impl PartialOrd for Example {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Example {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// What one checked event brings besides its [`Subject`].
+struct Extra<'a> {
+    client_address: Option<&'a str>,
+    driver_name: Option<&'a str>,
+    driver_version: Option<&'a str>,
+    session_id: Option<&'a str>,
+    node: Option<&'a str>,
+    partition: Option<i64>,
+    token: Option<i64>,
+    reason: Option<&'a str>,
+}
+
+/// The state of a running audit.
+struct Run<'p, 's> {
+    audit: Audit,
+    policy: &'p Policy,
+    names: NameCheck,
+    heap: BinaryHeap<Example>,
+    arrivals: u64,
+    sink: Option<&'s mut dyn FnMut(&Violation)>,
+    table: String,
 }
 
 impl Audit {
-    /// Checks every client request that passes the filters; keeps the first `examples` violations.
+    /// Checks every client request (and login, when the policy checks logins) that passes the filters.
+    /// `sink` gets every violation as it is found (`--format jsonl`).
     pub fn run(
         files: &LineageFiles,
         filters: &Filters,
         policy: &Policy,
-        examples: usize,
+        options: AuditOptions,
+        sink: Option<&mut dyn FnMut(&Violation)>,
     ) -> Result<Audit, CliError> {
-        let mut audit = Audit {
-            requests: 0,
-            violations: 0,
-            groups: BTreeMap::new(),
-            examples: Vec::new(),
-            policy: policy.path.display().to_string(),
-        };
-        let mut table = String::new();
-        scan_events(files, filters, |row| {
-            let Some(operation) = row.operation() else {
-                return;
-            };
-            if filters
-                .role
-                .as_deref()
-                .is_some_and(|role| row.user != Some(role))
-            {
-                return;
-            }
-            audit.requests += 1;
-            let (effect, rule) = policy.decide(row, operation);
-            if effect == Effect::Allow {
-                return;
-            }
-            audit.violations += 1;
-            let rule = match rule {
-                Some(rule) => format!("{} (line {})", rule.name, rule.line),
-                None => "default: deny".to_string(),
-            };
-            table_label(row.keyspace, row.table, &mut table);
-            if audit.examples.len() < examples {
-                audit
-                    .examples
-                    .push(violation(row, operation.name(), &table, &rule));
-            }
-            let key = (
-                rule,
-                row.user.unwrap_or("(no role)").to_string(),
-                operation.name(),
-                table.clone(),
-            );
-            let group = audit.groups.entry(key).or_default();
-            group.tally.add(row);
-            group.owner = group.owner.take().or(row.owner.map(str::to_string));
-            group.team = group.team.take().or(row.team.map(str::to_string));
-            group.kind = group.kind.take().or(row.identity_kind.map(str::to_string));
-            if let Some(node) = row.node
-                && group.nodes.len() < LISTED
-            {
-                group.nodes.insert(node.to_string());
-            }
-            if let Some(client) = row.client
-                && group.clients.len() < LISTED
-            {
-                group.clients.insert(client_host(client).to_string());
-            }
-        })?;
-        Ok(audit)
-    }
-
-    /// The audit as text.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "audit of {} client requests against {}: {} violation(s)",
-            self.requests, self.policy, self.violations
-        );
-        for ((rule, role, operation, table), group) in &self.groups {
-            let tally = &group.tally;
-            let _ = writeln!(out, "\nviolates {rule}: {} request(s)", tally.count);
-            let identity: Vec<String> = [
-                group.owner.as_ref().map(|o| format!("owner {o}")),
-                group.team.as_ref().map(|t| format!("team {t}")),
-                group.kind.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            let identity = if identity.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", identity.join(", "))
-            };
-            let clients = join(&group.clients);
-            let _ = writeln!(out, "  who:   role {role}{identity} from {clients}");
-            let partitions: Vec<String> = tally.partitions().iter().map(i64::to_string).collect();
-            let _ = writeln!(
-                out,
-                "  what:  {operation} on {table}{}",
-                if partitions.is_empty() {
-                    String::new()
-                } else {
-                    format!(", partitions (keyed hash) {}", partitions.join(", "))
+        let mut checked = Vec::new();
+        let mut read = Vec::new();
+        for (what, table, name) in [
+            (Checked::Requests, Table::Events, "requests"),
+            (Checked::Logins, Table::AuthEvents, "logins"),
+        ] {
+            if policy.checks(what) {
+                checked.push(name);
+                for file in files.of(table) {
+                    if !filters.skips_file(file) {
+                        read.push((table.dir_name(), file.path.display().to_string()));
+                    }
                 }
-            );
-            let _ = writeln!(out, "  where: coordinator {}", join(&group.nodes));
-            let _ = writeln!(
-                out,
-                "  when:  {} .. {}",
-                tally.first_text().unwrap_or_else(|| "?".into()),
-                tally.last_text().unwrap_or_else(|| "?".into())
-            );
+            }
         }
-        if !self.examples.is_empty() {
-            let _ = writeln!(out, "\nfirst {} violation(s)", self.examples.len());
-            let rows = self
-                .examples
-                .iter()
-                .map(|v| {
-                    vec![
-                        v.time.clone().unwrap_or_default(),
-                        v.role.clone().unwrap_or_else(|| "(no role)".into()),
-                        v.operation.to_string(),
-                        v.table.clone(),
-                        v.partition.map(|p| p.to_string()).unwrap_or_default(),
-                        v.node.clone().unwrap_or_default(),
-                        v.client.clone().unwrap_or_default(),
-                        v.rule.clone(),
-                    ]
-                })
-                .collect();
-            out.push_str(&text_table(
-                &[
-                    "time",
-                    "role",
-                    "operation",
-                    "table",
-                    "partition",
-                    "node",
-                    "client",
-                    "rule",
-                ],
-                rows,
-            ));
-        }
-        out
-    }
-
-    /// The audit as JSON.
-    pub fn to_json(&self) -> Value {
-        let groups: Vec<Value> = self
-            .groups
+        let mut rules: Vec<RuleCount> = policy
+            .rules
             .iter()
-            .map(|((rule, role, operation, table), group)| {
-                json!({
-                    "rule": rule,
-                    "who": {"role": role, "owner": group.owner, "team": group.team, "kind": group.kind,
-                            "clients": group.clients},
-                    "what": {"operation": operation, "table": table, "partitions": group.tally.partitions()},
-                    "where": {"nodes": group.nodes},
-                    "when": {"first": group.tally.first_text(), "last": group.tally.last_text()},
-                    "count": group.tally.count,
-                })
+            .map(|rule| RuleCount {
+                name: rule.name.clone(),
+                line: Some(rule.line),
+                effect: effect_name(rule.effect),
+                matched: 0,
+                violations: 0,
             })
             .collect();
-        json!({
-            "policy": self.policy,
-            "requests": self.requests,
-            "violations": self.violations,
-            "groups": groups,
-            "examples": self.examples,
-        })
+        rules.push(RuleCount {
+            name: "default".into(),
+            line: None,
+            effect: effect_name(policy.default),
+            matched: 0,
+            violations: 0,
+        });
+        let mut run = Run {
+            audit: Audit {
+                requests: 0,
+                logins: 0,
+                logins_unclassified: 0,
+                violations: 0,
+                groups: BTreeMap::new(),
+                examples: Vec::new(),
+                rules,
+                unseen: Vec::new(),
+                policy: policy.path.display().to_string(),
+                policy_sha256: policy.sha256.clone(),
+                checked,
+                files: read,
+                options,
+            },
+            policy,
+            names: NameCheck::new(policy),
+            heap: BinaryHeap::new(),
+            arrivals: 0,
+            sink,
+            table: String::new(),
+        };
+        let wanted = |user: Option<&str>| filters.role.as_deref().is_none_or(|r| user == Some(r));
+        if policy.checks(Checked::Requests) {
+            scan_events(files, filters, |row| {
+                if let Some(operation) = row.operation()
+                    && wanted(row.user)
+                {
+                    run.audit.requests += 1;
+                    run.check(&Subject::of_request(row, operation), &request_extra(row));
+                }
+            })?;
+        }
+        if policy.checks(Checked::Logins) {
+            scan_auth_events(files, filters, |row| {
+                if !wanted(row.user) {
+                    return;
+                }
+                let Some(action) = login_action(row, policy) else {
+                    run.audit.logins_unclassified += 1;
+                    return;
+                };
+                run.audit.logins += 1;
+                run.check(&login_subject(row, action), &login_extra(row));
+            })?;
+        }
+        let mut examples: Vec<Example> = run.heap.into_vec();
+        examples.sort();
+        run.audit.examples = examples.into_iter().map(|e| e.violation).collect();
+        run.audit.unseen = run.names.unseen();
+        Ok(run.audit)
+    }
+
+    /// Events checked: requests and logins.
+    pub fn checked_events(&self) -> u64 {
+        self.requests + self.logins
     }
 }
 
-fn violation(row: &EventRow<'_>, operation: &'static str, table: &str, rule: &str) -> Violation {
-    Violation {
-        time: row.time.map(format_time),
-        role: row.user.map(str::to_string),
-        owner: row.owner.map(str::to_string),
-        team: row.team.map(str::to_string),
-        kind: row.identity_kind.map(str::to_string),
-        client: row.client.map(|client| client_host(client).to_string()),
-        operation,
-        table: table.to_string(),
+impl Run<'_, '_> {
+    fn check(&mut self, subject: &Subject<'_>, extra: &Extra<'_>) {
+        self.names.observe(subject);
+        let decided = self.policy.decide_subject(subject);
+        let slot = decided.unwrap_or(self.policy.rules.len());
+        self.audit.rules[slot].matched += 1;
+        if self.policy.effect(decided) == Effect::Allow {
+            return;
+        }
+        self.audit.rules[slot].violations += 1;
+        self.audit.violations += 1;
+        let (rule, rule_line) = match decided {
+            Some(index) => {
+                let rule = &self.policy.rules[index];
+                (
+                    format!("{} (line {})", rule.name, rule.line),
+                    Some(rule.line),
+                )
+            }
+            None => ("default: deny".to_string(), None),
+        };
+        if subject.action.is_login() {
+            self.table.clear();
+        } else {
+            table_label(subject.keyspace, subject.table, &mut self.table);
+        }
+        let wants_example = self.audit.options.examples > 0
+            && (self.heap.len() < self.audit.options.examples
+                || self
+                    .heap
+                    .peek()
+                    .is_some_and(|top| time_key(subject.time) < top.key.0));
+        if wants_example || self.sink.is_some() {
+            let violation = violation(subject, extra, &self.table, &rule, rule_line);
+            if let Some(sink) = self.sink.as_mut() {
+                sink(&violation);
+            }
+            if wants_example {
+                self.arrivals += 1;
+                self.heap.push(Example {
+                    key: (time_key(subject.time), self.arrivals),
+                    violation,
+                });
+                if self.heap.len() > self.audit.options.examples {
+                    self.heap.pop();
+                }
+            }
+        }
+        let key = (
+            rule,
+            subject.role.unwrap_or("(no role)").to_string(),
+            subject.action.name(),
+            self.table.clone(),
+        );
+        let group = self.audit.groups.entry(key).or_default();
+        group.count += 1;
+        group.rule_line = rule_line;
+        if let Some(time) = subject.time {
+            group.first = Some(group.first.map_or(time, |first| first.min(time)));
+            group.last = Some(group.last.map_or(time, |last| last.max(time)));
+        }
+        group.owner = group.owner.take().or(subject.owner.map(str::to_string));
+        group.team = group.team.take().or(subject.team.map(str::to_string));
+        group.kind = group.kind.take().or(subject.kind.map(str::to_string));
+        if let Some(identity) = subject.external_identity {
+            group.external_identities.add(identity);
+        }
+        if let Some(host) = subject.host {
+            group.clients.add(host);
+        }
+        if let Some(driver) = driver_text(extra) {
+            group.drivers.add(driver.as_str());
+        }
+        if let Some(session) = extra.session_id {
+            group.sessions.add(session);
+        }
+        if let Some(node) = extra.node {
+            group.nodes.add(node);
+        }
+        if let Some(partition) = extra.partition {
+            group.partitions.add(&partition);
+        }
+        if let Some(reason) = extra.reason {
+            group.reasons.add(reason);
+        }
+    }
+}
+
+/// Rows without a time sort after every timed row.
+fn time_key(time: Option<i64>) -> i64 {
+    time.unwrap_or(i64::MAX)
+}
+
+fn effect_name(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Allow => "allow",
+        Effect::Deny => "deny",
+    }
+}
+
+fn request_extra<'a>(row: &EventRow<'a>) -> Extra<'a> {
+    Extra {
+        client_address: row.client,
+        driver_name: row.driver_name,
+        driver_version: row.driver_version,
+        session_id: row.session_id,
+        node: row.node,
         partition: row.partition_key_hash,
-        node: row.node.map(str::to_string),
-        rule: rule.to_string(),
+        token: row.token,
+        reason: None,
     }
 }
 
-fn join(set: &BTreeSet<String>) -> String {
-    if set.is_empty() {
-        "?".into()
-    } else {
-        set.iter().cloned().collect::<Vec<_>>().join(", ")
+/// `login`, `superuser_login` or `failed_login`; `None` for an unknown outcome.
+fn login_action(row: &AuthRow<'_>, policy: &Policy) -> Option<Action> {
+    match row.outcome {
+        Some("failure") => Some(Action::FailedLogin),
+        Some("success") => Some(
+            if row
+                .user
+                .is_some_and(|user| policy.superusers.iter().any(|s| s == user))
+            {
+                Action::SuperuserLogin
+            } else {
+                Action::Login
+            },
+        ),
+        _ => None,
+    }
+}
+
+fn login_subject<'a>(row: &AuthRow<'a>, action: Action) -> Subject<'a> {
+    Subject {
+        time: row.time,
+        role: row.user,
+        owner: row.owner,
+        team: row.team,
+        kind: row.identity_kind,
+        external_identity: row.external_identity,
+        host: row.client.map(client_host),
+        keyspace: None,
+        table: None,
+        action,
+    }
+}
+
+fn login_extra<'a>(row: &AuthRow<'a>) -> Extra<'a> {
+    Extra {
+        client_address: row.client,
+        driver_name: None,
+        driver_version: None,
+        session_id: row.session_id,
+        node: row.node,
+        partition: None,
+        token: None,
+        reason: row.reason,
+    }
+}
+
+fn driver_text(extra: &Extra<'_>) -> Option<String> {
+    match (extra.driver_name, extra.driver_version) {
+        (Some(name), Some(version)) => Some(format!("{name} {version}")),
+        (Some(name), None) => Some(name.to_string()),
+        (None, Some(version)) => Some(format!("(unnamed driver) {version}")),
+        (None, None) => None,
+    }
+}
+
+fn violation(
+    subject: &Subject<'_>,
+    extra: &Extra<'_>,
+    table: &str,
+    rule: &str,
+    rule_line: Option<usize>,
+) -> Violation {
+    let owned = |value: Option<&str>| value.map(str::to_string);
+    Violation {
+        time: subject.time.map(format_time),
+        role: owned(subject.role),
+        owner: owned(subject.owner),
+        team: owned(subject.team),
+        kind: owned(subject.kind),
+        external_identity: owned(subject.external_identity),
+        client: owned(subject.host),
+        client_address: owned(extra.client_address),
+        driver: driver_text(extra),
+        session_id: owned(extra.session_id),
+        operation: subject.action.name(),
+        table: (!subject.action.is_login()).then(|| table.to_string()),
+        partition: extra.partition,
+        token: extra.token,
+        node: owned(extra.node),
+        reason: owned(extra.reason),
+        rule: rule.to_string(),
+        rule_line,
+        time_us: subject.time,
+    }
+}
+
+impl Violation {
+    /// The time in µs (for ordering).
+    pub fn time_us(&self) -> Option<i64> {
+        self.time_us
     }
 }

@@ -25,15 +25,18 @@ pub enum Table {
     Compactions,
     /// `agent_stats`: the agent's own counters (drops).
     AgentStats,
+    /// `auth_events`: logins (read by `cdflow audit`).
+    AuthEvents,
 }
 
 impl Table {
     /// Every table read, in order.
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 5] = [
         Table::Events,
         Table::Flushes,
         Table::Compactions,
         Table::AgentStats,
+        Table::AuthEvents,
     ];
 
     /// The table's directory name under a lineage root.
@@ -43,6 +46,7 @@ impl Table {
             Table::Flushes => "flushes",
             Table::Compactions => "compactions",
             Table::AgentStats => "agent_stats",
+            Table::AuthEvents => "auth_events",
         }
     }
 
@@ -77,6 +81,8 @@ pub struct LineageFiles {
     pub compactions: Vec<LineageFile>,
     /// `agent_stats` files.
     pub agent_stats: Vec<LineageFile>,
+    /// `auth_events` files.
+    pub auth_events: Vec<LineageFile>,
 }
 
 impl LineageFiles {
@@ -87,12 +93,17 @@ impl LineageFiles {
             Table::Flushes => &self.flushes,
             Table::Compactions => &self.compactions,
             Table::AgentStats => &self.agent_stats,
+            Table::AuthEvents => &self.auth_events,
         }
     }
 
     /// All files, of every table.
     pub fn len(&self) -> usize {
-        self.events.len() + self.flushes.len() + self.compactions.len() + self.agent_stats.len()
+        self.events.len()
+            + self.flushes.len()
+            + self.compactions.len()
+            + self.agent_stats.len()
+            + self.auth_events.len()
     }
 
     /// Whether no file was found.
@@ -144,6 +155,7 @@ pub fn discover(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
             Table::Flushes => files.flushes.push(file),
             Table::Compactions => files.compactions.push(file),
             Table::AgentStats => files.agent_stats.push(file),
+            Table::AuthEvents => files.auth_events.push(file),
         }
     }
     Ok(files)

@@ -63,6 +63,24 @@ pub enum CliError {
     /// The audit policy cannot be read or is invalid (file, line, what).
     #[error("invalid policy {0}")]
     Policy(#[from] crate::policy::PolicyError),
+    /// `cdflow audit` checked nothing (without `--allow-empty`).
+    #[error(
+        "audit checked 0 client requests{logins} in {files} file(s): nothing was audited (check the lineage directories and the filters --since/--until/--keyspace/--table/--role), or pass --allow-empty"
+    )]
+    EmptyAudit {
+        /// ` and 0 logins` when logins are checked.
+        logins: &'static str,
+        /// Files read.
+        files: usize,
+    },
+    /// `cdflow audit --strict` and the policy names something no checked event carried.
+    #[error(
+        "{count} name(s) of the policy appear in no checked event (--strict; each is named above)"
+    )]
+    UnseenNames {
+        /// How many.
+        count: usize,
+    },
     /// The key file of `cdflow verify` cannot be used.
     #[error("{0}")]
     Key(#[from] cdflow_core::keyhash::KeyFileError),

@@ -1,6 +1,9 @@
 //! Evidence gathered while scanning: how many rows matched, when, by which roles, on which example
 //! partitions, and the largest value seen. Bounded: a few roles and partitions per tally.
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use serde::Serialize;
 
 use crate::rows::EventRow;
@@ -103,6 +106,82 @@ impl Tally {
     }
 }
 
+/// Most distinct values a [`Distinct`] keeps (past it, `count` is a lower bound).
+pub const DISTINCT_CAP: usize = 100_000;
+
+/// The distinct values of one kind in a group (client hosts, nodes, partitions, …) with how often each
+/// was seen: every value up to [`DISTINCT_CAP`], so lists are complete and counts exact below it.
+#[derive(Debug, Clone)]
+pub struct Distinct<K> {
+    values: HashMap<K, u64>,
+    /// Values not kept because the cap was reached.
+    pub overflowed: bool,
+}
+
+impl<K> Default for Distinct<K> {
+    fn default() -> Self {
+        Distinct {
+            values: HashMap::new(),
+            overflowed: false,
+        }
+    }
+}
+
+impl<K: Eq + Hash + Ord + Clone> Distinct<K> {
+    /// Counts one occurrence of `value` (borrowed, converted only when new).
+    pub fn add<Q>(&mut self, value: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(count) = self.values.get_mut(value) {
+            *count += 1;
+        } else if self.values.len() < DISTINCT_CAP {
+            self.values.insert(value.to_owned(), 1);
+        } else {
+            self.overflowed = true;
+        }
+    }
+
+    /// Distinct values seen (a lower bound when [`Distinct::overflowed`]).
+    pub fn count(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Every value kept, most frequent first, then by value.
+    pub fn sorted(&self) -> Vec<(&K, u64)> {
+        let mut values: Vec<(&K, u64)> = self.values.iter().map(|(k, n)| (k, *n)).collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        values
+    }
+
+    /// The first `limit` values (most frequent first; all for 0).
+    pub fn first(&self, limit: usize) -> Vec<&K> {
+        let sorted = self.sorted();
+        let take = if limit == 0 { sorted.len() } else { limit };
+        sorted.into_iter().take(take).map(|(k, _)| k).collect()
+    }
+
+    /// `a, b, c (+38 more)` (`?` when empty).
+    pub fn text(&self, limit: usize, show: impl Fn(&K) -> String) -> String {
+        if self.values.is_empty() {
+            return "?".into();
+        }
+        let listed = self.first(limit);
+        let mut text = listed
+            .iter()
+            .map(|value| show(value))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = self.count() - listed.len();
+        if more > 0 || self.overflowed {
+            let plus = if self.overflowed { "+" } else { "" };
+            text.push_str(&format!(" (+{more}{plus} more)"));
+        }
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +221,29 @@ mod tests {
             owner: None,
             team: None,
             identity_kind: None,
+            external_identity: None,
+            driver_name: None,
+            driver_version: None,
+            session_id: None,
+            token: None,
         }
+    }
+
+    #[test]
+    fn distinct_values_are_complete_and_listed_busiest_first() {
+        let mut hosts: Distinct<String> = Distinct::default();
+        for i in 0..48 {
+            hosts.add(format!("10.0.0.{i}").as_str());
+        }
+        hosts.add("10.0.0.7");
+        assert_eq!(hosts.count(), 48);
+        assert_eq!(hosts.first(2), vec!["10.0.0.7", "10.0.0.0"]);
+        assert_eq!(
+            hosts.text(2, |h| h.clone()),
+            "10.0.0.7, 10.0.0.0 (+46 more)"
+        );
+        assert_eq!(hosts.first(0).len(), 48);
+        assert_eq!(Distinct::<i64>::default().text(3, i64::to_string), "?");
     }
 
     #[test]

@@ -105,6 +105,16 @@ pub struct EventRow<'a> {
     pub team: Option<&'a str>,
     /// `identity_kind` (identity map).
     pub identity_kind: Option<&'a str>,
+    /// `external_identity` (identity map: the IdP subject).
+    pub external_identity: Option<&'a str>,
+    /// `driver_name`.
+    pub driver_name: Option<&'a str>,
+    /// `driver_version`.
+    pub driver_version: Option<&'a str>,
+    /// `session_id`.
+    pub session_id: Option<&'a str>,
+    /// `token`.
+    pub token: Option<i64>,
 }
 
 impl EventRow<'_> {
@@ -191,7 +201,7 @@ impl Operation {
 }
 
 /// The `events` columns read.
-const EVENT_COLUMNS: [&str; 32] = [
+const EVENT_COLUMNS: [&str; 37] = [
     "event_time",
     "node",
     "kind",
@@ -224,6 +234,11 @@ const EVENT_COLUMNS: [&str; 32] = [
     "owner",
     "team",
     "identity_kind",
+    "external_identity",
+    "driver_name",
+    "driver_version",
+    "session_id",
+    "token",
 ];
 
 struct EventColumns {
@@ -259,6 +274,11 @@ struct EventColumns {
     owner: TextColumn,
     team: TextColumn,
     identity_kind: TextColumn,
+    external_identity: TextColumn,
+    driver_name: TextColumn,
+    driver_version: TextColumn,
+    session_id: TextColumn,
+    token: IntColumn,
 }
 
 impl EventColumns {
@@ -296,6 +316,11 @@ impl EventColumns {
             owner: TextColumn::read(batch, "owner")?,
             team: TextColumn::read(batch, "team")?,
             identity_kind: TextColumn::read(batch, "identity_kind")?,
+            external_identity: TextColumn::read(batch, "external_identity")?,
+            driver_name: TextColumn::read(batch, "driver_name")?,
+            driver_version: TextColumn::read(batch, "driver_version")?,
+            session_id: TextColumn::read(batch, "session_id")?,
+            token: IntColumn::read(batch, "token")?,
         })
     }
 
@@ -333,6 +358,11 @@ impl EventColumns {
             owner: self.owner.get(row),
             team: self.team.get(row),
             identity_kind: self.identity_kind.get(row),
+            external_identity: self.external_identity.get(row),
+            driver_name: self.driver_name.get(row),
+            driver_version: self.driver_version.get(row),
+            session_id: self.session_id.get(row),
+            token: self.token.get(row),
         }
     }
 }
@@ -549,6 +579,111 @@ pub fn scan_agent_stats(
                         counters[index].get(row).map(|value| value.max(0) as u64)
                     }),
                 });
+            }
+            Ok(())
+        },
+    )
+}
+
+/// One `auth_events` row: a login attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRow<'a> {
+    /// `event_time`, µs since the epoch.
+    pub time: Option<i64>,
+    /// `node`, else the file's `node=` partition.
+    pub node: Option<&'a str>,
+    /// `user_name`: the role attempted.
+    pub user: Option<&'a str>,
+    /// `client_address`.
+    pub client: Option<&'a str>,
+    /// `session_id`.
+    pub session_id: Option<&'a str>,
+    /// `outcome`: `success` or `failure`.
+    pub outcome: Option<&'a str>,
+    /// `reason`: why a login failed.
+    pub reason: Option<&'a str>,
+    /// `owner` (identity map).
+    pub owner: Option<&'a str>,
+    /// `team` (identity map).
+    pub team: Option<&'a str>,
+    /// `identity_kind` (identity map).
+    pub identity_kind: Option<&'a str>,
+    /// `external_identity` (identity map).
+    pub external_identity: Option<&'a str>,
+}
+
+const AUTH_COLUMNS: [&str; 11] = [
+    "event_time",
+    "node",
+    "user_name",
+    "client_address",
+    "session_id",
+    "outcome",
+    "reason",
+    "owner",
+    "team",
+    "identity_kind",
+    "external_identity",
+];
+
+/// Calls `each` with every `auth_events` row that passes the time filter (a login has no keyspace or
+/// table: with `--keyspace` or `--table`, no login passes).
+pub fn scan_auth_events(
+    files: &LineageFiles,
+    filters: &Filters,
+    mut each: impl FnMut(&AuthRow<'_>),
+) -> Result<(), CliError> {
+    scan(
+        files.of(Table::AuthEvents),
+        &AUTH_COLUMNS,
+        filters,
+        |batch, path_node| {
+            let text = |name| TextColumn::read(batch, name);
+            let time = IntColumn::read(batch, "event_time")?;
+            let [
+                node,
+                user,
+                client,
+                session,
+                outcome,
+                reason,
+                owner,
+                team,
+                kind,
+                external,
+            ] = [
+                "node",
+                "user_name",
+                "client_address",
+                "session_id",
+                "outcome",
+                "reason",
+                "owner",
+                "team",
+                "identity_kind",
+                "external_identity",
+            ]
+            .map(text);
+            let (node, user, client, session, outcome, reason) =
+                (node?, user?, client?, session?, outcome?, reason?);
+            let (owner, team, kind, external) = (owner?, team?, kind?, external?);
+            for row in 0..batch.num_rows() {
+                let login = AuthRow {
+                    time: time.get(row),
+                    node: node.get(row).or(path_node),
+                    user: user.get(row),
+                    client: client.get(row),
+                    session_id: session.get(row),
+                    outcome: outcome.get(row),
+                    reason: reason.get(row),
+                    owner: owner.get(row),
+                    team: team.get(row),
+                    identity_kind: kind.get(row),
+                    external_identity: external.get(row),
+                };
+                if filters.keeps(login.time, None, None) {
+                    each(&login);
+                }
             }
             Ok(())
         },

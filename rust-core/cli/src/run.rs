@@ -9,10 +9,10 @@ use cdflow_core::keyhash::read_key;
 
 use crate::antipatterns::Antipatterns;
 use crate::args::{
-    AntipatternsArgs, AuditArgs, Cli, Command, Format, GraphArgs, OutputFormat, RecoverArgs,
-    SummaryArgs, VerifyArgs,
+    AntipatternsArgs, AuditArgs, AuditFormat, Cli, Command, Format, GraphArgs, OutputFormat,
+    RecoverArgs, SummaryArgs, VerifyArgs,
 };
-use crate::audit::Audit;
+use crate::audit::{Audit, AuditOptions, Violation};
 use crate::discover::discover;
 use crate::error::{CliError, EXIT_VIOLATIONS};
 use crate::graph::FlowGraph;
@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
         Command::Graph(args) => graph(&args).map(|()| 0),
         Command::Summary(args) => summary(&args).map(|()| 0),
-        Command::Antipatterns(args) => antipatterns(&args).map(|()| 0),
+        Command::Antipatterns(args) => antipatterns(&args),
         Command::Audit(args) => audit(&args),
         Command::Recover(args) => recover(&args),
         Command::Verify(args) => verify(&args),
@@ -83,24 +83,90 @@ fn summary(args: &SummaryArgs) -> Result<(), CliError> {
     }
 }
 
-fn antipatterns(args: &AntipatternsArgs) -> Result<(), CliError> {
+fn antipatterns(args: &AntipatternsArgs) -> Result<i32, CliError> {
     let filters = args.filters.to_filters()?;
     let files = discover(&args.dirs)?;
     let found = Antipatterns::find(&files, &filters, &args.thresholds)?;
+    let triage = args.triage();
     match args.format {
-        OutputFormat::Text => write_output(None, found.render().as_bytes()),
-        OutputFormat::Json => write_json(&found.to_json()),
+        OutputFormat::Text => write_output(None, found.render(&triage).as_bytes())?,
+        OutputFormat::Json => write_json(&found.to_json(&triage))?,
     }
+    let failing = found.failing_kinds(&triage);
+    if failing.is_empty() {
+        return Ok(0);
+    }
+    eprintln!("cdflow: found {} (--fail-on)", failing.join(", "));
+    Ok(EXIT_VIOLATIONS)
 }
 
 fn audit(args: &AuditArgs) -> Result<i32, CliError> {
     let policy = Policy::load(&args.policy)?;
     let filters = args.filters.to_filters()?;
     let files = discover(&args.dirs)?;
-    let audit = Audit::run(&files, &filters, &policy, args.examples)?;
+    let options = AuditOptions {
+        examples: if args.format == AuditFormat::Jsonl {
+            0
+        } else {
+            args.examples
+        },
+        listed: args.list,
+    };
+    let audit = if args.format == AuditFormat::Jsonl {
+        let path = policy.path.display().to_string();
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut failed: Option<std::io::Error> = None;
+        let mut sink = |violation: &Violation| {
+            if failed.is_none() {
+                let line = Audit::jsonl_line(violation, &path, &policy.sha256);
+                if let Err(error) = stdout.write_all(line.as_bytes()) {
+                    failed = Some(error);
+                }
+            }
+        };
+        let audit = Audit::run(&files, &filters, &policy, options, Some(&mut sink))?;
+        let flushed = stdout.flush();
+        match failed.map_or(flushed, Err) {
+            Err(error) if error.kind() != ErrorKind::BrokenPipe => {
+                return Err(CliError::Write {
+                    path: PathBuf::from("standard output"),
+                    message: error.to_string(),
+                });
+            }
+            _ => {}
+        }
+        audit
+    } else {
+        Audit::run(&files, &filters, &policy, options, None)?
+    };
+    if audit.checked_events() == 0 && !args.allow_empty {
+        return Err(CliError::EmptyAudit {
+            logins: if audit.checked.contains(&"logins") {
+                " and 0 logins"
+            } else {
+                ""
+            },
+            files: audit.files.len(),
+        });
+    }
+    for name in &audit.unseen {
+        eprintln!(
+            "cdflow: warning: {}",
+            name.describe(&policy.path.display().to_string())
+        );
+    }
     match args.format {
-        OutputFormat::Text => write_output(None, audit.render().as_bytes())?,
-        OutputFormat::Json => write_json(&audit.to_json())?,
+        AuditFormat::Text => write_output(None, audit.render().as_bytes())?,
+        AuditFormat::Json => write_json(&audit.to_json())?,
+        AuditFormat::Jsonl => eprintln!(
+            "cdflow: audit of {} client requests and {} logins: {} violation(s)",
+            audit.requests, audit.logins, audit.violations
+        ),
+    }
+    if args.strict && !audit.unseen.is_empty() {
+        return Err(CliError::UnseenNames {
+            count: audit.unseen.len(),
+        });
     }
     Ok(if audit.violations > 0 {
         EXIT_VIOLATIONS

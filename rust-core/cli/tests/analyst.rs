@@ -274,7 +274,7 @@ fn policy_errors_name_file_and_line() {
     let stderr = text(&output.stderr);
     assert!(
         stderr.starts_with(&format!(
-            "cdflow: invalid policy {}:4: unknown rule key `tabels`",
+            "cdflow: invalid policy {}:4:5: rules[0]: unknown field `tabels`",
             policy.display()
         )),
         "{stderr}"

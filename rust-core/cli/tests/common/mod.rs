@@ -17,6 +17,8 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 
+pub mod core_writer;
+
 /// Runs the `cdflow` binary built for these tests.
 pub fn cdflow(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cdflow"))
