@@ -340,4 +340,47 @@ mod tests {
             );
         }
     }
+
+    /// Hashes computed by the hand-written SipHash-2-4 this module had before it used `siphasher`
+    /// (frozen here so that a change of implementation cannot change a single stored hash): (key,
+    /// message length, hash), message bytes `i * 91`, key 0 = bytes 00..0f, key 1 = `i * 37 + 11`.
+    #[test]
+    fn matches_the_hashes_of_the_earlier_implementation() {
+        let keys: [[u8; KEY_LEN]; 2] = [
+            std::array::from_fn(|i| i as u8),
+            std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11)),
+        ];
+        let vectors: [(usize, usize, u64); 22] = [
+            (0, 0, 0x726fdb47dd0e0e31),
+            (0, 1, 0x74f839c593dc67fd),
+            (0, 7, 0x8a8e1ca49000d132),
+            (0, 8, 0xc7a56ce3d1d8b090),
+            (0, 9, 0x9c0c3c5bf8758632),
+            (0, 15, 0x232527b4d8c61a42),
+            (0, 16, 0x9307366e93b1a7dc),
+            (0, 17, 0xafa75f06a86ac8a1),
+            (0, 63, 0xa99a65e8b8837928),
+            (0, 64, 0x4856ae511162f751),
+            (0, 65, 0xaf2882f5be796c59),
+            (1, 0, 0x65658ac81a99e340),
+            (1, 1, 0xbfd97902d44a3d98),
+            (1, 7, 0x5583f2d0c1b471d8),
+            (1, 8, 0x347e8bd3040f5b99),
+            (1, 9, 0x2b6b0fa9598165f3),
+            (1, 15, 0x06f8c55dfa607cac),
+            (1, 16, 0xe4b1edfe2f76c9ab),
+            (1, 17, 0x092a45ef48c9f7eb),
+            (1, 63, 0x830b70faf804cbea),
+            (1, 64, 0x6f88f22d8ec3742e),
+            (1, 65, 0x44ea55fd01c26252),
+        ];
+        for (key, len, expected) in vectors {
+            let message: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(91)).collect();
+            assert_eq!(
+                PartitionKeyHasher::new(keys[key]).hash(&message),
+                expected,
+                "key {key}, length {len}"
+            );
+        }
+    }
 }
