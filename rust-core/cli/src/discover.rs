@@ -25,15 +25,18 @@ pub enum Table {
     Compactions,
     /// `agent_stats`: the agent's own counters (drops).
     AgentStats,
+    /// `flows`: the flow graph the core aggregated per time window (`cdflow graph`).
+    Flows,
 }
 
 impl Table {
     /// Every table read, in order.
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 5] = [
         Table::Events,
         Table::Flushes,
         Table::Compactions,
         Table::AgentStats,
+        Table::Flows,
     ];
 
     /// The table's directory name under a lineage root.
@@ -43,6 +46,7 @@ impl Table {
             Table::Flushes => "flushes",
             Table::Compactions => "compactions",
             Table::AgentStats => "agent_stats",
+            Table::Flows => cdflow_core::flows::rows::FLOWS_TABLE,
         }
     }
 
@@ -77,6 +81,8 @@ pub struct LineageFiles {
     pub compactions: Vec<LineageFile>,
     /// `agent_stats` files.
     pub agent_stats: Vec<LineageFile>,
+    /// `flows` files.
+    pub flows: Vec<LineageFile>,
 }
 
 impl LineageFiles {
@@ -87,12 +93,13 @@ impl LineageFiles {
             Table::Flushes => &self.flushes,
             Table::Compactions => &self.compactions,
             Table::AgentStats => &self.agent_stats,
+            Table::Flows => &self.flows,
         }
     }
 
     /// All files, of every table.
     pub fn len(&self) -> usize {
-        self.events.len() + self.flushes.len() + self.compactions.len() + self.agent_stats.len()
+        Table::ALL.iter().map(|&table| self.of(table).len()).sum()
     }
 
     /// Whether no file was found.
@@ -144,6 +151,7 @@ pub fn discover(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
             Table::Flushes => files.flushes.push(file),
             Table::Compactions => files.compactions.push(file),
             Table::AgentStats => files.agent_stats.push(file),
+            Table::Flows => files.flows.push(file),
         }
     }
     Ok(files)

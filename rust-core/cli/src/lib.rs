@@ -18,6 +18,7 @@ pub mod discover;
 pub mod error;
 pub mod evidence;
 pub mod filter;
+pub mod flow_source;
 pub mod graph;
 pub mod label;
 pub mod policy;
@@ -37,4 +38,4 @@ pub mod yaml;
 
 pub use error::{CliError, EXIT_ERROR};
 pub use filter::Filters;
-pub use graph::{EdgeKind, FlowGraph, VertexKind};
+pub use graph::{FlowGraph, VertexKind};

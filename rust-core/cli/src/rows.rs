@@ -47,6 +47,10 @@ pub struct EventRow<'a> {
     pub node: Option<&'a str>,
     /// `kind`.
     pub kind: Kind,
+    /// `kind` as written (`hint_write`, … for [`Kind::Other`]).
+    pub kind_name: Option<&'a str>,
+    /// `hint_target`.
+    pub hint_target: Option<&'a str>,
     /// `keyspace_name`.
     pub keyspace: Option<&'a str>,
     /// `table_name`.
@@ -191,7 +195,7 @@ impl Operation {
 }
 
 /// The `events` columns read.
-const EVENT_COLUMNS: [&str; 32] = [
+const EVENT_COLUMNS: [&str; 33] = [
     "event_time",
     "node",
     "kind",
@@ -224,6 +228,7 @@ const EVENT_COLUMNS: [&str; 32] = [
     "owner",
     "team",
     "identity_kind",
+    "hint_target",
 ];
 
 struct EventColumns {
@@ -259,6 +264,7 @@ struct EventColumns {
     owner: TextColumn,
     team: TextColumn,
     identity_kind: TextColumn,
+    hint_target: TextColumn,
 }
 
 impl EventColumns {
@@ -296,6 +302,7 @@ impl EventColumns {
             owner: TextColumn::read(batch, "owner")?,
             team: TextColumn::read(batch, "team")?,
             identity_kind: TextColumn::read(batch, "identity_kind")?,
+            hint_target: TextColumn::read(batch, "hint_target")?,
         })
     }
 
@@ -304,6 +311,8 @@ impl EventColumns {
             time: self.time.get(row),
             node: self.node.get(row).or(path_node),
             kind: Kind::parse(self.kind.get(row)),
+            kind_name: self.kind.get(row),
+            hint_target: self.hint_target.get(row),
             keyspace: self.keyspace.get(row),
             table: self.table.get(row),
             user: self.user.get(row),
