@@ -12,7 +12,6 @@ use cdflow_cli::{Filters, FlowGraph};
 use cdflow_core::{CoreConfig, Pipeline, SubmitOutcome};
 use common::{TempDir, cdflow, text};
 
-#[allow(dead_code)]
 #[path = "../../examples/synth/mod.rs"]
 mod synth;
 
