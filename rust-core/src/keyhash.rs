@@ -1,7 +1,8 @@
 //! Keyed 64-bit hash of partition keys (SipHash-2-4, 128-bit key) and its key file.
 //!
 //! Invariants:
-//! - the hash is standard SipHash-2-4 (checked against the reference vectors of the SipHash paper), so
+//! - the hash is standard SipHash-2-4 from the `siphasher` crate (checked against the reference vectors
+//!   of the SipHash paper and against hashes of the earlier hand-written implementation), so
 //!   every node and any offline tool with the same 16-byte key computes the same value;
 //! - the key file is created once with mode 0600 (`create_new`: an existing file is never overwritten)
 //!   from 16 bytes of /dev/urandom, and reused on every later run; a file of another size is an error;
@@ -62,11 +63,10 @@ pub enum KeyFileError {
     Random(io::Error),
 }
 
-/// SipHash-2-4 keyed with 16 secret bytes.
+/// SipHash-2-4 keyed with 16 secret bytes (the `siphasher` crate).
 #[derive(Clone, Copy)]
 pub struct PartitionKeyHasher {
-    k0: u64,
-    k1: u64,
+    key: [u8; KEY_LEN],
 }
 
 impl std::fmt::Debug for PartitionKeyHasher {
@@ -78,77 +78,13 @@ impl std::fmt::Debug for PartitionKeyHasher {
 impl PartitionKeyHasher {
     /// A hasher for a 16-byte key (k0 = bytes 0..8 LE, k1 = bytes 8..16 LE, as in the reference code).
     pub fn new(key: [u8; KEY_LEN]) -> Self {
-        let (k0, k1) = key.split_at(8);
-        PartitionKeyHasher {
-            k0: le_u64(k0),
-            k1: le_u64(k1),
-        }
+        PartitionKeyHasher { key }
     }
 
     /// SipHash-2-4 of `message`.
     pub fn hash(&self, message: &[u8]) -> u64 {
-        let mut state = SipState {
-            v0: self.k0 ^ 0x736f_6d65_7073_6575,
-            v1: self.k1 ^ 0x646f_7261_6e64_6f6d,
-            v2: self.k0 ^ 0x6c79_6765_6e65_7261,
-            v3: self.k1 ^ 0x7465_6462_7974_6573,
-        };
-        let mut words = message.chunks_exact(8);
-        for word in &mut words {
-            state.compress(le_u64(word));
-        }
-        let mut last = (message.len() as u64) << 56;
-        for (shift, byte) in words.remainder().iter().enumerate() {
-            last |= u64::from(*byte) << (8 * shift);
-        }
-        state.compress(last);
-        state.v2 ^= 0xff;
-        for _ in 0..4 {
-            state.round();
-        }
-        state.v0 ^ state.v1 ^ state.v2 ^ state.v3
+        siphasher::sip::SipHasher24::new_with_key(&self.key).hash(message)
     }
-}
-
-struct SipState {
-    v0: u64,
-    v1: u64,
-    v2: u64,
-    v3: u64,
-}
-
-impl SipState {
-    #[inline]
-    fn round(&mut self) {
-        self.v0 = self.v0.wrapping_add(self.v1);
-        self.v1 = self.v1.rotate_left(13) ^ self.v0;
-        self.v0 = self.v0.rotate_left(32);
-        self.v2 = self.v2.wrapping_add(self.v3);
-        self.v3 = self.v3.rotate_left(16) ^ self.v2;
-        self.v0 = self.v0.wrapping_add(self.v3);
-        self.v3 = self.v3.rotate_left(21) ^ self.v0;
-        self.v2 = self.v2.wrapping_add(self.v1);
-        self.v1 = self.v1.rotate_left(17) ^ self.v2;
-        self.v2 = self.v2.rotate_left(32);
-    }
-
-    /// Two compression rounds over one 64-bit message word.
-    #[inline]
-    fn compress(&mut self, word: u64) {
-        self.v3 ^= word;
-        self.round();
-        self.round();
-        self.v0 ^= word;
-    }
-}
-
-/// Little-endian u64 of up to 8 bytes (missing high bytes are 0).
-fn le_u64(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .take(8)
-        .enumerate()
-        .fold(0, |acc, (i, byte)| acc | u64::from(*byte) << (8 * i))
 }
 
 /// Reads the key file (refused if group or others may access it), or creates it (mode 0600, 16
@@ -218,6 +154,15 @@ pub fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Little-endian u64 of up to 8 bytes (missing high bytes are 0).
+    fn le_u64(bytes: &[u8]) -> u64 {
+        bytes
+            .iter()
+            .take(8)
+            .enumerate()
+            .fold(0, |acc, (i, byte)| acc | u64::from(*byte) << (8 * i))
+    }
 
     /// A fresh directory under the system temp dir, removed on drop.
     struct Scratch(std::path::PathBuf);
@@ -337,6 +282,49 @@ mod tests {
                 hasher.hash(&message[..len]),
                 std_hasher.finish(),
                 "length {len}"
+            );
+        }
+    }
+
+    /// Hashes computed by the hand-written SipHash-2-4 this module had before it used `siphasher`
+    /// (frozen here so that a change of implementation cannot change a single stored hash): (key,
+    /// message length, hash), message bytes `i * 91`, key 0 = bytes 00..0f, key 1 = `i * 37 + 11`.
+    #[test]
+    fn matches_the_hashes_of_the_earlier_implementation() {
+        let keys: [[u8; KEY_LEN]; 2] = [
+            std::array::from_fn(|i| i as u8),
+            std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11)),
+        ];
+        let vectors: [(usize, usize, u64); 22] = [
+            (0, 0, 0x726fdb47dd0e0e31),
+            (0, 1, 0x74f839c593dc67fd),
+            (0, 7, 0x8a8e1ca49000d132),
+            (0, 8, 0xc7a56ce3d1d8b090),
+            (0, 9, 0x9c0c3c5bf8758632),
+            (0, 15, 0x232527b4d8c61a42),
+            (0, 16, 0x9307366e93b1a7dc),
+            (0, 17, 0xafa75f06a86ac8a1),
+            (0, 63, 0xa99a65e8b8837928),
+            (0, 64, 0x4856ae511162f751),
+            (0, 65, 0xaf2882f5be796c59),
+            (1, 0, 0x65658ac81a99e340),
+            (1, 1, 0xbfd97902d44a3d98),
+            (1, 7, 0x5583f2d0c1b471d8),
+            (1, 8, 0x347e8bd3040f5b99),
+            (1, 9, 0x2b6b0fa9598165f3),
+            (1, 15, 0x06f8c55dfa607cac),
+            (1, 16, 0xe4b1edfe2f76c9ab),
+            (1, 17, 0x092a45ef48c9f7eb),
+            (1, 63, 0x830b70faf804cbea),
+            (1, 64, 0x6f88f22d8ec3742e),
+            (1, 65, 0x44ea55fd01c26252),
+        ];
+        for (key, len, expected) in vectors {
+            let message: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(91)).collect();
+            assert_eq!(
+                PartitionKeyHasher::new(keys[key]).hash(&message),
+                expected,
+                "key {key}, length {len}"
             );
         }
     }

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::antipatterns::{KINDS, Triage};
 use crate::error::CliError;
 use crate::filter::Filters;
+use crate::flow_source::SourceChoice;
 use crate::thresholds::Thresholds;
 use crate::time::parse_time;
 
@@ -100,6 +101,10 @@ pub struct GraphArgs {
     /// At most N client/role vertices and N table vertices; the rest are merged into "other".
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_vertices: u32,
+    /// Where the edges come from: the core's `flows` table (auto, when no filter needs the raw rows
+    /// and flows holds every row), or `events`, `flushes` and `compactions`.
+    #[arg(long, value_enum, default_value_t = SourceChoice::Auto)]
+    pub source: SourceChoice,
     /// Row filters.
     #[command(flatten)]
     pub filters: FilterArgs,

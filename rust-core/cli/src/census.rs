@@ -109,23 +109,8 @@ pub fn client_label(user: Option<&str>, client: Option<&str>, out: &mut String) 
     }
 }
 
-/// The host of a client address: `/10.0.0.1:5555` → `10.0.0.1`, `[::1]:5555` → `::1`.
-pub fn client_host(address: &str) -> &str {
-    let address = address.trim_start_matches('/');
-    if let Some(rest) = address.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match address.rsplit_once(':') {
-        Some((host, port))
-            if !host.contains(':')
-                && !port.is_empty()
-                && port.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            host
-        }
-        _ => address,
-    }
-}
+/// The host of a client address (the core's, which names the `client` vertices of `flows`).
+pub use cdflow_core::flows::rows::client_host;
 
 /// Writes the vertex label of a table into `out`: `<keyspace>.<table>` (`?` for a NULL part).
 pub fn table_label(keyspace: Option<&str>, table: Option<&str>, out: &mut String) {

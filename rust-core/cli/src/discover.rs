@@ -27,16 +27,19 @@ pub enum Table {
     AgentStats,
     /// `auth_events`: logins (read by `cdflow audit`).
     AuthEvents,
+    /// `flows`: the flow graph the core aggregated per time window (`cdflow graph`).
+    Flows,
 }
 
 impl Table {
     /// Every table read, in order.
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 6] = [
         Table::Events,
         Table::Flushes,
         Table::Compactions,
         Table::AgentStats,
         Table::AuthEvents,
+        Table::Flows,
     ];
 
     /// The table's directory name under a lineage root.
@@ -47,6 +50,7 @@ impl Table {
             Table::Compactions => "compactions",
             Table::AgentStats => "agent_stats",
             Table::AuthEvents => "auth_events",
+            Table::Flows => cdflow_core::flows::rows::FLOWS_TABLE,
         }
     }
 
@@ -83,6 +87,8 @@ pub struct LineageFiles {
     pub agent_stats: Vec<LineageFile>,
     /// `auth_events` files.
     pub auth_events: Vec<LineageFile>,
+    /// `flows` files.
+    pub flows: Vec<LineageFile>,
 }
 
 impl LineageFiles {
@@ -94,16 +100,13 @@ impl LineageFiles {
             Table::Compactions => &self.compactions,
             Table::AgentStats => &self.agent_stats,
             Table::AuthEvents => &self.auth_events,
+            Table::Flows => &self.flows,
         }
     }
 
     /// All files, of every table.
     pub fn len(&self) -> usize {
-        self.events.len()
-            + self.flushes.len()
-            + self.compactions.len()
-            + self.agent_stats.len()
-            + self.auth_events.len()
+        Table::ALL.iter().map(|&table| self.of(table).len()).sum()
     }
 
     /// Whether no file was found.
@@ -156,6 +159,7 @@ pub fn discover(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
             Table::Compactions => files.compactions.push(file),
             Table::AgentStats => files.agent_stats.push(file),
             Table::AuthEvents => files.auth_events.push(file),
+            Table::Flows => files.flows.push(file),
         }
     }
     Ok(files)

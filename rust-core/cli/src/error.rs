@@ -57,6 +57,9 @@ pub enum CliError {
         "`--format svg` needs Graphviz's `dot` on PATH: install graphviz (e.g. `apt-get install graphviz`) or use `--format dot`"
     )]
     NoGraphviz,
+    /// `cdflow graph --source flows` where only `events` can answer (why).
+    #[error("--source flows: the flows table cannot answer this: {0}; use --source auto or events")]
+    FlowsCannotAnswer(String),
     /// Graphviz ran but failed.
     #[error("`dot -Tsvg` failed: {0}")]
     Graphviz(String),

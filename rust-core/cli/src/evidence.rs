@@ -192,6 +192,8 @@ mod tests {
             time: Some(time),
             node: None,
             kind: Kind::CoordinatorWrite,
+            kind_name: Some("coordinator_write"),
+            hint_target: None,
             keyspace: None,
             table: None,
             user,

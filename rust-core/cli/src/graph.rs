@@ -1,33 +1,35 @@
 //! The flow graph: who wrote and read what, through which nodes, into which tables and SSTables.
 //!
+//! Built from `flows` rows, the core's edge vocabulary ([`cdflow_core::flows::key`]): read from the
+//! `flows` table, or classified from the raw tables by the core's classifier when a filter needs them
+//! ([`crate::flow_source`]), so both give the same numbers.
+//!
 //! Vertices: clients (`role:<user_name>`, else `client:<host>`, else `internal`), nodes
 //! (`node:<address>`, one vertex per node whether it acts as coordinator or replica: the edge kinds
-//! tell the roles apart), tables (`<keyspace>.<table>`), and per table the aggregate
-//! `sstables of <table>` and `compaction of <table>`. At most `cap` clients and `cap` tables get a
-//! vertex of their own; the others are merged into `other clients` / `other tables`.
+//! tell the roles apart), tables (`<keyspace>.<table>`, the `memtable` of `flows`), and per table the
+//! aggregate `sstables of <table>` and `compaction of <table>`. At most `cap` clients and `cap` tables
+//! get a vertex of their own; the others are merged into `other clients` / `other tables`.
 //!
-//! Edges, one per (from, to, kind), in request direction:
-//! - client → coordinator: `coordinator_write` (writes) and `coordinator_read` (reads) rows;
-//! - coordinator → replica: `replica_write` / `replica_read` rows on the replica, from their
-//!   `coordinator`; served locally (`applied_locally`, or coordinator = node) they are a self-loop of
-//!   the node ("local writes" / "local reads");
-//! - replica → table: the writes applied ("applied") and the reads served ("read");
-//! - table → sstables: flushes; sstables → compaction → sstables: compactions.
+//! Edges, one per (from, to, `edge_kind`), in request direction: `write` / `read` (client →
+//! coordinator), `replica_write` / `replica_read` (coordinator → replica; a self-loop when served
+//! locally), `memtable_write` (replica → table), `flush` (table → SSTables), `compaction_read` /
+//! `compaction_write` (SSTables → compaction → SSTables), and any other `events` kind (`hint_write`,
+//! …: node → node). Partition rows (`partition_write` / `partition_read`) are not drawn.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
+use cdflow_core::flows::edge_stats::EdgeStats;
+use cdflow_core::flows::key::{EdgeKind, VertexKind as FlowVertexKind};
+use cdflow_core::flows::rows::FlowRow;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::census::{Census, client_label, table_label};
+use crate::census::{BoundedMap, TRACKED_KEYS, table_label};
 use crate::discover::{LineageFiles, discover};
 use crate::error::CliError;
 use crate::filter::Filters;
-use crate::rows::{
-    CompactionRow, EventRow, FlushRow, Kind, scan_compactions, scan_events, scan_flushes,
-};
-use crate::stats::EdgeStats;
+use crate::flow_source::{self, SourceChoice};
 
 /// Default number of client vertices and of table vertices.
 pub const DEFAULT_CAP: usize = 50;
@@ -62,66 +64,55 @@ pub struct Vertex {
     pub merged: bool,
 }
 
-/// The kind of an edge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EdgeKind {
-    /// client → coordinator: `coordinator_write`.
-    Write,
-    /// client → coordinator: `coordinator_read`.
-    Read,
-    /// coordinator → replica: `replica_write` from a remote coordinator.
-    ReplicaWrite,
-    /// coordinator → replica: `replica_read` for a remote coordinator.
-    ReplicaRead,
-    /// node → itself: `replica_write` applied locally.
-    LocalWrite,
-    /// node → itself: `replica_read` served locally.
-    LocalRead,
-    /// replica → table: writes applied.
-    Apply,
-    /// replica → table: reads served.
-    Serve,
-    /// table → sstables: flushes.
-    Flush,
-    /// sstables → compaction: compactions (inputs).
-    CompactionIn,
-    /// compaction → sstables: compactions (outputs).
-    CompactionOut,
+/// An edge: its `edge_kind` (the core's vocabulary, `flows.edge_kind`) and totals.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// `edge_kind` as `flows` writes it (`write`, `replica_write`, `hint_replay`, …).
+    pub kind: String,
+    /// Whether it is a self-loop of a node (a replica write or read served locally).
+    pub local: bool,
+    /// Count, bytes and latency (the core's totals, histograms merged exactly).
+    pub stats: EdgeStats,
 }
 
-impl EdgeKind {
+impl Edge {
+    /// The core's kind (`None` for an `events` kind of its own, such as `hint_write`).
+    pub fn fixed_kind(&self) -> Option<EdgeKind> {
+        EdgeKind::from_name(&self.kind)
+    }
+
     /// The word that starts the edge's label.
-    pub fn verb(self) -> &'static str {
-        match self {
-            EdgeKind::Write | EdgeKind::ReplicaWrite => "writes",
-            EdgeKind::Read | EdgeKind::ReplicaRead => "reads",
-            EdgeKind::LocalWrite => "local writes",
-            EdgeKind::LocalRead => "local reads",
-            EdgeKind::Apply => "applied",
-            EdgeKind::Serve => "read",
-            EdgeKind::Flush => "flushes",
-            EdgeKind::CompactionIn | EdgeKind::CompactionOut => "compactions",
+    pub fn verb(&self) -> &str {
+        match (self.fixed_kind(), self.local) {
+            (Some(EdgeKind::Write | EdgeKind::ReplicaWrite), false) => "writes",
+            (Some(EdgeKind::Read | EdgeKind::ReplicaRead), false) => "reads",
+            (Some(EdgeKind::Write | EdgeKind::ReplicaWrite), true) => "local writes",
+            (Some(EdgeKind::Read | EdgeKind::ReplicaRead), true) => "local reads",
+            (Some(EdgeKind::MemtableWrite), _) => "applied",
+            (Some(EdgeKind::Flush), _) => "flushes",
+            (Some(EdgeKind::CompactionRead | EdgeKind::CompactionWrite), _) => "compactions",
+            _ => &self.kind,
         }
     }
 
     /// Whether the edge carries reads (drawn dashed).
-    pub fn is_read(self) -> bool {
+    pub fn is_read(&self) -> bool {
         matches!(
-            self,
-            EdgeKind::Read | EdgeKind::ReplicaRead | EdgeKind::LocalRead | EdgeKind::Serve
+            self.fixed_kind(),
+            Some(EdgeKind::Read | EdgeKind::ReplicaRead)
         )
     }
 
     /// Whether the edge is part of the storage life cycle (flush, compaction).
-    pub fn is_storage(self) -> bool {
+    pub fn is_storage(&self) -> bool {
         matches!(
-            self,
-            EdgeKind::Flush | EdgeKind::CompactionIn | EdgeKind::CompactionOut
+            self.fixed_kind(),
+            Some(EdgeKind::Flush | EdgeKind::CompactionRead | EdgeKind::CompactionWrite)
         )
     }
 
     /// What the edge's latency histogram measures.
-    pub fn latency_name(self) -> &'static str {
+    pub fn latency_name(&self) -> &'static str {
         if self.is_storage() {
             "duration"
         } else {
@@ -130,21 +121,14 @@ impl EdgeKind {
     }
 }
 
-/// An edge: its kind and totals.
-#[derive(Debug, Clone)]
-pub struct Edge {
-    /// Its kind.
-    pub kind: EdgeKind,
-    /// Its totals.
-    pub stats: EdgeStats,
-}
-
 /// The flow graph, with vertices and edges in a stable order (clients, nodes, tables, SSTables,
 /// compactions; by label within each), so that output is reproducible.
 #[derive(Debug, Clone, Default)]
 pub struct FlowGraph {
     /// The petgraph graph.
     pub graph: DiGraph<Vertex, Edge>,
+    /// `None` when built from `flows`, else why `events` was read.
+    pub events_because: Option<String>,
 }
 
 impl FlowGraph {
@@ -154,18 +138,35 @@ impl FlowGraph {
         FlowGraph::build(&files, filters, cap)
     }
 
-    /// Builds the graph of `files` (two passes: the census, then the edges).
+    /// Builds the graph of `files` from `flows` when it can answer, else from `events`.
     pub fn build(
         files: &LineageFiles,
         filters: &Filters,
         cap: usize,
     ) -> Result<FlowGraph, CliError> {
-        let census = Census::take(files, filters)?;
-        let mut builder = Builder::new(&census, cap);
-        scan_events(files, filters, |row| builder.event(row))?;
-        scan_flushes(files, filters, |row| builder.flush(row))?;
-        scan_compactions(files, filters, |row| builder.compaction(row))?;
-        Ok(builder.finish())
+        FlowGraph::build_from(files, filters, cap, SourceChoice::Auto)
+    }
+
+    /// Builds the graph of `files` from the source `choice` allows.
+    pub fn build_from(
+        files: &LineageFiles,
+        filters: &Filters,
+        cap: usize,
+        choice: SourceChoice,
+    ) -> Result<FlowGraph, CliError> {
+        let edges = flow_source::load(files, filters, choice)?;
+        let mut graph = FlowGraph::of_rows(&edges.rows, cap);
+        graph.events_because = edges.events_because;
+        Ok(graph)
+    }
+
+    /// The graph of `flows` rows (of any windows and nodes), at most `cap` clients and tables.
+    pub fn of_rows(rows: &[FlowRow], cap: usize) -> FlowGraph {
+        let mut builder = Builder::new(rows, cap);
+        for row in rows {
+            builder.row(row);
+        }
+        builder.finish()
     }
 
     /// The vertices, in order.
@@ -193,8 +194,8 @@ impl FlowGraph {
             .collect()
     }
 
-    /// The totals of the edge `from → to` of `kind`.
-    pub fn edge(&self, from: &str, to: &str, kind: EdgeKind) -> Option<&EdgeStats> {
+    /// The totals of the edge `from → to` of `kind` (an `edge_kind` name).
+    pub fn edge(&self, from: &str, to: &str, kind: &str) -> Option<&EdgeStats> {
         self.edges()
             .find(|(source, target, edge)| {
                 source.label == from && target.label == to && edge.kind == kind
@@ -208,150 +209,120 @@ impl FlowGraph {
     }
 }
 
-/// The second pass: resolves rows to vertices and accumulates edges.
-struct Builder<'c> {
-    census: &'c Census,
+/// Resolves `flows` rows to vertices and accumulates edges.
+struct Builder {
     top_clients: HashSet<String>,
     top_tables: HashSet<String>,
     ids: HashMap<String, usize>,
     vertices: Vec<Vertex>,
-    edges: HashMap<(usize, usize, EdgeKind), EdgeStats>,
+    edges: HashMap<(usize, usize, String), Edge>,
     label: String,
 }
 
-impl<'c> Builder<'c> {
-    fn new(census: &'c Census, cap: usize) -> Self {
+/// The vertex label of a client vertex of `flows` (`role`, `client` or `internal`).
+fn client_vertex_label(kind: FlowVertexKind, name: &str) -> Option<String> {
+    match kind {
+        FlowVertexKind::Role => Some(format!("role:{name}")),
+        FlowVertexKind::Client => Some(format!("client:{name}")),
+        FlowVertexKind::Internal => Some("internal".to_owned()),
+        _ => None,
+    }
+}
+
+impl Builder {
+    /// Weighs clients by their requests and tables by their rows (events, flushes, compactions), to
+    /// keep the `cap` heaviest.
+    fn new(rows: &[FlowRow], cap: usize) -> Self {
         let cap = cap.max(1);
+        let mut clients: BoundedMap<u64> = BoundedMap::new(TRACKED_KEYS);
+        let mut tables: BoundedMap<u64> = BoundedMap::new(TRACKED_KEYS);
+        let mut label = String::new();
+        for row in rows {
+            let kind = EdgeKind::from_name(&row.edge_kind);
+            if matches!(kind, Some(EdgeKind::Write | EdgeKind::Read))
+                && let Some((source_kind, source)) = &row.source
+                && let Some(client) = FlowVertexKind::from_name(source_kind)
+                    .and_then(|kind| client_vertex_label(kind, source))
+            {
+                *clients.entry(&client) += row.count;
+            }
+            let counts_rows = match kind {
+                Some(kind) => kind.counted_table().is_some(),
+                None => row.source.is_some(),
+            };
+            if counts_rows {
+                table_label(row.keyspace.as_deref(), row.table.as_deref(), &mut label);
+                *tables.entry(&label) += row.count;
+            }
+        }
         Builder {
-            census,
-            top_clients: census.clients.top_keys(cap, |n| *n).into_iter().collect(),
-            top_tables: census.tables.top_keys(cap, |n| *n).into_iter().collect(),
+            top_clients: clients.top_keys(cap, |n| *n).into_iter().collect(),
+            top_tables: tables.top_keys(cap, |n| *n).into_iter().collect(),
             ids: HashMap::new(),
             vertices: Vec::new(),
             edges: HashMap::new(),
-            label: String::new(),
+            label,
         }
     }
 
-    fn event(&mut self, row: &EventRow<'_>) {
-        if !self.census.event_matches_role(row) {
+    fn row(&mut self, row: &FlowRow) {
+        if matches!(
+            EdgeKind::from_name(&row.edge_kind),
+            Some(EdgeKind::PartitionWrite | EdgeKind::PartitionRead)
+        ) {
             return;
         }
-        match row.kind {
-            Kind::CoordinatorWrite | Kind::CoordinatorRead => {
-                let client = self.client(row.user, row.client);
-                let coordinator = self.node(row.coordinator_or_self());
-                if row.kind == Kind::CoordinatorWrite {
-                    self.edge(client, coordinator, EdgeKind::Write)
-                        .count_one()
-                        .bytes(row.bytes)
-                        .rows(row.rows)
-                        .tombstones(row.tombstones)
-                        .error(row.error)
-                        .latency(row.latency_us);
-                } else {
-                    self.edge(client, coordinator, EdgeKind::Read)
-                        .count_one()
-                        .rows(row.rows_returned)
-                        .error(row.error)
-                        .latency(row.latency_us);
-                }
-            }
-            Kind::ReplicaWrite | Kind::ReplicaRead => {
-                let write = row.kind == Kind::ReplicaWrite;
-                let replica = self.node(row.node);
-                let hop = if row.is_local() {
-                    Some((
-                        replica,
-                        if write {
-                            EdgeKind::LocalWrite
-                        } else {
-                            EdgeKind::LocalRead
-                        },
-                    ))
-                } else {
-                    row.coordinator.map(|coordinator| {
-                        let kind = if write {
-                            EdgeKind::ReplicaWrite
-                        } else {
-                            EdgeKind::ReplicaRead
-                        };
-                        (self.node(Some(coordinator)), kind)
-                    })
-                };
-                if let Some((from, kind)) = hop {
-                    let stats = self
-                        .edge(from, replica, kind)
-                        .count_one()
-                        .latency(row.latency_us);
-                    if write {
-                        stats.bytes(row.bytes).rows(row.rows).error(row.error);
-                    }
-                }
-                let table = self.table(row.keyspace, row.table);
-                if write {
-                    self.edge(replica, table, EdgeKind::Apply)
-                        .count_one()
-                        .bytes(row.bytes)
-                        .rows(row.rows)
-                        .tombstones(row.tombstones);
-                } else {
-                    self.edge(replica, table, EdgeKind::Serve)
-                        .count_one()
-                        .rows(row.live_rows)
-                        .tombstones(row.tombstones_scanned);
-                }
-            }
-            Kind::Other => {}
-        }
-    }
-
-    fn flush(&mut self, row: &FlushRow<'_>) {
-        if !self.table_matches_role(row.keyspace, row.table) {
-            return;
-        }
-        let table = self.table(row.keyspace, row.table);
-        let sstables = self.storage(table, VertexKind::Sstables);
-        self.edge(table, sstables, EdgeKind::Flush)
-            .count_one()
-            .sstables(row.output_sstables)
-            .bytes(row.bytes_out);
-    }
-
-    fn compaction(&mut self, row: &CompactionRow<'_>) {
-        if !self.table_matches_role(row.keyspace, row.table) {
-            return;
-        }
-        let table = self.table(row.keyspace, row.table);
-        let sstables = self.storage(table, VertexKind::Sstables);
-        let compaction = self.storage(table, VertexKind::Compaction);
-        self.edge(sstables, compaction, EdgeKind::CompactionIn)
-            .count_one()
-            .sstables(row.input_sstables)
-            .bytes(row.bytes_in);
-        self.edge(compaction, sstables, EdgeKind::CompactionOut)
-            .count_one()
-            .sstables(row.output_sstables)
-            .bytes(row.bytes_out)
-            .latency(row.duration_us);
-    }
-
-    fn table_matches_role(&mut self, keyspace: Option<&str>, table: Option<&str>) -> bool {
-        table_label(keyspace, table, &mut self.label);
-        self.census.table_matches_role(&self.label)
-    }
-
-    /// The vertex of a coordinator row's client (or `other clients`).
-    fn client(&mut self, user: Option<&str>, client: Option<&str>) -> usize {
-        let mut label = std::mem::take(&mut self.label);
-        client_label(user, client, &mut label);
-        let id = if self.top_clients.contains(&label) {
-            self.vertex(VertexKind::Client, &label, false)
-        } else {
-            self.vertex(VertexKind::Client, OTHER_CLIENTS, true)
+        let (Some(source), Some(target)) = (&row.source, &row.target) else {
+            return; // overflow
         };
-        self.label = label;
-        id
+        let (Some(from), Some(to)) = (self.vertex_of(source, row), self.vertex_of(target, row))
+        else {
+            return;
+        };
+        let local = from == to;
+        let edge = self
+            .edges
+            .entry((from, to, row.edge_kind.clone()))
+            .or_insert_with(|| Edge {
+                kind: row.edge_kind.clone(),
+                local,
+                stats: EdgeStats::default(),
+            });
+        edge.stats.add_row(
+            row.count,
+            row.bytes,
+            row.latency.map(|latency| latency.max_us),
+            &row.latency_buckets,
+        );
+    }
+
+    /// The vertex of a `flows` vertex (kind, name) of `row`.
+    fn vertex_of(&mut self, (kind, name): &(&'static str, String), row: &FlowRow) -> Option<usize> {
+        let kind = FlowVertexKind::from_name(kind)?;
+        Some(match kind {
+            FlowVertexKind::Role | FlowVertexKind::Client | FlowVertexKind::Internal => {
+                let label = client_vertex_label(kind, name)?;
+                if self.top_clients.contains(&label) {
+                    self.vertex(VertexKind::Client, &label, false)
+                } else {
+                    self.vertex(VertexKind::Client, OTHER_CLIENTS, true)
+                }
+            }
+            FlowVertexKind::Coordinator | FlowVertexKind::Replica => self.node(Some(name)),
+            FlowVertexKind::Memtable | FlowVertexKind::Table => {
+                self.table(row.keyspace.as_deref(), row.table.as_deref())
+            }
+            FlowVertexKind::Sstables | FlowVertexKind::Compaction => {
+                let table = self.table(row.keyspace.as_deref(), row.table.as_deref());
+                let storage = if kind == FlowVertexKind::Sstables {
+                    VertexKind::Sstables
+                } else {
+                    VertexKind::Compaction
+                };
+                self.storage(table, storage)
+            }
+            FlowVertexKind::Partition => return None,
+        })
     }
 
     /// The vertex of a node (`node:unknown` when the row does not say which).
@@ -404,10 +375,6 @@ impl<'c> Builder<'c> {
         id
     }
 
-    fn edge(&mut self, from: usize, to: usize, kind: EdgeKind) -> &mut EdgeStats {
-        self.edges.entry((from, to, kind)).or_default()
-    }
-
     /// The graph, vertices sorted by (kind, merged last, label), edges by (from, to, kind).
     fn finish(self) -> FlowGraph {
         let mut order: Vec<usize> = (0..self.vertices.len()).collect();
@@ -421,12 +388,16 @@ impl<'c> Builder<'c> {
         for id in order {
             index[id] = graph.add_node(vertices[id].take().expect("each vertex added once"));
         }
-        let mut edges: Vec<((usize, usize, EdgeKind), EdgeStats)> =
-            self.edges.into_iter().collect();
-        edges.sort_by_key(|((from, to, kind), _)| (index[*from], index[*to], *kind));
-        for ((from, to, kind), stats) in edges {
-            graph.add_edge(index[from], index[to], Edge { kind, stats });
+        let mut edges: Vec<((usize, usize, String), Edge)> = self.edges.into_iter().collect();
+        edges.sort_by(|((a_from, a_to, a_kind), _), ((b_from, b_to, b_kind), _)| {
+            (index[*a_from], index[*a_to], a_kind).cmp(&(index[*b_from], index[*b_to], b_kind))
+        });
+        for ((from, to, _), edge) in edges {
+            graph.add_edge(index[from], index[to], edge);
         }
-        FlowGraph { graph }
+        FlowGraph {
+            graph,
+            events_because: None,
+        }
     }
 }

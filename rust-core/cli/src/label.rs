@@ -1,21 +1,18 @@
-//! The text of edges, shared by the renderers: a short label (count, SSTables, bytes, p99) and a
-//! full description (every total and the latency p50/p99/max).
+//! The text of edges, shared by the renderers: a short label (count, bytes, p99) and a full
+//! description (count, bytes and the latency p50/p99/max).
 
 use crate::graph::Edge;
 use crate::stats::{human_bytes, human_micros};
 
-/// The label lines of an edge: `writes 120`, then when known `3 sstables`, `1.2 MiB`, `p99 3.1 ms`.
+/// The label lines of an edge: `writes 120`, then when known `1.2 MiB`, `p99 3.1 ms`.
 pub fn edge_label_lines(edge: &Edge) -> Vec<String> {
     let stats = &edge.stats;
-    let mut lines = vec![format!("{} {}", edge.kind.verb(), stats.count)];
-    if let Some(sstables) = stats.sstables {
-        lines.push(plural(sstables, "sstable"));
+    let mut lines = vec![format!("{} {}", edge.verb(), stats.count)];
+    if stats.bytes > 0 {
+        lines.push(human_bytes(stats.bytes));
     }
-    if let Some(bytes) = stats.bytes {
-        lines.push(human_bytes(bytes));
-    }
-    if let Some(latency) = &stats.latency {
-        lines.push(format!("p99 {}", human_micros(latency.p99_us())));
+    if let Some(latency) = stats.latency() {
+        lines.push(format!("p99 {}", human_micros(latency.p99_us)));
     }
     lines
 }
@@ -23,30 +20,22 @@ pub fn edge_label_lines(edge: &Edge) -> Vec<String> {
 /// Everything known about an edge, on one line.
 pub fn edge_details(edge: &Edge) -> String {
     let stats = &edge.stats;
-    let mut parts = vec![format!("{} {}", edge.kind.verb(), stats.count)];
-    if let Some(rows) = stats.rows {
-        parts.push(format!("rows {rows}"));
+    let mut parts = vec![format!("{} {}", edge.verb(), stats.count)];
+    if stats.bytes > 0 {
+        parts.push(format!(
+            "bytes {} ({})",
+            stats.bytes,
+            human_bytes(stats.bytes)
+        ));
     }
-    if let Some(bytes) = stats.bytes {
-        parts.push(format!("bytes {bytes} ({})", human_bytes(bytes)));
-    }
-    if let Some(tombstones) = stats.tombstones {
-        parts.push(format!("tombstones {tombstones}"));
-    }
-    if let Some(sstables) = stats.sstables {
-        parts.push(format!("sstables {sstables}"));
-    }
-    if stats.errors > 0 {
-        parts.push(format!("errors {}", stats.errors));
-    }
-    if let Some(latency) = &stats.latency {
+    if let Some(latency) = stats.latency() {
         parts.push(format!(
             "{} p50 {} p99 {} max {} ({})",
-            edge.kind.latency_name(),
-            human_micros(latency.p50_us()),
-            human_micros(latency.p99_us()),
-            human_micros(latency.max_us()),
-            plural(latency.samples(), "sample")
+            edge.latency_name(),
+            human_micros(latency.p50_us),
+            human_micros(latency.p99_us),
+            human_micros(latency.max_us),
+            plural(latency.count, "sample")
         ));
     }
     parts.join("; ")

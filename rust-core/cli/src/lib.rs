@@ -20,6 +20,7 @@ pub mod discover;
 pub mod error;
 pub mod evidence;
 pub mod filter;
+pub mod flow_source;
 pub mod graph;
 pub mod ids;
 pub mod label;
@@ -40,4 +41,4 @@ pub mod verify;
 
 pub use error::{CliError, EXIT_ERROR};
 pub use filter::Filters;
-pub use graph::{EdgeKind, FlowGraph, VertexKind};
+pub use graph::{FlowGraph, VertexKind};

@@ -47,10 +47,10 @@ pub fn render_dot(flow: &FlowGraph) -> String {
             quote(&lines),
             quote(&[edge_details(weight).as_str()])
         );
-        if weight.kind.is_read() {
+        if weight.is_read() {
             attributes.push_str(", style=dashed");
         }
-        if weight.kind.is_storage() {
+        if weight.is_storage() {
             attributes.push_str(", color=\"#6b7280\", fontcolor=\"#4b5563\"");
         }
         let width = 1.0 + (weight.stats.count.max(1) as f64).log10() / 2.0;

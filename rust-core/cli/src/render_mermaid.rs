@@ -35,7 +35,7 @@ pub fn render_mermaid(flow: &FlowGraph) -> String {
             .iter()
             .map(|line| escape(line))
             .collect();
-        let arrow = if weight.kind.is_read() { "-.->" } else { "-->" };
+        let arrow = if weight.is_read() { "-.->" } else { "-->" };
         let _ = writeln!(
             out,
             "  v{} {arrow}|\"{}\"| v{}",

@@ -47,6 +47,10 @@ pub struct EventRow<'a> {
     pub node: Option<&'a str>,
     /// `kind`.
     pub kind: Kind,
+    /// `kind` as written (`hint_write`, … for [`Kind::Other`]).
+    pub kind_name: Option<&'a str>,
+    /// `hint_target`.
+    pub hint_target: Option<&'a str>,
     /// `keyspace_name`.
     pub keyspace: Option<&'a str>,
     /// `table_name`.
@@ -201,7 +205,7 @@ impl Operation {
 }
 
 /// The `events` columns read.
-const EVENT_COLUMNS: [&str; 37] = [
+const EVENT_COLUMNS: [&str; 38] = [
     "event_time",
     "node",
     "kind",
@@ -239,6 +243,7 @@ const EVENT_COLUMNS: [&str; 37] = [
     "driver_version",
     "session_id",
     "token",
+    "hint_target",
 ];
 
 struct EventColumns {
@@ -279,6 +284,7 @@ struct EventColumns {
     driver_version: TextColumn,
     session_id: TextColumn,
     token: IntColumn,
+    hint_target: TextColumn,
 }
 
 impl EventColumns {
@@ -321,6 +327,7 @@ impl EventColumns {
             driver_version: TextColumn::read(batch, "driver_version")?,
             session_id: TextColumn::read(batch, "session_id")?,
             token: IntColumn::read(batch, "token")?,
+            hint_target: TextColumn::read(batch, "hint_target")?,
         })
     }
 
@@ -329,6 +336,8 @@ impl EventColumns {
             time: self.time.get(row),
             node: self.node.get(row).or(path_node),
             kind: Kind::parse(self.kind.get(row)),
+            kind_name: self.kind.get(row),
+            hint_target: self.hint_target.get(row),
             keyspace: self.keyspace.get(row),
             table: self.table.get(row),
             user: self.user.get(row),

@@ -15,6 +15,7 @@ use crate::args::{
 use crate::audit::{Audit, AuditOptions, Violation};
 use crate::discover::discover;
 use crate::error::{CliError, EXIT_VIOLATIONS};
+use crate::flow_source::SourceChoice;
 use crate::graph::FlowGraph;
 use crate::policy::Policy;
 use crate::render_dot::render_dot;
@@ -57,7 +58,14 @@ fn recover(args: &RecoverArgs) -> Result<i32, CliError> {
 fn graph(args: &GraphArgs) -> Result<(), CliError> {
     let filters = args.filters.to_filters()?;
     let files = discover(&args.dirs)?;
-    let flow = FlowGraph::build(&files, &filters, args.max_vertices as usize)?;
+    let flow = FlowGraph::build_from(&files, &filters, args.max_vertices as usize, args.source)?;
+    // Lineage without flows (an older core, hand-made files) is read from events without a word.
+    if let Some(reason) = &flow.events_because
+        && args.source == SourceChoice::Auto
+        && !files.flows.is_empty()
+    {
+        eprintln!("cdflow: note: graph built from events, not flows ({reason})");
+    }
     if flow.is_empty() {
         eprintln!(
             "cdflow: warning: no lineage rows matched (read {} files); the graph is empty",

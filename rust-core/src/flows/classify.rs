@@ -56,17 +56,28 @@ pub trait EdgeSink {
 }
 
 /// The request side of an `events` row: what a client → coordinator or coordinator → replica edge
-/// needs.
-struct Request {
-    scope: Scope,
-    user: u32,
-    client_address: u32,
-    coordinator: u32,
-    applied_locally: bool,
-    token: Option<i64>,
-    bytes: u64,
-    latency_us: Option<u64>,
-    hint_target: u32,
+/// needs (string ids, 0 = absent). `cdflow graph` fills it from the `events` table to classify rows
+/// exactly as the core does.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    /// Observing node, keyspace and table.
+    pub scope: Scope,
+    /// `user_name`.
+    pub user: u32,
+    /// `client_address`.
+    pub client_address: u32,
+    /// `coordinator`.
+    pub coordinator: u32,
+    /// `applied_locally`.
+    pub applied_locally: bool,
+    /// `token` (partition edges).
+    pub token: Option<i64>,
+    /// `bytes`.
+    pub bytes: u64,
+    /// `latency_us`.
+    pub latency_us: Option<u64>,
+    /// `hint_target`.
+    pub hint_target: u32,
 }
 
 /// Adds the edges of a MUTATION_EVENT.
@@ -130,34 +141,52 @@ pub fn tagged_edges(event: &TaggedEvent<'_>, class: Option<EventClass>, sink: &m
             };
             request_edges(class, &request, sink);
         }
-        LineageTable::Flushes => {
-            let key = table_edge(
-                EdgeKind::Flush,
-                VertexKind::Memtable,
-                VertexKind::Sstables,
-                scope,
-            );
-            sink.edge(&key, unsigned(id::BYTES_OUT).unwrap_or(0), None);
-        }
-        LineageTable::Compactions => {
-            let read = table_edge(
-                EdgeKind::CompactionRead,
-                VertexKind::Sstables,
-                VertexKind::Compaction,
-                scope,
-            );
-            sink.edge(&read, unsigned(id::BYTES_IN).unwrap_or(0), None);
-            let write = table_edge(
-                EdgeKind::CompactionWrite,
-                VertexKind::Compaction,
-                VertexKind::Sstables,
-                scope,
-            );
-            let bytes_out = unsigned(id::BYTES_OUT).unwrap_or(0);
-            sink.edge(&write, bytes_out, unsigned(id::DURATION_US));
-        }
+        LineageTable::Flushes => flush_edges(scope, unsigned(id::BYTES_OUT).unwrap_or(0), sink),
+        LineageTable::Compactions => compaction_edges(
+            scope,
+            unsigned(id::BYTES_IN).unwrap_or(0),
+            unsigned(id::BYTES_OUT).unwrap_or(0),
+            unsigned(id::DURATION_US),
+            sink,
+        ),
         LineageTable::Sstables | LineageTable::AuthEvents => {}
     }
+}
+
+/// Adds the edge of a `flushes` row: memtable → SSTables, `bytes_out`.
+pub fn flush_edges(scope: Scope, bytes_out: u64, sink: &mut impl EdgeSink) {
+    let key = table_edge(
+        EdgeKind::Flush,
+        VertexKind::Memtable,
+        VertexKind::Sstables,
+        scope,
+    );
+    sink.edge(&key, bytes_out, None);
+}
+
+/// Adds the edges of a `compactions` row: SSTables → compaction (`bytes_in`) and compaction →
+/// SSTables (`bytes_out`, latency = `duration_us`).
+pub fn compaction_edges(
+    scope: Scope,
+    bytes_in: u64,
+    bytes_out: u64,
+    duration_us: Option<u64>,
+    sink: &mut impl EdgeSink,
+) {
+    let read = table_edge(
+        EdgeKind::CompactionRead,
+        VertexKind::Sstables,
+        VertexKind::Compaction,
+        scope,
+    );
+    sink.edge(&read, bytes_in, None);
+    let write = table_edge(
+        EdgeKind::CompactionWrite,
+        VertexKind::Compaction,
+        VertexKind::Sstables,
+        scope,
+    );
+    sink.edge(&write, bytes_out, duration_us);
 }
 
 fn table_edge(kind: EdgeKind, from: VertexKind, to: VertexKind, scope: Scope) -> EdgeKey {
@@ -169,8 +198,10 @@ fn table_edge(kind: EdgeKind, from: VertexKind, to: VertexKind, scope: Scope) ->
     }
 }
 
+/// Adds the edges of an `events` row of class `class`: the one classifier of requests, shared by the
+/// core's aggregation and `cdflow graph`.
 #[inline]
-fn request_edges(class: EventClass, request: &Request, sink: &mut impl EdgeSink) {
+pub fn request_edges(class: EventClass, request: &Request, sink: &mut impl EdgeSink) {
     let scope = request.scope;
     let node = scope.node;
     let coordinator = if request.applied_locally || request.coordinator == 0 {

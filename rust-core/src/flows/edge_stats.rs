@@ -94,6 +94,44 @@ impl EdgeStats {
         self.bytes = self.bytes.saturating_add(other.bytes);
     }
 
+    /// The histogram's recorded buckets as (highest value of the bucket in µs, count), ascending: what
+    /// `flows` stores in `latency_bucket_us` / `latency_bucket_count`, so that windows can be merged
+    /// exactly ([`EdgeStats::add_row`]). Empty without latency.
+    pub fn latency_buckets(&self) -> Vec<(u64, u64)> {
+        self.latency.as_ref().map_or_else(Vec::new, |histogram| {
+            histogram
+                .iter_recorded()
+                .map(|bucket| {
+                    (
+                        bucket.value_iterated_to(),
+                        u64::from(bucket.count_at_value()),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// Adds one `flows` row's totals: its count and bytes, its latency histogram as buckets (from
+    /// [`EdgeStats::latency_buckets`]) and its exact maximum. Merging the rows of several windows this
+    /// way gives the same percentiles as one histogram of all their events.
+    pub fn add_row(&mut self, count: u64, bytes: u64, max_us: Option<u64>, buckets: &[(u64, u64)]) {
+        self.count += count;
+        self.bytes = self.bytes.saturating_add(bytes);
+        if let Some(max) = max_us {
+            self.latency_max_us = self.latency_max_us.max(max);
+        }
+        for &(value, count) in buckets {
+            if self.latency.is_none() {
+                self.latency = new_histogram();
+            }
+            if let Some(histogram) = self.latency.as_mut() {
+                // Counts are u32 and saturate, as when recording one by one.
+                let count = u32::try_from(count).unwrap_or(u32::MAX);
+                let _ = histogram.record_n(value.min(HIGHEST_TRACKED_US), count);
+            }
+        }
+    }
+
     /// p50, p99 and max, `None` if no event carried a latency.
     pub fn latency(&self) -> Option<LatencySummary> {
         let histogram = self.latency.as_ref()?;
@@ -175,6 +213,35 @@ mod tests {
         let summary = a.latency().unwrap();
         assert_eq!((summary.count, summary.max_us), (2, 1000));
         assert!(summary.p50_us <= summary.p99_us);
+    }
+
+    #[test]
+    fn rows_merged_from_buckets_give_the_percentiles_of_all_their_events() {
+        let latencies: Vec<u64> = (0..3000u64).map(|i| 1 + i * i % 70_000_000).collect();
+        let mut all = EdgeStats::default();
+        let mut windows = [
+            EdgeStats::default(),
+            EdgeStats::default(),
+            EdgeStats::default(),
+        ];
+        for (index, &latency) in latencies.iter().enumerate() {
+            all.add(7, Some(latency));
+            windows[index % 3].add(7, Some(latency));
+        }
+        let mut merged = EdgeStats::default();
+        for window in &windows {
+            let summary = window.latency().unwrap();
+            merged.add_row(
+                window.count,
+                window.bytes,
+                Some(summary.max_us),
+                &window.latency_buckets(),
+            );
+        }
+        assert_eq!((merged.count, merged.bytes), (3000, 21_000));
+        assert_eq!(merged.latency(), all.latency());
+        assert_eq!(merged.latency_buckets(), all.latency_buckets());
+        assert_eq!(EdgeStats::default().latency_buckets(), Vec::new());
     }
 
     #[test]

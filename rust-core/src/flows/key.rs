@@ -6,6 +6,8 @@
 
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::tables::LineageTable;
+
 /// What a vertex stands for (the `source_kind` / `target_kind` columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VertexKind {
@@ -32,6 +34,25 @@ pub enum VertexKind {
 }
 
 impl VertexKind {
+    /// Every vertex kind.
+    pub const ALL: [VertexKind; 10] = [
+        VertexKind::Role,
+        VertexKind::Client,
+        VertexKind::Internal,
+        VertexKind::Coordinator,
+        VertexKind::Replica,
+        VertexKind::Memtable,
+        VertexKind::Sstables,
+        VertexKind::Compaction,
+        VertexKind::Table,
+        VertexKind::Partition,
+    ];
+
+    /// The kind written as `name` (the inverse of [`VertexKind::name`]).
+    pub fn from_name(name: &str) -> Option<VertexKind> {
+        VertexKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
     /// The name written to `source_kind` / `target_kind`.
     pub const fn name(self) -> &'static str {
         match self {
@@ -111,6 +132,48 @@ pub enum EdgeKind {
 }
 
 impl EdgeKind {
+    /// Every kind with a fixed name (all but [`EdgeKind::OtherKind`]).
+    pub const FIXED: [EdgeKind; 10] = [
+        EdgeKind::Write,
+        EdgeKind::Read,
+        EdgeKind::ReplicaWrite,
+        EdgeKind::ReplicaRead,
+        EdgeKind::MemtableWrite,
+        EdgeKind::Flush,
+        EdgeKind::CompactionRead,
+        EdgeKind::CompactionWrite,
+        EdgeKind::PartitionWrite,
+        EdgeKind::PartitionRead,
+    ];
+
+    /// The fixed kind written as `name`; `None` for any other name (an [`EdgeKind::OtherKind`], named by
+    /// its `events` kind, or `overflow`).
+    pub fn from_name(name: &str) -> Option<EdgeKind> {
+        EdgeKind::FIXED
+            .into_iter()
+            .find(|kind| kind.fixed_name() == Some(name))
+    }
+
+    /// The lineage table whose rows this edge counts, one row each (so that its `count` summed over a
+    /// lineage equals that table's rows); `None` for edges derived from others (`memtable_write` from
+    /// `replica_write`, `compaction_write` from the same rows as `compaction_read`, partitions from
+    /// `write` / `read`).
+    pub const fn counted_table(self) -> Option<LineageTable> {
+        match self {
+            EdgeKind::Write
+            | EdgeKind::Read
+            | EdgeKind::ReplicaWrite
+            | EdgeKind::ReplicaRead
+            | EdgeKind::OtherKind(_) => Some(LineageTable::Events),
+            EdgeKind::Flush => Some(LineageTable::Flushes),
+            EdgeKind::CompactionRead => Some(LineageTable::Compactions),
+            EdgeKind::MemtableWrite
+            | EdgeKind::CompactionWrite
+            | EdgeKind::PartitionWrite
+            | EdgeKind::PartitionRead => None,
+        }
+    }
+
     /// The fixed name, `None` for [`EdgeKind::OtherKind`] (named by its string).
     pub const fn fixed_name(self) -> Option<&'static str> {
         Some(match self {
@@ -263,3 +326,87 @@ impl Hasher for IdKeyHasher {
 
 /// Builds [`IdKeyHasher`]s.
 pub type IdKeyBuild = BuildHasherDefault<IdKeyHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/schema.md, section `flows`: the lines from the `edge_kind` table's header to the end of it.
+    fn schema_doc_section() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/schema.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let start = doc.find("## `flows`").expect("a flows section");
+        let end = doc[start + 3..]
+            .find("\n## ")
+            .map_or(doc.len(), |end| start + 3 + end);
+        doc[start..end].to_owned()
+    }
+
+    /// The backticked words of `text`.
+    fn quoted(text: &str) -> Vec<&str> {
+        text.split('`').skip(1).step_by(2).collect()
+    }
+
+    #[test]
+    fn the_edge_vocabulary_is_the_one_docs_schema_md_lists() {
+        let section = schema_doc_section();
+        let table = &section[section.find("| `edge_kind` | source").unwrap()..];
+        let mut documented: Vec<&str> = Vec::new();
+        for line in table
+            .lines()
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+        {
+            let first_cell = line.split('|').nth(1).unwrap();
+            if first_cell.contains("any other `events` kind") {
+                continue;
+            }
+            documented.extend(quoted(first_cell));
+        }
+        documented.sort_unstable();
+        let mut declared: Vec<&str> = EdgeKind::FIXED
+            .iter()
+            .filter_map(|kind| kind.fixed_name())
+            .chain([crate::flows::rows::OVERFLOW_KIND])
+            .collect();
+        declared.sort_unstable();
+        assert_eq!(documented, declared);
+        assert!(table.contains("| any other `events` kind"));
+        for name in declared {
+            assert_eq!(
+                EdgeKind::from_name(name).and_then(EdgeKind::fixed_name),
+                (name != crate::flows::rows::OVERFLOW_KIND).then_some(name)
+            );
+        }
+    }
+
+    #[test]
+    fn every_vertex_kind_is_documented_and_named_once() {
+        let section = schema_doc_section();
+        let paragraph = &section[section.find("Vertex kinds (").unwrap()..];
+        let paragraph = &paragraph[..paragraph.find("\n\n").unwrap()];
+        for kind in VertexKind::ALL {
+            assert!(
+                quoted(paragraph).contains(&kind.name()),
+                "{} is not in docs/schema.md",
+                kind.name()
+            );
+            assert_eq!(VertexKind::from_name(kind.name()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn each_event_row_is_counted_by_exactly_one_edge() {
+        let counting = |table| {
+            EdgeKind::FIXED
+                .iter()
+                .chain(&[EdgeKind::OtherKind(7)])
+                .filter(|kind| kind.counted_table() == Some(table))
+                .count()
+        };
+        // A coordinator or replica row adds one of four edges, any other kind its own.
+        assert_eq!(counting(LineageTable::Events), 5);
+        assert_eq!(counting(LineageTable::Flushes), 1);
+        assert_eq!(counting(LineageTable::Compactions), 1);
+    }
+}

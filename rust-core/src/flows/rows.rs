@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::builder::{Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow::array::builder::{
+    Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -56,11 +58,14 @@ pub struct FlowRow {
     pub bytes: u64,
     /// Latency percentiles, where latency exists.
     pub latency: Option<LatencySummary>,
+    /// The latency histogram's buckets (highest value µs, count), ascending; empty without latency.
+    pub latency_buckets: Vec<(u64, u64)>,
 }
 
 /// The columns of `flows`: (name, type, nullable).
-fn columns() -> [(&'static str, DataType, bool); 17] {
+fn columns() -> [(&'static str, DataType, bool); 19] {
     let time = || DataType::Timestamp(TimeUnit::Microsecond, None);
+    let list = || DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)));
     [
         ("window_start", time(), false),
         ("window_end", time(), false),
@@ -79,6 +84,8 @@ fn columns() -> [(&'static str, DataType, bool); 17] {
         ("latency_p50_us", DataType::Int64, true),
         ("latency_p99_us", DataType::Int64, true),
         ("latency_max_us", DataType::Int64, true),
+        ("latency_bucket_us", list(), true),
+        ("latency_bucket_count", list(), true),
     ]
 }
 
@@ -125,6 +132,7 @@ pub fn window_rows(
         count: 0,
         bytes: 0,
         latency: None,
+        latency_buckets: Vec::new(),
     };
     let graph = window.graph();
     let mut merged: BTreeMap<RowKey, EdgeStats> = BTreeMap::new();
@@ -161,6 +169,7 @@ pub fn window_rows(
             count: stats.count,
             bytes: stats.bytes,
             latency: stats.latency(),
+            latency_buckets: stats.latency_buckets(),
             ..row(key.node, key.edge_kind)
         })
         .collect();
@@ -262,11 +271,21 @@ impl Names<'_, '_> {
     }
 }
 
-/// `ip:port` → `ip` (the port changes with every connection).
-fn client_host(address: &str) -> &str {
+/// The host of a client address, naming its `client` vertex (the port changes with every
+/// connection): `10.0.0.1:5555` and `/10.0.0.1:5555` → `10.0.0.1`, `[::1]:5555` → `::1`; a bare IPv6
+/// address or a host without port is kept.
+pub fn client_host(address: &str) -> &str {
+    let address = address.trim_start_matches('/');
+    if let Some(rest) = address.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
     match address.rsplit_once(':') {
-        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
-            host.trim_start_matches('[').trim_end_matches(']')
+        Some((host, port))
+            if !host.contains(':')
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            host
         }
         _ => address,
     }
@@ -278,6 +297,7 @@ pub struct FlowRows {
     times: [TimestampMicrosecondBuilder; 2],
     texts: [StringBuilder; 8],
     numbers: [Int64Builder; 7],
+    buckets: [ListBuilder<Int64Builder>; 2],
     len: usize,
 }
 
@@ -318,6 +338,14 @@ impl FlowRows {
         for (builder, value) in self.numbers.iter_mut().zip(values) {
             builder.append_option(value);
         }
+        let [bucket_us, bucket_count] = &mut self.buckets;
+        if row.latency.is_some() {
+            bucket_us.append_value(row.latency_buckets.iter().map(|&(us, _)| Some(big(us))));
+            bucket_count.append_value(row.latency_buckets.iter().map(|&(_, n)| Some(big(n))));
+        } else {
+            bucket_us.append_null();
+            bucket_count.append_null();
+        }
         self.len += 1;
     }
 }
@@ -331,6 +359,7 @@ impl RowBuffer for FlowRows {
             times: std::array::from_fn(|_| TimestampMicrosecondBuilder::new()),
             texts: std::array::from_fn(|_| StringBuilder::new()),
             numbers: std::array::from_fn(|_| Int64Builder::new()),
+            buckets: std::array::from_fn(|_| ListBuilder::new(Int64Builder::new())),
             len: 0,
         }
     }
@@ -340,7 +369,7 @@ impl RowBuffer for FlowRows {
     }
 
     fn take_batch(&mut self) -> Result<RecordBatch, ArrowError> {
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(17);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(19);
         columns.extend(
             self.times
                 .iter_mut()
@@ -353,6 +382,11 @@ impl RowBuffer for FlowRows {
         );
         columns.extend(
             self.numbers
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        columns.extend(
+            self.buckets
                 .iter_mut()
                 .map(|b| Arc::new(b.finish()) as ArrayRef),
         );
@@ -370,15 +404,18 @@ mod tests {
         assert_eq!(client_host("10.0.0.1:53211"), "10.0.0.1");
         assert_eq!(client_host("[::1]:9042"), "::1");
         assert_eq!(client_host("somehost"), "somehost");
+        assert_eq!(client_host("/10.0.0.1:5555"), "10.0.0.1");
+        assert_eq!(client_host("::1"), "::1");
     }
 
     #[test]
     fn schema_has_the_documented_columns() {
         let schema = flows_schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), 19);
         assert_eq!(names[0], "window_start");
         assert_eq!(names[11], "count");
         assert_eq!(names[16], "latency_max_us");
+        assert_eq!(names[18], "latency_bucket_count");
     }
 }

@@ -511,13 +511,19 @@ fn cell(column: &dyn Array, row: usize) -> Cell {
         DataType::Utf8 => Cell::Text(column.as_string::<i32>().value(row).to_owned()),
         DataType::List(_) => {
             let items = column.as_list::<i32>().value(row);
-            Cell::List(
-                items
+            // Lists of text (`events`) or of numbers (the latency buckets of `flows`), as text.
+            Cell::List(match items.data_type() {
+                DataType::Int64 => items
+                    .as_primitive::<Int64Type>()
+                    .iter()
+                    .map(|item| item.expect("non-null item").to_string())
+                    .collect(),
+                _ => items
                     .as_string::<i32>()
                     .iter()
                     .map(|item| item.expect("non-null item").to_owned())
                     .collect(),
-            )
+            })
         }
         other => panic!("unexpected column type {other}"),
     }
