@@ -66,6 +66,8 @@ fn decide_requests_like(policy: &Policy, rule: &Rule) {
             time,
             node: Some("127.0.0.1"),
             kind: Kind::CoordinatorWrite,
+            kind_name: Some("coordinator_write"),
+            hint_target: None,
             keyspace: keyspace.as_deref(),
             table: table.as_deref(),
             user: user.as_deref(),

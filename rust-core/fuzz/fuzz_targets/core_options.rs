@@ -50,6 +50,10 @@ fuzz_target!(|data: &[u8]| {
                 ConfigError::Repeated { key, value } => {
                     assert!(times(key) >= 2 && given(key, value), "{shown}");
                 }
+                ConfigError::Group { value, .. } => {
+                    assert!(given("group", value), "{shown}");
+                    assert!(shown.contains(&format!("{value:?}")), "{shown}");
+                }
                 ConfigError::MissingOutput => assert_eq!(times("output"), 0),
             }
         }
