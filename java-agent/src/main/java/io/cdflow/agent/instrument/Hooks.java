@@ -213,18 +213,18 @@ public final class Hooks {
                 .and(takesArgument(1, named("org.apache.cassandra.db.memtable.Memtable"))),
             MEMTABLE_SWITCHED_ADVICE),
         new Hook(TRACKER,
-            "replaceFlushed(Memtable, Collection)",
+            "replaceFlushed(Memtable, Collection on 5.0 | Iterable on 4.1)",
             not(isStatic()).and(named("replaceFlushed")).and(takesArguments(2))
                 .and(takesArgument(0, named("org.apache.cassandra.db.memtable.Memtable")))
-                .and(takesArgument(1, named("java.util.Collection"))),
+                .and(takesArgument(1, named("java.util.Collection").or(named("java.lang.Iterable")))),
             FLUSHED_ADVICE),
         new Hook(COMPACTION_TASK,
             "runMayThrow()",
             not(isStatic()).and(named("runMayThrow")).and(takesArguments(0)),
             COMPACTION_TASK_ADVICE),
         new Hook(COMPACTION_TASK,
-            "static updateCompactionHistory(TimeUUID, String, String, long[], long, long, Map)",
-            isStatic().and(named("updateCompactionHistory")).and(takesArguments(7))
+            "static updateCompactionHistory(TimeUUID, String, String, long[], long, long[, Map on 5.0])",
+            isStatic().and(named("updateCompactionHistory")).and(takesArguments(7).or(takesArguments(6)))
                 .and(takesArgument(0, named("org.apache.cassandra.utils.TimeUUID")))
                 .and(takesArgument(3, long[].class))
                 .and(takesArgument(4, long.class))
