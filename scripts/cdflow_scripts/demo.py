@@ -1,5 +1,5 @@
-"""scripts/demo [--nodes N]: real nodes with the agent, the demo workload, the lineage report (with N > 1, the
-write fan-out across the cluster)."""
+"""scripts/demo [--nodes N] [--cassandra 4.1|5.0]: real nodes with the agent, the demo workload, the lineage
+report (with N > 1, the write fan-out across the cluster)."""
 import argparse
 import pathlib
 import shutil
@@ -29,6 +29,7 @@ def main():
     parser.add_argument("--nodes", type=int, default=1, help="cluster size; keyspaces get RF = min(3, nodes)")
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--agent-opts", default="")
+    parser.add_argument("--cassandra", default=None, help="series (5.0, 4.1) or exact version; default 5.0")
     opts = parser.parse_args()
 
     if opts.dir.exists():
@@ -38,7 +39,7 @@ def main():
     identity_map = opts.dir / "identity-map.yaml"
     identity_map.write_text(IDENTITY_MAP)
     agent_opts = ",".join(o for o in (f"identity_map={identity_map}", opts.agent_opts) if o)
-    took = cluster.start(opts.dir, nodes=opts.nodes, agent_opts=agent_opts)
+    took = cluster.start(opts.dir, nodes=opts.nodes, agent_opts=agent_opts, cassandra=opts.cassandra)
     host = cluster.address(1)
     try:
         workload.create_schema(host, replication_factor=min(3, opts.nodes))

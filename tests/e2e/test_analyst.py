@@ -18,6 +18,8 @@ from cdflow_scripts import build, cluster
 from cdflow_scripts.cql import Client, create_role
 from cdflow_scripts.paths import REPO
 
+pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
+
 KS = "analyst"
 LARGE = "--large-partition-bytes=1MiB"   # the default 100 MiB would take minutes to write
 IDENTITY_MAP = """roles:

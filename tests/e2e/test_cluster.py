@@ -16,6 +16,8 @@ from conftest import REPO
 from cdflow_scripts import build, cluster
 from cdflow_scripts.cql import create_role
 
+pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
+
 KS = "fan"
 FANNED = 20      # writes while all three nodes are up: table `fanned`
 SAME_TIMESTAMP = 2  # of which writes to one partition with the same USING TIMESTAMP

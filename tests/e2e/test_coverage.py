@@ -8,6 +8,8 @@ from cassandra.query import BatchStatement, BatchType
 from cdflow_scripts import cluster, report
 from cdflow_scripts.cql import Client, create_role
 
+pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
+
 KS = "coverage"
 DELETED_ROWS = 6          # row tombstones in partition 1 of `reads`
 LIVE_ROWS = 20            # rows inserted in partition 1 of `reads`

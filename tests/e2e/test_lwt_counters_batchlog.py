@@ -10,6 +10,8 @@ from cassandra.query import BatchStatement, BatchType
 from cdflow_scripts import cluster, report
 from cdflow_scripts.cql import Client, create_role
 
+pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
+
 KS = "families"
 COUNTER_DELTA = 5
 BATCH_KEYS = (301, 302, 303)

@@ -7,6 +7,8 @@ from cassandra.query import BatchStatement, BatchType
 from cdflow_scripts import report
 from cdflow_scripts.cql import Client, create_role
 
+pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
+
 KS = "spine"
 INSERTS_BY_A = 50        # distinct partitions of t1
 DELETES_BY_B = 7         # row deletes in t1, each one row tombstone

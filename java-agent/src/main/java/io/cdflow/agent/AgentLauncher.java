@@ -5,6 +5,7 @@ import io.cdflow.agent.config.AgentConfig;
 import io.cdflow.agent.config.ConfigException;
 import io.cdflow.agent.handoff.Flusher;
 import io.cdflow.agent.handoff.ThreadBuffers;
+import io.cdflow.agent.instrument.HookFamily;
 import io.cdflow.agent.instrument.HookInstaller;
 import io.cdflow.agent.nativecore.NativeCore;
 import io.cdflow.agent.nativecore.NativeLibraryLoader;
@@ -41,6 +42,7 @@ final class AgentLauncher {
             throw new AgentDisabledException("core did not start: " + error);
         }
         Flusher flusher = null;
+        HookInstaller hooks;
         try {
             StringIds strings = new StringIds(NativeCore::define);
             ThreadBuffers buffers = new ThreadBuffers(NativeCore::submit, config.bufferBytes);
@@ -48,7 +50,8 @@ final class AgentLauncher {
             flusher = new Flusher(buffers, config.flushMillis, NativeCore::reportAgentCounters);
             CaptureRuntime.install(runtime);
             flusher.start();
-            HookInstaller hooks = HookInstaller.install(inst, CdflowAgent.class.getClassLoader());
+            // Cassandra's classes come from the system class loader (java -cp), as does the agent jar
+            hooks = HookInstaller.install(inst, CdflowAgent.class.getClassLoader(), ClassLoader.getSystemClassLoader());
             Runtime.getRuntime().addShutdownHook(
                     new Thread(new AgentShutdown(runtime, flusher, hooks), AgentShutdown.THREAD_NAME));
         } catch (Throwable t) {
@@ -63,6 +66,16 @@ final class AgentLauncher {
                 + ", native=" + library.description
                 + ", buffer_bytes=" + config.bufferBytes
                 + ", flush_millis=" + config.flushMillis
-                + ", include_system_keyspaces=" + config.includeSystemKeyspaces;
+                + ", include_system_keyspaces=" + config.includeSystemKeyspaces
+                + ", hook_families=" + labels(hooks.installedFamilies())
+                + (hooks.skippedFamilies().isEmpty() ? "" : ", skipped_families=" + labels(hooks.skippedFamilies().keySet()));
+    }
+
+    private static String labels(Iterable<HookFamily> families) {
+        StringBuilder b = new StringBuilder();
+        for (HookFamily f : families) {
+            b.append(b.length() == 0 ? "" : "+").append(f.label);
+        }
+        return b.length() == 0 ? "none" : b.toString();
     }
 }

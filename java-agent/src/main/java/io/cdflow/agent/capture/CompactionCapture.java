@@ -89,7 +89,7 @@ public final class CompactionCapture {
             TimeUUID id = txn.opId();
             frame.msb = id.msb();
             frame.lsb = id.lsb();
-            String keyspace = cfs.getKeyspaceName();
+            String keyspace = cfs.metadata().keyspace; // 4.1 has no getKeyspaceName()
             frame.skip = rt.skipsKeyspace(keyspace);
             frame.keyspace = rt.strings.idOf(keyspace);
             frame.table = rt.strings.idOf(cfs.getTableName());

@@ -79,9 +79,9 @@ final class MutationEmitter {
         }
     }
 
-    /** The Murmur3 token as a long; 0 for tokens of other partitioners. */
+    /** The Murmur3 token as a long (the public field: 4.1 has no getLongValue()); 0 for other partitioners. */
     static long murmur3Token(Token token) {
-        return token instanceof Murmur3Partitioner.LongToken ? token.getLongValue() : 0L;
+        return token instanceof Murmur3Partitioner.LongToken ? ((Murmur3Partitioner.LongToken) token).token : 0L;
     }
 
     static long clampU32(long v) {

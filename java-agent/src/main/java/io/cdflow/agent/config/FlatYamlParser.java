@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A deliberately tiny, strict reader for a FLAT yaml file of {@code key: value} lines.
@@ -43,7 +44,7 @@ public final class FlatYamlParser {
     /** Parses {@code text}; {@code name} is used in error messages. */
     public static Map<String, ConfigValue> parse(String name, String text) throws ConfigException {
         Map<String, ConfigValue> values = new LinkedHashMap<>();
-        List<String> lines = text.lines().toList();
+        List<String> lines = text.lines().collect(Collectors.toList());
         for (int i = 0; i < lines.size(); i++) {
             String where = name + ":" + (i + 1);
             String line = lines.get(i);

@@ -9,12 +9,16 @@ import net.bytebuddy.matcher.ElementMatcher;
  * agent never loads advice classes itself).
  */
 public final class Hook {
+    /** Installed with the other hooks of its family, or skipped with them. */
+    public final HookFamily family;
     public final String typeName;
     public final String description;
     public final ElementMatcher<? super MethodDescription> method;
     public final String adviceClassName;
 
-    Hook(String typeName, String description, ElementMatcher<? super MethodDescription> method, String adviceClassName) {
+    Hook(HookFamily family, String typeName, String description, ElementMatcher<? super MethodDescription> method,
+         String adviceClassName) {
+        this.family = family;
         this.typeName = typeName;
         this.description = description;
         this.method = method;
@@ -23,6 +27,6 @@ public final class Hook {
 
     @Override
     public String toString() {
-        return typeName + "." + description + " -> " + adviceClassName;
+        return family.label + ": " + typeName + "." + description + " -> " + adviceClassName;
     }
 }

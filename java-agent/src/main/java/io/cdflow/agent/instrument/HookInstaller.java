@@ -5,6 +5,9 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +20,42 @@ import net.bytebuddy.agent.builder.AgentBuilder;
  * <p>No class format changes (works for classes already loaded too, through retransformation), only classes in
  * {@code org.apache.cassandra.} are even looked at, types and advice are referred to by name. A failure to
  * instrument one class is printed by {@link HookListener} and leaves the other hooks in place.
+ *
+ * <p>Hooks are installed by family ({@link HookFamily}): a family that does not fully resolve on the node's
+ * Cassandra ({@link FamilyCheck}) is skipped whole, with one line {@code cdflow-agent: skipped hook family <name>:
+ * <missing reference>}.
  */
 public final class HookInstaller {
     private final HookListener listener;
+    private final Map<HookFamily, String> skipped;
+    private final List<HookFamily> installed;
 
-    private HookInstaller(HookListener listener) {
+    private HookInstaller(HookListener listener, List<HookFamily> installed, Map<HookFamily, String> skipped) {
         this.listener = listener;
+        this.installed = installed;
+        this.skipped = skipped;
     }
 
-    /** Installs every hook on {@code inst}; advice classes are looked up in {@code agentLoader}. */
-    public static HookInstaller install(Instrumentation inst, ClassLoader agentLoader) {
-        List<Hook> hooks = Hooks.all();
+    /**
+     * Installs every family of hooks that resolves on the classes of {@code nodeLoader} (Cassandra's) on
+     * {@code inst}; advice classes are looked up in {@code agentLoader}.
+     */
+    public static HookInstaller install(Instrumentation inst, ClassLoader agentLoader, ClassLoader nodeLoader) {
+        FamilyCheck check = FamilyCheck.of(nodeLoader, agentLoader);
+        List<Hook> hooks = new ArrayList<>();
+        List<HookFamily> installed = new ArrayList<>();
+        Map<HookFamily, String> skipped = new EnumMap<>(HookFamily.class);
+        for (HookFamily family : HookFamily.values()) {
+            List<Hook> members = Hooks.of(family);
+            String problem = check.problem(members);
+            if (problem == null) {
+                hooks.addAll(members);
+                installed.add(family);
+            } else {
+                skipped.put(family, problem);
+                System.err.println(("cdflow-agent: skipped hook family " + family.label + ": " + problem).replace('\n', ' '));
+            }
+        }
         HookListener listener = new HookListener(hooks);
         AgentBuilder builder = new AgentBuilder.Default()
                 .disableClassFormatChanges()
@@ -38,7 +66,17 @@ public final class HookInstaller {
             builder = builder.type(named(e.getKey())).transform(e.getValue());
         }
         builder.installOn(inst);
-        return new HookInstaller(listener);
+        return new HookInstaller(listener, Collections.unmodifiableList(installed), Collections.unmodifiableMap(skipped));
+    }
+
+    /** The families installed, in {@link HookFamily} order. */
+    public List<HookFamily> installedFamilies() {
+        return installed;
+    }
+
+    /** The families skipped, each with the reference that did not resolve. */
+    public Map<HookFamily, String> skippedFamilies() {
+        return skipped;
     }
 
     /** Classes transformed so far. */

@@ -76,44 +76,44 @@ public final class Hooks {
     private static final String REQUEST_TIME = "org.apache.cassandra.transport.Dispatcher$RequestTime";
 
     private static final List<Hook> ALL = List.of(
-        new Hook(STORAGE_PROXY,
+        new Hook(HookFamily.WRITES, STORAGE_PROXY,
             "static mutateWithTriggers(List, ConsistencyLevel, boolean, Dispatcher$RequestTime)",
             isStatic().and(named("mutateWithTriggers")).and(takesArguments(4))
                 .and(takesArgument(0, named("java.util.List")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
                 .and(takesArgument(3, named(REQUEST_TIME))),
             COORDINATOR_WRITE_ADVICE),
-        new Hook(STORAGE_PROXY,
+        new Hook(HookFamily.WRITES, STORAGE_PROXY,
             "static mutate(List, ConsistencyLevel, Dispatcher$RequestTime)",
             isStatic().and(named("mutate")).and(takesArguments(3))
                 .and(takesArgument(0, named("java.util.List")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
                 .and(takesArgument(2, named(REQUEST_TIME))),
             COORDINATOR_WRITE_ADVICE),
-        new Hook(STORAGE_PROXY,
+        new Hook(HookFamily.WRITES, STORAGE_PROXY,
             "static mutateAtomically(Collection, ConsistencyLevel, boolean, Dispatcher$RequestTime)",
             isStatic().and(named("mutateAtomically")).and(takesArguments(4))
                 .and(takesArgument(0, named("java.util.Collection")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
                 .and(takesArgument(3, named(REQUEST_TIME))),
             COORDINATOR_WRITE_ADVICE),
-        new Hook(STORAGE_PROXY,
+        new Hook(HookFamily.WRITES, STORAGE_PROXY,
             "static sendToHintedReplicas(Mutation, ReplicaPlan$ForWrite, AbstractWriteResponseHandler, String, Stage, Dispatcher$RequestTime)",
             isStatic().and(named("sendToHintedReplicas")).and(takesArguments(6))
                 .and(takesArgument(0, named(MUTATION)))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.ReplicaPlan$ForWrite"))),
             REPLICA_CONTACTS_ADVICE),
-        new Hook(MUTATION_VERB_HANDLER,
+        new Hook(HookFamily.WRITES, MUTATION_VERB_HANDLER,
             "applyMutation(Message, InetAddressAndPort)",
             not(isStatic()).and(named("applyMutation")).and(takesArguments(2))
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.InetAddressAndPort"))),
             REMOTE_REPLICA_ADVICE),
-        new Hook(MUTATION,
+        new Hook(HookFamily.WRITES, MUTATION,
             "apply()",
             not(isStatic()).and(named("apply")).and(takesArguments(0)),
             LOCAL_REPLICA_ADVICE),
-        new Hook(QUERY_PROCESSOR,
+        new Hook(HookFamily.SESSION, QUERY_PROCESSOR,
             "processStatement(CQLStatement, QueryState, QueryOptions, Dispatcher$RequestTime)",
             not(isStatic()).and(named("processStatement")).and(takesArguments(4))
                 .and(takesArgument(0, named("org.apache.cassandra.cql3.CQLStatement")))
@@ -121,7 +121,7 @@ public final class Hooks {
                 .and(takesArgument(2, named("org.apache.cassandra.cql3.QueryOptions")))
                 .and(takesArgument(3, named(REQUEST_TIME))),
             CLIENT_REQUEST_ADVICE),
-        new Hook(QUERY_PROCESSOR,
+        new Hook(HookFamily.SESSION, QUERY_PROCESSOR,
             "processBatch(BatchStatement, QueryState, BatchQueryOptions, Dispatcher$RequestTime)",
             not(isStatic()).and(named("processBatch")).and(takesArguments(4))
                 .and(takesArgument(0, named("org.apache.cassandra.cql3.statements.BatchStatement")))
@@ -129,27 +129,27 @@ public final class Hooks {
                 .and(takesArgument(2, named("org.apache.cassandra.cql3.BatchQueryOptions")))
                 .and(takesArgument(3, named(REQUEST_TIME))),
             CLIENT_REQUEST_ADVICE),
-        new Hook(DISPATCHER,
+        new Hook(HookFamily.SESSION, DISPATCHER,
             "static processRequest(Channel, Message$Request, ClientResourceLimits$Overload, Dispatcher$RequestTime)",
             isStatic().and(named("processRequest")).and(takesArguments(4))
                 .and(takesArgument(0, named("io.netty.channel.Channel")))
                 .and(takesArgument(1, named("org.apache.cassandra.transport.Message$Request")))
                 .and(takesArgument(3, named(REQUEST_TIME))),
             SESSION_ADVICE),
-        new Hook(BATCH_STATEMENT,
+        new Hook(HookFamily.WRITES, BATCH_STATEMENT,
             "execute(QueryState, BatchQueryOptions, Dispatcher$RequestTime)",
             not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
                 .and(takesArgument(1, named("org.apache.cassandra.cql3.BatchQueryOptions")))
                 .and(takesArgument(2, named(REQUEST_TIME))),
             BATCH_ADVICE),
-        new Hook(STORAGE_PROXY,
+        new Hook(HookFamily.WRITES, STORAGE_PROXY,
             "static syncWriteToBatchlog(Collection, ReplicaPlan$ForWrite, TimeUUID, Dispatcher$RequestTime)",
             isStatic().and(named("syncWriteToBatchlog")).and(takesArguments(4))
                 .and(takesArgument(0, named("java.util.Collection")))
                 .and(takesArgument(2, named("org.apache.cassandra.utils.TimeUUID"))),
             BATCHLOG_ADVICE),
-        new Hook(SELECT_STATEMENT,
+        new Hook(HookFamily.READS, SELECT_STATEMENT,
             "execute(QueryState, QueryOptions, Dispatcher$RequestTime) returning ResultMessage$Rows (not the bridge)",
             not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
@@ -157,80 +157,80 @@ public final class Hooks {
                 .and(takesArgument(2, named(REQUEST_TIME)))
                 .and(returns(named("org.apache.cassandra.transport.messages.ResultMessage$Rows"))),
             SELECT_ADVICE),
-        new Hook(STORAGE_PROXY,
+        new Hook(HookFamily.READS, STORAGE_PROXY,
             "static read(SinglePartitionReadCommand$Group, ConsistencyLevel, Dispatcher$RequestTime)",
             isStatic().and(named("read")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.db.SinglePartitionReadCommand$Group")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
                 .and(takesArgument(2, named(REQUEST_TIME))),
             COORDINATOR_READ_ADVICE),
-        new Hook(STORAGE_PROXY,
+        new Hook(HookFamily.READS, STORAGE_PROXY,
             "static getRangeSlice(PartitionRangeReadCommand, ConsistencyLevel, Dispatcher$RequestTime)",
             isStatic().and(named("getRangeSlice")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.db.PartitionRangeReadCommand")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
                 .and(takesArgument(2, named(REQUEST_TIME))),
             RANGE_READ_ADVICE),
-        new Hook(RANGE_COMMAND_ITERATOR,
+        new Hook(HookFamily.READS, RANGE_COMMAND_ITERATOR,
             "close()",
             not(isStatic()).and(named("close")).and(takesArguments(0)),
             RANGE_CLOSE_ADVICE),
-        new Hook(MESSAGING_SERVICE,
+        new Hook(HookFamily.READS, MESSAGING_SERVICE,
             "sendWithCallback(Message, InetAddressAndPort, RequestCallback, ConnectionType)",
             not(isStatic()).and(named("sendWithCallback")).and(takesArguments(4))
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.InetAddressAndPort")))
                 .and(takesArgument(3, named("org.apache.cassandra.net.ConnectionType"))),
             READ_SEND_ADVICE),
-        new Hook(LOCAL_READ_RUNNABLE,
+        new Hook(HookFamily.READS, LOCAL_READ_RUNNABLE,
             "<init>(ReadCommand, ReadCallback, Dispatcher$RequestTime, boolean)",
             isConstructor().and(takesArguments(4))
                 .and(takesArgument(0, named("org.apache.cassandra.db.ReadCommand")))
                 .and(takesArgument(3, boolean.class)),
             LOCAL_READ_CREATED_ADVICE),
-        new Hook(LOCAL_READ_RUNNABLE,
+        new Hook(HookFamily.READS, LOCAL_READ_RUNNABLE,
             "runMayThrow()",
             not(isStatic()).and(named("runMayThrow")).and(takesArguments(0)),
             LOCAL_READ_ADVICE),
-        new Hook(READ_VERB_HANDLER,
+        new Hook(HookFamily.READS, READ_VERB_HANDLER,
             "doVerb(Message)",
             not(isStatic()).and(not(isBridge())).and(named("doVerb")).and(takesArguments(1))
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message"))),
             REMOTE_READ_ADVICE),
-        new Hook(READ_METRIC_RECORDING,
+        new Hook(HookFamily.READS, READ_METRIC_RECORDING,
             "onClose()",
             not(isStatic()).and(named("onClose")).and(takesArguments(0)),
             READ_METRICS_ADVICE),
-        new Hook(COLUMN_FAMILY_STORE,
+        new Hook(HookFamily.FLUSH, COLUMN_FAMILY_STORE,
             "switchMemtable(ColumnFamilyStore$FlushReason)",
             not(isStatic()).and(named("switchMemtable")).and(takesArguments(1))
                 .and(takesArgument(0, named("org.apache.cassandra.db.ColumnFamilyStore$FlushReason"))),
             FLUSH_SWITCH_ADVICE),
-        new Hook(TRACKER,
+        new Hook(HookFamily.FLUSH, TRACKER,
             "switchMemtable(boolean, Memtable)",
             not(isStatic()).and(named("switchMemtable")).and(takesArguments(2))
                 .and(takesArgument(0, boolean.class))
                 .and(takesArgument(1, named("org.apache.cassandra.db.memtable.Memtable"))),
             MEMTABLE_SWITCHED_ADVICE),
-        new Hook(TRACKER,
-            "replaceFlushed(Memtable, Collection)",
+        new Hook(HookFamily.FLUSH, TRACKER,
+            "replaceFlushed(Memtable, Collection on 5.0 | Iterable on 4.1)",
             not(isStatic()).and(named("replaceFlushed")).and(takesArguments(2))
                 .and(takesArgument(0, named("org.apache.cassandra.db.memtable.Memtable")))
-                .and(takesArgument(1, named("java.util.Collection"))),
+                .and(takesArgument(1, named("java.util.Collection").or(named("java.lang.Iterable")))),
             FLUSHED_ADVICE),
-        new Hook(COMPACTION_TASK,
+        new Hook(HookFamily.COMPACTION, COMPACTION_TASK,
             "runMayThrow()",
             not(isStatic()).and(named("runMayThrow")).and(takesArguments(0)),
             COMPACTION_TASK_ADVICE),
-        new Hook(COMPACTION_TASK,
-            "static updateCompactionHistory(TimeUUID, String, String, long[], long, long, Map)",
-            isStatic().and(named("updateCompactionHistory")).and(takesArguments(7))
+        new Hook(HookFamily.COMPACTION, COMPACTION_TASK,
+            "static updateCompactionHistory(TimeUUID, String, String, long[], long, long[, Map on 5.0])",
+            isStatic().and(named("updateCompactionHistory")).and(takesArguments(7).or(takesArguments(6)))
                 .and(takesArgument(0, named("org.apache.cassandra.utils.TimeUUID")))
                 .and(takesArgument(3, long[].class))
                 .and(takesArgument(4, long.class))
                 .and(takesArgument(5, long.class)),
             COMPACTION_HISTORY_ADVICE),
-        new Hook(COMPACTION_LOGGER,
+        new Hook(HookFamily.COMPACTION, COMPACTION_LOGGER,
             "compaction(long, Collection, long, Collection)",
             not(isStatic()).and(named("compaction")).and(takesArguments(4))
                 .and(takesArgument(0, long.class))
@@ -238,49 +238,49 @@ public final class Hooks {
                 .and(takesArgument(2, long.class))
                 .and(takesArgument(3, named("java.util.Collection"))),
             COMPACTION_LOGGED_ADVICE),
-        new Hook(AUTH_RESPONSE,
+        new Hook(HookFamily.AUTH, AUTH_RESPONSE,
             "execute(QueryState, Dispatcher$RequestTime, boolean)",
             not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
                 .and(takesArgument(1, named(REQUEST_TIME)))
                 .and(takesArgument(2, boolean.class)),
             AUTH_RESPONSE_ADVICE),
-        new Hook(PLAIN_TEXT_SASL,
+        new Hook(HookFamily.AUTH, PLAIN_TEXT_SASL,
             "decodeCredentials(byte[])",
             not(isStatic()).and(named("decodeCredentials")).and(takesArguments(1))
                 .and(takesArgument(0, byte[].class)),
             CREDENTIALS_ADVICE),
-        new Hook(MESSAGING_SERVICE,
+        new Hook(HookFamily.WRITES, MESSAGING_SERVICE,
             "sendWriteWithCallback(Message, Replica, AbstractWriteResponseHandler)",
             not(isStatic()).and(named("sendWriteWithCallback")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.Replica"))),
             WRITE_SEND_ADVICE),
-        new Hook(MESSAGE,
+        new Hook(HookFamily.WRITES, MESSAGE,
             "static outWithFlags(Verb, Object, Dispatcher$RequestTime, List)",
             isStatic().and(named("outWithFlags")).and(takesArguments(4))
                 .and(takesArgument(0, named("org.apache.cassandra.net.Verb")))
                 .and(takesArgument(2, named(REQUEST_TIME)))
                 .and(takesArgument(3, named("java.util.List"))),
             WRITE_MESSAGE_ADVICE),
-        new Hook(HINT,
+        new Hook(HookFamily.HINTS, HINT,
             "static create(Mutation, long)",
             isStatic().and(named("create")).and(takesArguments(2))
                 .and(takesArgument(0, named(MUTATION)))
                 .and(takesArgument(1, long.class)),
             HINT_CREATED_ADVICE),
-        new Hook(HINTS_SERVICE,
+        new Hook(HookFamily.HINTS, HINTS_SERVICE,
             "write(Collection, Hint)",
             not(isStatic()).and(named("write")).and(takesArguments(2))
                 .and(takesArgument(0, named("java.util.Collection")))
                 .and(takesArgument(1, named(HINT))),
             HINT_WRITE_ADVICE),
-        new Hook(HINT_VERB_HANDLER,
+        new Hook(HookFamily.HINTS, HINT_VERB_HANDLER,
             "doVerb(Message)",
             not(isStatic()).and(not(isBridge())).and(named("doVerb")).and(takesArguments(1))
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message"))),
             HINT_RECEIVE_ADVICE),
-        new Hook(HINT,
+        new Hook(HookFamily.HINTS, HINT,
             "applyFuture()",
             not(isStatic()).and(named("applyFuture")).and(takesArguments(0)),
             HINT_APPLY_ADVICE));
@@ -299,5 +299,16 @@ public final class Hooks {
     /** Every hook: the ones above, then the LWT, counter and batchlog families ({@link FamilyHooks}). */
     public static List<Hook> all() {
         return EVERY;
+    }
+
+    /** The hooks of one family, in the order of {@link #all()}. */
+    public static List<Hook> of(HookFamily family) {
+        List<Hook> members = new java.util.ArrayList<>();
+        for (Hook hook : EVERY) {
+            if (hook.family == family) {
+                members.add(hook);
+            }
+        }
+        return members;
     }
 }

@@ -34,7 +34,7 @@ public final class BatchEncoder {
         buf.put(offset, WireFormat.TYPE_STRING_DEF);
         buf.putShort(offset + 1, (short) (4 + utf8.length));
         buf.putInt(offset + 3, id);
-        buf.put(offset + 7, utf8);
+        AbsoluteBytes.copy(utf8, 0, buf, offset + 7, utf8.length);
         return stringDefRecordBytes(utf8.length);
     }
 }

@@ -42,7 +42,7 @@ public final class EventEncoder {
         buf.putInt(p + 92, (int) e.ttlCells);
         buf.putInt(p + 96, (e.replicas & 0xFFFF) | keyLength << 16);
         if (keyLength > 0) {
-            buf.put(p + WireFormat.EVENT_FIXED_BYTES, e.key, e.keyOffset, keyLength);
+            AbsoluteBytes.copy(e.key, e.keyOffset, buf, p + WireFormat.EVENT_FIXED_BYTES, keyLength);
         }
         e.extension.copyTo(buf, p + WireFormat.EVENT_FIXED_BYTES + keyLength);
         return WireFormat.RECORD_HEADER_BYTES + payload;

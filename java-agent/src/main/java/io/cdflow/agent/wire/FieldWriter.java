@@ -101,11 +101,7 @@ public final class FieldWriter {
         grow(length + 4 + n);
         head(id, WireFormat.FIELD_BYTES);
         putShort(n);
-        if (src.hasArray()) {
-            System.arraycopy(src.array(), src.arrayOffset() + offset, buf, length, n);
-        } else {
-            src.get(offset, buf, length, n);
-        }
+        AbsoluteBytes.copy(src, offset, buf, length, n);
         length += n;
         return true;
     }
@@ -183,7 +179,7 @@ public final class FieldWriter {
     /** Copies the fields to {@code dst} at {@code offset} (absolute; the position is not used). */
     public void copyTo(ByteBuffer dst, int offset) {
         if (length > 0) {
-            dst.put(offset, buf, 0, length);
+            AbsoluteBytes.copy(buf, 0, dst, offset, length);
         }
     }
 

@@ -28,10 +28,22 @@ class HooksTest {
 
     @TestFactory
     List<DynamicTest> everyHookMatchesExactlyOneMethod() {
+        return exactlyOneMethod(POOL, "5.0");
+    }
+
+    /** The same hooks against cassandra-all 4.1 (its jar first, then the test class path for the JDK). */
+    @TestFactory
+    List<DynamicTest> everyHookMatchesExactlyOneMethodOf41() throws java.io.IOException {
+        ClassFileLocator cassandra41 = new ClassFileLocator.Compound(
+                ClassFileLocator.ForJarFile.of(io.cdflow.agent.testutil.Runtimes.cassandra41Jar().toFile()), LOCATOR);
+        return exactlyOneMethod(TypePool.Default.of(cassandra41), "4.1");
+    }
+
+    private static List<DynamicTest> exactlyOneMethod(TypePool pool, String series) {
         List<DynamicTest> tests = new ArrayList<>();
         for (Hook hook : Hooks.all()) {
-            tests.add(DynamicTest.dynamicTest(hook.typeName + "." + hook.description, () -> {
-                TypeDescription type = POOL.describe(hook.typeName).resolve();
+            tests.add(DynamicTest.dynamicTest(series + ": " + hook.typeName + "." + hook.description, () -> {
+                TypeDescription type = pool.describe(hook.typeName).resolve();
                 List<MethodDescription.InDefinedShape> matched = type.getDeclaredMethods().filter(hook.method);
                 assertEquals(1, matched.size(), hook + " matched " + matched);
             }));

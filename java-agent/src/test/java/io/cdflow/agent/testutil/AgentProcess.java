@@ -50,7 +50,7 @@ public final class AgentProcess {
         if (!Files.exists(jar)) {
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-            manifest.getMainAttributes().putValue("Premain-Class", "io.cdflow.agent.CdflowAgent");
+            manifest.getMainAttributes().putValue("Premain-Class", "io.cdflow.agent.boot.AgentBoot");
             manifest.getMainAttributes().putValue("Can-Retransform-Classes", "true");
             try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, manifest)) {
                 j.flush();
