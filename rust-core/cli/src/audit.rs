@@ -15,9 +15,10 @@ use crate::error::CliError;
 use crate::evidence::Tally;
 use crate::filter::Filters;
 use crate::policy::{Effect, Policy};
-use crate::rows::{EventRow, scan_events};
+use crate::rows::{EventRow, WritePath, scan_events};
 use crate::summary::text_table;
 use crate::time::format_time;
+use cdflow_core::access::Request;
 
 /// Most distinct nodes and client hosts listed per group.
 const LISTED: usize = 10;
@@ -39,6 +40,11 @@ pub struct Violation {
     pub client: Option<String>,
     /// `read`, `write` or `delete`.
     pub operation: &'static str,
+    /// How a write came (`statement`, `counter`, `logged_batch`, `unlogged_batch`, `counter_batch`,
+    /// `lwt`, `lwt_batch`); `None` for reads.
+    pub write_path: Option<&'static str>,
+    /// `ok`, `not_applied` (an attempted LWT write whose condition did not hold) or `failed`.
+    pub outcome: &'static str,
     /// `<keyspace>.<table>`.
     pub table: String,
     /// Keyed partition hash.
@@ -60,6 +66,16 @@ struct Group {
     clients: BTreeSet<String>,
 }
 
+/// Rule, role, operation, table, write path and outcome of a group of violations.
+type GroupKey = (
+    String,
+    String,
+    &'static str,
+    String,
+    Option<&'static str>,
+    &'static str,
+);
+
 /// The outcome of an audit.
 #[derive(Debug)]
 pub struct Audit {
@@ -67,7 +83,7 @@ pub struct Audit {
     pub requests: u64,
     /// Denied requests.
     pub violations: u64,
-    groups: BTreeMap<(String, String, &'static str, String), Group>,
+    groups: BTreeMap<GroupKey, Group>,
     examples: Vec<Violation>,
     policy: String,
 }
@@ -89,9 +105,14 @@ impl Audit {
         };
         let mut table = String::new();
         scan_events(files, filters, |row| {
-            let Some(operation) = row.operation() else {
+            // Every client request, every write path (cdflow_core::access): an LWT whose condition did
+            // not hold is an attempted write and is checked like a write.
+            let Some(request) = row.access.request() else {
                 return;
             };
+            let operation = request.operation;
+            let write_path = request.path.map(WritePath::name);
+            let outcome = request.outcome.name();
             if filters
                 .role
                 .as_deref()
@@ -111,15 +132,15 @@ impl Audit {
             };
             table_label(row.keyspace, row.table, &mut table);
             if audit.examples.len() < examples {
-                audit
-                    .examples
-                    .push(violation(row, operation.name(), &table, &rule));
+                audit.examples.push(violation(row, request, &table, &rule));
             }
             let key = (
                 rule,
                 row.user.unwrap_or("(no role)").to_string(),
                 operation.name(),
                 table.clone(),
+                write_path,
+                outcome,
             );
             let group = audit.groups.entry(key).or_default();
             group.tally.add(row);
@@ -148,7 +169,7 @@ impl Audit {
             "audit of {} client requests against {}: {} violation(s)",
             self.requests, self.policy, self.violations
         );
-        for ((rule, role, operation, table), group) in &self.groups {
+        for ((rule, role, operation, table, write_path, outcome), group) in &self.groups {
             let tally = &group.tally;
             let _ = writeln!(out, "\nviolates {rule}: {} request(s)", tally.count);
             let identity: Vec<String> = [
@@ -169,7 +190,8 @@ impl Audit {
             let partitions: Vec<String> = tally.partitions().iter().map(i64::to_string).collect();
             let _ = writeln!(
                 out,
-                "  what:  {operation} on {table}{}",
+                "  what:  {} on {table}{}",
+                how(operation, *write_path, outcome),
                 if partitions.is_empty() {
                     String::new()
                 } else {
@@ -193,7 +215,7 @@ impl Audit {
                     vec![
                         v.time.clone().unwrap_or_default(),
                         v.role.clone().unwrap_or_else(|| "(no role)".into()),
-                        v.operation.to_string(),
+                        how(v.operation, v.write_path, v.outcome),
                         v.table.clone(),
                         v.partition.map(|p| p.to_string()).unwrap_or_default(),
                         v.node.clone().unwrap_or_default(),
@@ -224,12 +246,13 @@ impl Audit {
         let groups: Vec<Value> = self
             .groups
             .iter()
-            .map(|((rule, role, operation, table), group)| {
+            .map(|((rule, role, operation, table, write_path, outcome), group)| {
                 json!({
                     "rule": rule,
                     "who": {"role": role, "owner": group.owner, "team": group.team, "kind": group.kind,
                             "clients": group.clients},
-                    "what": {"operation": operation, "table": table, "partitions": group.tally.partitions()},
+                    "what": {"operation": operation, "write_path": write_path, "outcome": outcome,
+                             "table": table, "partitions": group.tally.partitions()},
                     "where": {"nodes": group.nodes},
                     "when": {"first": group.tally.first_text(), "last": group.tally.last_text()},
                     "count": group.tally.count,
@@ -246,7 +269,21 @@ impl Audit {
     }
 }
 
-fn violation(row: &EventRow<'_>, operation: &'static str, table: &str, rule: &str) -> Violation {
+/// `delete`, `write via lwt`, `write via lwt, attempted (not applied)`, `write via counter, failed`.
+fn how(operation: &str, write_path: Option<&str>, outcome: &str) -> String {
+    let mut how = operation.to_string();
+    if let Some(path) = write_path {
+        let _ = write!(how, " via {path}");
+    }
+    match outcome {
+        "not_applied" => how.push_str(", attempted (not applied)"),
+        "failed" => how.push_str(", failed"),
+        _ => {}
+    }
+    how
+}
+
+fn violation(row: &EventRow<'_>, request: Request, table: &str, rule: &str) -> Violation {
     Violation {
         time: row.time.map(format_time),
         role: row.user.map(str::to_string),
@@ -254,7 +291,9 @@ fn violation(row: &EventRow<'_>, operation: &'static str, table: &str, rule: &st
         team: row.team.map(str::to_string),
         kind: row.identity_kind.map(str::to_string),
         client: row.client.map(|client| client_host(client).to_string()),
-        operation,
+        operation: request.operation.name(),
+        write_path: request.path.map(WritePath::name),
+        outcome: request.outcome.name(),
         table: table.to_string(),
         partition: row.partition_key_hash,
         node: row.node.map(str::to_string),

@@ -142,6 +142,8 @@ mod tests {
             owner: None,
             team: None,
             identity_kind: None,
+            counter_write: None,
+            access: cdflow_core::access::Access::Unknown,
         }
     }
 

@@ -25,7 +25,8 @@ use crate::discover::{LineageFiles, discover};
 use crate::error::CliError;
 use crate::filter::Filters;
 use crate::rows::{
-    CompactionRow, EventRow, FlushRow, Kind, scan_compactions, scan_events, scan_flushes,
+    Access, CompactionRow, EventRow, FlushRow, Operation, scan_compactions, scan_events,
+    scan_flushes,
 };
 use crate::stats::EdgeStats;
 
@@ -237,11 +238,13 @@ impl<'c> Builder<'c> {
         if !self.census.event_matches_role(row) {
             return;
         }
-        match row.kind {
-            Kind::CoordinatorWrite | Kind::CoordinatorRead => {
+        // What the row did: cdflow_core::access (every write path is a write; an LWT's condition
+        // read is internal; paxos_commit and hint_replay are applies like replica_write).
+        match row.access {
+            Access::Request(request) => {
                 let client = self.client(row.user, row.client);
                 let coordinator = self.node(row.coordinator_or_self());
-                if row.kind == Kind::CoordinatorWrite {
+                if request.operation != Operation::Read {
                     self.edge(client, coordinator, EdgeKind::Write)
                         .count_one()
                         .bytes(row.bytes)
@@ -257,8 +260,8 @@ impl<'c> Builder<'c> {
                         .latency(row.latency_us);
                 }
             }
-            Kind::ReplicaWrite | Kind::ReplicaRead => {
-                let write = row.kind == Kind::ReplicaWrite;
+            Access::Apply(..) | Access::ReplicaRead => {
+                let write = matches!(row.access, Access::Apply(..));
                 let replica = self.node(row.node);
                 let hop = if row.is_local() {
                     Some((
@@ -302,7 +305,7 @@ impl<'c> Builder<'c> {
                         .tombstones(row.tombstones_scanned);
                 }
             }
-            Kind::Other => {}
+            Access::Internal | Access::Unknown => {}
         }
     }
 

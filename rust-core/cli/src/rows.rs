@@ -2,6 +2,8 @@
 //! keyspace and table filters. Every column is read by name and optional.
 
 use arrow::record_batch::RecordBatch;
+use cdflow_core::access::RowFacts;
+pub use cdflow_core::access::{Access, Operation, Outcome, WritePath};
 use cdflow_core::stats::{COUNTER_COUNT, COUNTER_FIELDS, CounterField};
 
 use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
@@ -105,6 +107,10 @@ pub struct EventRow<'a> {
     pub team: Option<&'a str>,
     /// `identity_kind` (identity map).
     pub identity_kind: Option<&'a str>,
+    /// `counter_write`.
+    pub counter_write: Option<bool>,
+    /// What the row did (`cdflow_core::access`, the classification SQL shares).
+    pub access: Access,
 }
 
 impl EventRow<'_> {
@@ -122,9 +128,10 @@ impl EventRow<'_> {
             || (self.coordinator.is_some() && self.coordinator == self.node)
     }
 
-    /// Whether the row is a client request this node coordinated.
+    /// Whether the row is a client request this node coordinated: a write of any path
+    /// (`coordinator_write`, `cas`) or the read of a SELECT (not an LWT's condition read).
     pub fn is_request(&self) -> bool {
-        matches!(self.kind, Kind::CoordinatorWrite | Kind::CoordinatorRead)
+        matches!(self.access, Access::Request(_))
     }
 
     /// Whether the row is a lightweight transaction seen by its coordinator: it carries `cas_applied`
@@ -134,64 +141,20 @@ impl EventRow<'_> {
             && !matches!(self.kind, Kind::ReplicaWrite | Kind::ReplicaRead)
     }
 
-    /// What a client write did: a delete when it is a `DELETE` statement or every cell it wrote is a
-    /// tombstone; `None` for other rows.
+    /// What a client write did (`write` or `delete`, every write path); `None` for other rows.
     pub fn write_operation(&self) -> Option<Operation> {
-        if self.kind != Kind::CoordinatorWrite {
-            return None;
-        }
-        let tombstones = self.tombstones.unwrap_or(0);
-        let only_tombstones =
-            tombstones > 0 && self.cells.unwrap_or(0) <= self.cell_tombstones.unwrap_or(0);
-        Some(
-            if self.statement_type == Some("DELETE") || only_tombstones {
-                Operation::Delete
-            } else {
-                Operation::Write
-            },
-        )
+        self.operation()
+            .filter(|operation| *operation != Operation::Read)
     }
 
     /// The operation of a client request (`read`, `write` or `delete`); `None` for other rows.
     pub fn operation(&self) -> Option<Operation> {
-        match self.kind {
-            Kind::CoordinatorRead => Some(Operation::Read),
-            _ => self.write_operation(),
-        }
-    }
-}
-
-/// What a client request did to the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operation {
-    /// A read (`coordinator_read`).
-    Read,
-    /// A write that is not a delete.
-    Write,
-    /// A `DELETE`, or a write of tombstones only.
-    Delete,
-}
-
-impl Operation {
-    /// `read`, `write` or `delete`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Operation::Read => "read",
-            Operation::Write => "write",
-            Operation::Delete => "delete",
-        }
-    }
-
-    /// The operation named `name`.
-    pub fn parse(name: &str) -> Option<Operation> {
-        [Operation::Read, Operation::Write, Operation::Delete]
-            .into_iter()
-            .find(|operation| operation.name() == name)
+        self.access.request().map(|request| request.operation)
     }
 }
 
 /// The `events` columns read.
-const EVENT_COLUMNS: [&str; 32] = [
+const EVENT_COLUMNS: [&str; 33] = [
     "event_time",
     "node",
     "kind",
@@ -224,6 +187,7 @@ const EVENT_COLUMNS: [&str; 32] = [
     "owner",
     "team",
     "identity_kind",
+    "counter_write",
 ];
 
 struct EventColumns {
@@ -259,6 +223,7 @@ struct EventColumns {
     owner: TextColumn,
     team: TextColumn,
     identity_kind: TextColumn,
+    counter_write: BoolColumn,
 }
 
 impl EventColumns {
@@ -296,14 +261,38 @@ impl EventColumns {
             owner: TextColumn::read(batch, "owner")?,
             team: TextColumn::read(batch, "team")?,
             identity_kind: TextColumn::read(batch, "identity_kind")?,
+            counter_write: BoolColumn::read(batch, "counter_write")?,
         })
     }
 
     fn row<'a>(&'a self, row: usize, path_node: Option<&'a str>) -> EventRow<'a> {
+        let kind = self.kind.get(row);
+        let statement_type = self.statement_type.get(row);
+        let error = self.error.get(row);
+        let rows_returned = self.rows_returned.get(row);
+        let range_scan = self.range_scan.get(row);
+        let cas_applied = self.cas_applied.get(row);
+        let counter_write = self.counter_write.get(row);
+        let tombstones = self.tombstones.get(row);
+        let cells = self.cells.get(row);
+        let cell_tombstones = self.cell_tombstones.get(row);
+        let access = RowFacts {
+            kind,
+            statement_type,
+            counter_write,
+            cas_applied,
+            error: error.is_some(),
+            rows_returned: rows_returned.is_some(),
+            range_scan,
+            tombstones,
+            cells,
+            cell_tombstones,
+        }
+        .classify();
         EventRow {
             time: self.time.get(row),
             node: self.node.get(row).or(path_node),
-            kind: Kind::parse(self.kind.get(row)),
+            kind: Kind::parse(kind),
             keyspace: self.keyspace.get(row),
             table: self.table.get(row),
             user: self.user.get(row),
@@ -311,28 +300,30 @@ impl EventColumns {
             coordinator: self.coordinator.get(row),
             bytes: self.bytes.get(row),
             rows: self.rows.get(row),
-            tombstones: self.tombstones.get(row),
+            tombstones,
             latency_us: self.latency_us.get(row),
             applied_locally: self.applied_locally.get(row),
             partition_key_hash: self.partition_key_hash.get(row),
             write_timestamp: self.write_timestamp.get(row),
-            rows_returned: self.rows_returned.get(row),
+            rows_returned,
             tombstones_scanned: self.tombstones_scanned.get(row),
             live_rows: self.live_rows.get(row),
-            error: self.error.get(row),
-            statement_type: self.statement_type.get(row),
+            error,
+            statement_type,
             consistency: self.consistency.get(row),
-            cells: self.cells.get(row),
-            cell_tombstones: self.cell_tombstones.get(row),
+            cells,
+            cell_tombstones,
             ttl_cells: self.ttl_cells.get(row),
             batch_id: self.batch_id.get(row),
             batch_partitions: self.batch_partitions.get(row),
-            range_scan: self.range_scan.get(row),
-            cas_applied: self.cas_applied.get(row),
+            range_scan,
+            cas_applied,
             paxos_attempts: self.paxos_attempts.get(row),
             owner: self.owner.get(row),
             team: self.team.get(row),
             identity_kind: self.identity_kind.get(row),
+            counter_write,
+            access,
         }
     }
 }
