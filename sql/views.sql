@@ -153,8 +153,8 @@ CREATE OR REPLACE VIEW applies AS
 -- Every client request, with who made it (identity map columns filled when the role is mapped), its write path
 -- and outcome.
 CREATE OR REPLACE VIEW requests AS
-    SELECT event_time, node, kind, operation, write_path, outcome, keyspace_name, table_name, partition_key_hash,
-           user_name, owner, team, identity_kind, external_identity, client_address, session_id, statement_type,
+    SELECT event_time, node, kind, operation, write_path, outcome, keyspace_name, table_name, token,
+           partition_key_hash, user_name, owner, team, identity_kind, external_identity, client_address, session_id, statement_type,
            consistency, bytes, rows, rows_returned, tombstones, cas_applied, error
     FROM classified_events WHERE access_role = 'request';
 
