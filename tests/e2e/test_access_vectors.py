@@ -12,7 +12,7 @@ TYPES = {"kind": "VARCHAR", "statement_type": "VARCHAR", "counter_write": "BOOLE
          "cells": "INTEGER", "cell_tombstones": "INTEGER"}
 # The other columns the views name (NULL here).
 OTHERS = {"event_time": "TIMESTAMP", "node": "VARCHAR", "keyspace_name": "VARCHAR", "table_name": "VARCHAR",
-          "partition_key_hash": "BIGINT", "user_name": "VARCHAR", "owner": "VARCHAR", "team": "VARCHAR",
+          "token": "BIGINT", "partition_key_hash": "BIGINT", "user_name": "VARCHAR", "owner": "VARCHAR", "team": "VARCHAR",
           "identity_kind": "VARCHAR", "external_identity": "VARCHAR", "client_address": "VARCHAR",
           "session_id": "VARCHAR", "consistency": "VARCHAR", "bytes": "BIGINT", "rows": "INTEGER"}
 
