@@ -76,31 +76,87 @@ SET VARIABLE cdflow_flows_sql = cdflow_table_sql('flows', 'SELECT NULL::TIMESTAM
     NULL::BIGINT AS latency_max_us, NULL::DATE AS date WHERE false');
 CREATE OR REPLACE VIEW flows AS FROM query(getvariable('cdflow_flows_sql'));
 
--- Client writes (the coordinator's row, one per table a mutation touches), with what the write did:
--- `delete` when it is a DELETE statement or every cell it wrote is a tombstone, else `write`
--- (the same rule as `cdflow audit`).
-CREATE OR REPLACE VIEW writes AS
+-- What an `events` row did (docs/schema.md, "What a row did"): the same rules as rust-core/src/access.rs, which
+-- `cdflow audit`, `summary`, `antipatterns` and `graph` use; tests/vectors/access.json holds cases both must answer
+-- alike (tests/e2e/test_access_vectors.py runs these macros on them).
+--   cdflow_role:      'request' (a client request, on its coordinator: coordinator_write, cas, the
+--                     coordinator_read of a SELECT), 'apply' (a write reaching a replica's data: replica_write,
+--                     paxos_commit, hint_replay without error), 'replica_read', 'internal' (a step inside a request:
+--                     the read an LWT's condition or a list read-before-write makes, which has neither rows_returned
+--                     nor error and is no range scan; counter forwarding, batchlog, stored hints, expired hints),
+--                     'unknown'
+--   cdflow_operation: 'read', 'write' or 'delete' of a request or an apply (delete: a DELETE statement, or a write
+--                     whose every cell is a tombstone); NULL otherwise
+--   cdflow_write_path: how a client write came: 'statement', 'counter', 'logged_batch', 'unlogged_batch',
+--                     'counter_batch', 'lwt', 'lwt_batch' (a conditional batch); NULL for other kinds
+--   cdflow_outcome:   of a request: 'ok', 'not_applied' (an LWT whose condition did not hold: an attempted write,
+--                     nothing written), 'failed' (ended with an error); NULL otherwise
+CREATE OR REPLACE MACRO cdflow_role(kind, error, rows_returned, range_scan) AS
+    CASE WHEN kind IN ('coordinator_write', 'cas') THEN 'request'
+         WHEN kind = 'coordinator_read'
+              AND (rows_returned IS NOT NULL OR error IS NOT NULL OR coalesce(range_scan, false)) THEN 'request'
+         WHEN kind IN ('replica_write', 'paxos_commit') OR (kind = 'hint_replay' AND error IS NULL) THEN 'apply'
+         WHEN kind = 'replica_read' THEN 'replica_read'
+         WHEN kind IN ('coordinator_read', 'hint_replay', 'counter_forward', 'counter_leader_apply', 'batchlog_store',
+                       'batchlog_remove', 'hint_write') THEN 'internal'
+         ELSE 'unknown' END;
+CREATE OR REPLACE MACRO cdflow_operation(kind, statement_type, tombstones, cells, cell_tombstones, error, rows_returned,
+                                         range_scan) AS
+    CASE WHEN cdflow_role(kind, error, rows_returned, range_scan) NOT IN ('request', 'apply') THEN NULL
+         WHEN kind = 'coordinator_read' THEN 'read'
+         WHEN statement_type = 'DELETE' THEN 'delete'
+         WHEN kind = 'cas' THEN 'write'
+         WHEN coalesce(tombstones, 0) > 0 AND coalesce(cells, 0) <= coalesce(cell_tombstones, 0) THEN 'delete'
+         ELSE 'write' END;
+CREATE OR REPLACE MACRO cdflow_write_path(kind, statement_type, counter_write) AS
+    CASE WHEN kind = 'cas' THEN CASE WHEN starts_with(statement_type, 'BATCH_') THEN 'lwt_batch' ELSE 'lwt' END
+         WHEN kind <> 'coordinator_write' THEN NULL
+         WHEN statement_type = 'BATCH_LOGGED' THEN 'logged_batch'
+         WHEN statement_type = 'BATCH_UNLOGGED' THEN 'unlogged_batch'
+         WHEN statement_type = 'BATCH_COUNTER' THEN 'counter_batch'
+         WHEN coalesce(counter_write, false) THEN 'counter'
+         ELSE 'statement' END;
+CREATE OR REPLACE MACRO cdflow_outcome(kind, cas_applied, error, rows_returned, range_scan) AS
+    CASE WHEN cdflow_role(kind, error, rows_returned, range_scan) <> 'request' THEN NULL
+         WHEN error IS NOT NULL THEN 'failed'
+         WHEN kind = 'cas' AND cas_applied IS NULL THEN 'failed'
+         WHEN kind = 'cas' AND NOT cas_applied THEN 'not_applied'
+         ELSE 'ok' END;
+
+-- Every events row with what it did (the macros above): access_role, operation, write_path, outcome.
+CREATE OR REPLACE VIEW classified_events AS
     SELECT *,
-           CASE WHEN statement_type = 'DELETE'
-                  OR (coalesce(tombstones, 0) > 0 AND coalesce(cells, 0) <= coalesce(cell_tombstones, 0))
-                THEN 'delete' ELSE 'write' END AS operation
-    FROM events WHERE kind = 'coordinator_write';
+           cdflow_role(kind, error, rows_returned, range_scan) AS access_role,
+           cdflow_operation(kind, statement_type, tombstones, cells, cell_tombstones, error, rows_returned,
+                            range_scan) AS operation,
+           cdflow_write_path(kind, statement_type, counter_write) AS write_path,
+           cdflow_outcome(kind, cas_applied, error, rows_returned, range_scan) AS outcome
+    FROM events;
 
--- Client reads (the coordinator's row); `range_scan` tells scans from single-partition reads.
+-- Client writes, every write path: the coordinator's row (one per table a mutation touches) of plain statements,
+-- counter updates and batches (coordinator_write), and of lightweight transactions (cas: INSERT … IF NOT EXISTS,
+-- UPDATE/DELETE … IF, conditional batches; outcome 'not_applied' when the condition did not hold). `operation` is
+-- `delete` for a DELETE statement or a write of tombstones only, else `write` (the same rule as `cdflow audit`).
+CREATE OR REPLACE VIEW writes AS
+    SELECT * FROM classified_events WHERE access_role = 'request' AND operation IN ('write', 'delete');
+
+-- Client reads (the coordinator's row of a SELECT); `range_scan` tells scans from single-partition reads. The
+-- condition read of a Paxos v1 LWT is not here (it is part of the LWT, a `writes` row).
 CREATE OR REPLACE VIEW reads AS
-    SELECT *, 'read' AS operation FROM events WHERE kind = 'coordinator_read';
+    SELECT * FROM classified_events WHERE access_role = 'request' AND operation = 'read';
 
--- Every client request, with who made it (identity map columns filled when the role is mapped).
+-- Writes reaching a replica's data: replica_write, paxos_commit (an LWT committed), hint_replay (a hint delivered);
+-- `operation` as in `writes`.
+CREATE OR REPLACE VIEW applies AS
+    SELECT * FROM classified_events WHERE access_role = 'apply';
+
+-- Every client request, with who made it (identity map columns filled when the role is mapped), its write path
+-- and outcome.
 CREATE OR REPLACE VIEW requests AS
-    SELECT event_time, node, operation, keyspace_name, table_name, partition_key_hash, user_name, owner, team,
-           identity_kind, external_identity, client_address, statement_type, consistency, bytes, rows,
-           rows_returned, tombstones, error
-    FROM writes
-    UNION ALL BY NAME
-    SELECT event_time, node, operation, keyspace_name, table_name, partition_key_hash, user_name, owner, team,
-           identity_kind, external_identity, client_address, statement_type, consistency, NULL::BIGINT AS bytes,
-           NULL::INTEGER AS rows, rows_returned, NULL::INTEGER AS tombstones, error
-    FROM reads;
+    SELECT event_time, node, kind, operation, write_path, outcome, keyspace_name, table_name, token,
+           partition_key_hash, user_name, owner, team, identity_kind, external_identity, client_address, session_id, statement_type,
+           consistency, bytes, rows, rows_returned, tombstones, cas_applied, error
+    FROM classified_events WHERE access_role = 'request';
 
 -- SSTable lineage as edges: a flush turns the memtable into SSTables (parent_sstable NULL), a compaction turns
 -- its inputs into its outputs. SSTable ids are node- and table-local: join on node, keyspace, table and id.

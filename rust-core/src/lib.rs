@@ -14,6 +14,7 @@
 //! - a reader never sees a half-written `.parquet` file: files are written under a hidden
 //!   `.part-….parquet.inprogress` name and renamed when complete.
 
+pub mod access;
 pub mod civil_time;
 pub mod config;
 pub mod consistency;

@@ -1,14 +1,15 @@
--- Top partitions by client writes, by client reads and by bytes written (10 of each), across every node.
+-- Top partitions by client writes (every write path: statements, counters, batches, LWTs), by client reads (SELECTs;
+-- not an LWT's condition read) and by bytes written (10 of each), across every node.
 -- Partitions are identified by their keyed hash (never the raw key) and token.
 -- Optional variables: keyspace_name, table_name (NULL = every table).
 WITH per_partition AS (
     SELECT keyspace_name, table_name, partition_key_hash, any_value(token) AS token,
-           count(*) FILTER (WHERE kind = 'coordinator_write') AS writes,
-           count(*) FILTER (WHERE kind = 'coordinator_read') AS reads,
-           coalesce(sum(bytes) FILTER (WHERE kind = 'coordinator_write'), 0) AS bytes_written,
-           coalesce(sum(tombstones) FILTER (WHERE kind = 'coordinator_write'), 0) AS tombstones
-    FROM events
-    WHERE kind IN ('coordinator_write', 'coordinator_read') AND partition_key_hash IS NOT NULL
+           count(*) FILTER (WHERE operation <> 'read') AS writes,
+           count(*) FILTER (WHERE operation = 'read') AS reads,
+           coalesce(sum(bytes) FILTER (WHERE operation <> 'read'), 0) AS bytes_written,
+           coalesce(sum(tombstones) FILTER (WHERE operation <> 'read'), 0) AS tombstones
+    FROM requests
+    WHERE partition_key_hash IS NOT NULL
       AND keyspace_name = coalesce(getvariable('keyspace_name'), keyspace_name)
       AND table_name = coalesce(getvariable('table_name'), table_name)
     GROUP BY ALL

@@ -218,7 +218,7 @@ def test_audit_passes_allowed_access_and_reports_the_forbidden_one(cli, lineage,
     text = cdflow(cli, "audit", lineage["dir"], "--policy", policy, "--keyspace", KS)
     assert text.returncode == 1
     assert "who:   role bob (owner Bob Example, team analytics, person)" in text.stdout
-    assert f"what:  delete on {KS}.clean" in text.stdout
+    assert f"what:  delete via statement on {KS}.clean" in text.stdout
 
 
 def test_summary_counts_the_workload(cli, lineage):

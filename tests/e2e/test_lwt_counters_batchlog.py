@@ -1,20 +1,25 @@
 """Lightweight transactions (Paxos v1 and v2), counters and the batchlog of logged batches on a real node.
-Exact where the operation is exact."""
+Exact where the operation is exact. Every write path is a write: `cdflow audit`, `cdflow summary` and the SQL views
+classify them alike (rust-core/src/access.rs); `mutation_fanout` pairs writes that share an explicit timestamp."""
+import json
 import pathlib
 import subprocess
 import time
 
+import duckdb
 import pytest
 from cassandra.query import BatchStatement, BatchType
 
-from cdflow_scripts import cluster, report
+from cdflow_scripts import build, cluster, report
 from cdflow_scripts.cql import Client, create_role
+from cdflow_scripts.paths import REPO
 
 pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
 
 KS = "families"
 COUNTER_DELTA = 5
 BATCH_KEYS = (301, 302, 303)
+STAMPED = 3       # writes into one partition sharing one explicit timestamp (USING TIMESTAMP)
 SET_PAXOS_VARIANT = pathlib.Path(__file__).with_name("SetPaxosVariant.java")
 
 
@@ -36,6 +41,7 @@ def lineage(start_cluster):
         s.execute(f"CREATE TABLE {KS}.accounts_v2 (k int PRIMARY KEY, v text)")
         s.execute(f"CREATE TABLE {KS}.hits (k int PRIMARY KEY, n counter)")
         s.execute(f"CREATE TABLE {KS}.logged (k int, c int, v text, PRIMARY KEY (k, c))")
+        s.execute(f"CREATE TABLE {KS}.stamped (k int, c int, v text, PRIMARY KEY (k, c))")
         create_role(s, "svc_app", "pa", KS)
     applied = {}
     with Client(host=host, user="svc_app", password="pa") as s:
@@ -49,6 +55,8 @@ def lineage(start_cluster):
         for k in BATCH_KEYS:
             logged.add(row, (k,))
         s.execute(logged)
+        for c in range(STAMPED):
+            s.execute(f"INSERT INTO {KS}.stamped (k, c, v) VALUES (1, {c}, 'x') USING TIMESTAMP 42")
         counter = s.execute(f"SELECT n FROM {KS}.hits WHERE k = 1").one()[0]
     set_paxos_variant("v2")
     with Client(host=host, user="svc_app", password="pa") as s:
@@ -141,3 +149,95 @@ def test_nothing_is_dropped(lineage):
             agent_dropped + dropped_queue_full + rejected
         FROM agent_stats ORDER BY stats_time DESC, written DESC LIMIT 1""").fetchall()[0]
     assert (seen, written, dropped) == (total, total, 0)
+
+
+@pytest.fixture(scope="module")
+def cli():
+    return str(build.build_cli())
+
+
+DENY_WRITES = f"""default: allow
+rules:
+  - name: svc_app writes nothing in {KS}
+    effect: deny
+    roles: [svc_app]
+    operations: [write, delete]
+    keyspaces: [{KS}]
+"""
+# (table, write path, outcome) → requests: LWT inserts and a conditional update (Paxos v1 and v2, applied and not),
+# a counter update, a logged batch over three partitions, plain inserts.
+WRITE_PATHS = {
+    ("accounts", "lwt", "ok"): 2, ("accounts", "lwt", "not_applied"): 1,
+    ("accounts_v2", "lwt", "ok"): 1, ("accounts_v2", "lwt", "not_applied"): 1,
+    ("hits", "counter", "ok"): 1,
+    ("logged", "logged_batch", "ok"): len(BATCH_KEYS),
+    ("stamped", "statement", "ok"): STAMPED,
+}
+
+
+def test_audit_of_a_role_denied_writes_names_each_write_path(cli, lineage, tmp_path):
+    policy = tmp_path / "deny-writes.yaml"
+    policy.write_text(DENY_WRITES)
+    out = subprocess.run([cli, "audit", str(lineage), "--policy", str(policy), "--keyspace", KS, "--format", "json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stdout + out.stderr
+    audit = json.loads(out.stdout)
+    groups = {(g["what"]["table"].split(".")[1], g["what"]["write_path"], g["what"]["outcome"]): g["count"]
+              for g in audit["groups"]}
+    assert groups == WRITE_PATHS
+    # the SELECT of the counter is the only read: the v1 condition reads are part of their LWTs
+    assert (audit["requests"], audit["violations"]) == (sum(WRITE_PATHS.values()) + 1, sum(WRITE_PATHS.values()))
+    text = subprocess.run([cli, "audit", str(lineage), "--policy", str(policy), "--keyspace", KS],
+                          capture_output=True, text=True, timeout=300).stdout
+    for what in ("write via lwt on", "write via lwt, attempted (not applied) on", "write via counter on",
+                 "write via logged_batch on", "write via statement on"):
+        assert f"what:  {what} {KS}." in text, text
+
+
+def views(lineage):
+    con = duckdb.connect()
+    con.execute(f"SET VARIABLE lineage = '{lineage}'")
+    con.execute((REPO / "sql" / "views.sql").read_text())
+    con.execute((REPO / "sql" / "mutation_fanout.sql").read_text())
+    return con
+
+
+def test_sql_views_classify_the_writes_as_the_cli_does(cli, lineage):
+    rows = views(lineage).execute(f"""SELECT table_name, write_path, outcome, count(*) FROM requests
+        WHERE keyspace_name = '{KS}' AND user_name = 'svc_app' AND operation IN ('write', 'delete')
+        GROUP BY ALL""").fetchall()
+    assert {(t, p, o): n for t, p, o, n in rows} == WRITE_PATHS
+    reads = views(lineage).execute(f"SELECT table_name, count(*) FROM reads WHERE keyspace_name = '{KS}' GROUP BY ALL")
+    assert reads.fetchall() == [("hits", 1)]
+    out = subprocess.run([cli, "summary", str(lineage), "--keyspace", KS, "--format", "json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    paths = {p["write_path"]: (p["writes"], p["not_applied"]) for p in summary["write_paths"]}
+    assert paths == {"statement": (STAMPED, 0), "counter": (1, 0), "logged_batch": (len(BATCH_KEYS), 0),
+                     "lwt": (5, 2)}
+    assert summary["requests"]["reads"] == 1
+    # every LWT write applied (paxos_commit) is a replica write of its table
+    tables = {t["table"]: t for t in summary["tables"]}
+    assert tables[f"{KS}.accounts"]["replica_writes"] == 2 and tables[f"{KS}.accounts_v2"]["replica_writes"] == 1
+
+
+def test_who_touched_table_reports_lwts_as_writes(lineage):
+    con = views(lineage)
+    con.execute(f"SET VARIABLE keyspace_name = '{KS}'")
+    con.execute("SET VARIABLE table_name = 'accounts'")
+    rows = con.execute((REPO / "sql" / "queries" / "who_touched_table.sql").read_text()).fetchall()
+    assert [(r[1], r[5], r[6], r[7], r[8]) for r in rows] == [("svc_app", "write", "lwt", 3, 1)]
+
+
+def test_mutation_fanout_has_one_row_per_write_and_replica_with_shared_timestamps(lineage):
+    con = views(lineage)
+    rows = con.execute(f"""SELECT path, count(*), count(DISTINCT coordinator_time), count(DISTINCT replica_time)
+        FROM mutation_fanout WHERE keyspace_name = '{KS}' AND table_name = 'stamped' GROUP BY ALL""").fetchall()
+    assert rows == [("local", STAMPED, STAMPED, STAMPED)]
+    writes = con.execute(f"""SELECT count(*), count(DISTINCT write_timestamp) FROM events
+        WHERE kind = 'coordinator_write' AND keyspace_name = '{KS}' AND table_name = 'stamped'""").fetchall()
+    assert writes == [(STAMPED, 1)]
+    total = con.execute(f"SELECT count(*) FROM mutation_fanout WHERE keyspace_name = '{KS}'").fetchall()
+    assert total == con.execute(f"""SELECT count(*) FROM events WHERE kind = 'replica_write'
+        AND keyspace_name = '{KS}'""").fetchall()

@@ -381,14 +381,15 @@ fn observe(table: &mut TableStats, row: &EventRow<'_>, thresholds: &Thresholds) 
             table.lwt_failed.add(row);
         }
     }
+    // Deletes of every write path (cdflow_core::access), LWTs included.
+    if row.write_operation() == Some(Operation::Delete) {
+        table.deletes.add(row);
+    }
     match row.kind {
         Kind::CoordinatorWrite => {
             table.writes += 1;
             table.cells += positive(row.cells);
             table.tombstones_written += positive(row.tombstones);
-            if row.write_operation() == Some(Operation::Delete) {
-                table.deletes.add(row);
-            }
             let ttl_cells = positive(row.ttl_cells);
             if ttl_cells > 0 {
                 table.ttl_cells += ttl_cells;

@@ -19,8 +19,9 @@ use crate::evidence::Distinct;
 use crate::filter::Filters;
 use crate::ids::opt_id;
 use crate::policy::{Action, Checked, Effect, Policy, Subject};
-use crate::rows::{AuthRow, EventRow, scan_auth_events, scan_events};
+use crate::rows::{AuthRow, EventRow, WritePath, scan_auth_events, scan_events};
 use crate::time::format_time;
+use cdflow_core::access::Request;
 
 /// One denied request or login: a line of `--format jsonl`, an example of the report.
 #[derive(Debug, Clone, Serialize)]
@@ -47,6 +48,11 @@ pub struct Violation {
     pub session_id: Option<String>,
     /// `read`, `write`, `delete`, `login`, `failed_login` or `superuser_login`.
     pub operation: &'static str,
+    /// How a write came (`statement`, `counter`, `logged_batch`, `unlogged_batch`, `counter_batch`,
+    /// `lwt`, `lwt_batch`; `cdflow_core::access`); `None` for reads and logins.
+    pub write_path: Option<&'static str>,
+    /// Requests: `ok`, `not_applied` (an attempted LWT write whose condition did not hold) or `failed`.
+    pub outcome: Option<&'static str>,
     /// `<keyspace>.<table>` (`None` for logins).
     pub table: Option<String>,
     /// Keyed partition hash (a string in JSON).
@@ -100,8 +106,15 @@ pub struct Group {
     pub reasons: Distinct<String>,
 }
 
-/// Group key: rule label, role, operation, table (`""` for logins).
-pub type GroupKey = (String, String, &'static str, String);
+/// Group key: rule label, role, operation, table (`""` for logins), write path and outcome (requests).
+pub type GroupKey = (
+    String,
+    String,
+    &'static str,
+    String,
+    Option<&'static str>,
+    Option<&'static str>,
+);
 
 /// How many events one rule (or the default) decided.
 #[derive(Debug, Clone, Serialize)]
@@ -191,6 +204,8 @@ struct Extra<'a> {
     partition: Option<i64>,
     token: Option<i64>,
     reason: Option<&'a str>,
+    write_path: Option<&'static str>,
+    outcome: Option<&'static str>,
 }
 
 /// The state of a running audit.
@@ -273,11 +288,16 @@ impl Audit {
         let wanted = |user: Option<&str>| filters.role.as_deref().is_none_or(|r| user == Some(r));
         if policy.checks(Checked::Requests) {
             scan_events(files, filters, |row| {
-                if let Some(operation) = row.operation()
+                // Every client request, every write path (cdflow_core::access): an LWT whose
+                // condition did not hold is an attempted write and is checked like a write.
+                if let Some(request) = row.access.request()
                     && wanted(row.user)
                 {
                     run.audit.requests += 1;
-                    run.check(&Subject::of_request(row, operation), &request_extra(row));
+                    run.check(
+                        &Subject::of_request(row, request.operation),
+                        &request_extra(row, request),
+                    );
                 }
             })?;
         }
@@ -360,6 +380,8 @@ impl Run<'_, '_> {
             subject.role.unwrap_or("(no role)").to_string(),
             subject.action.name(),
             self.table.clone(),
+            extra.write_path,
+            extra.outcome,
         );
         let group = self.audit.groups.entry(key).or_default();
         group.count += 1;
@@ -407,7 +429,7 @@ fn effect_name(effect: Effect) -> &'static str {
     }
 }
 
-fn request_extra<'a>(row: &EventRow<'a>) -> Extra<'a> {
+fn request_extra<'a>(row: &EventRow<'a>, request: Request) -> Extra<'a> {
     Extra {
         client_address: row.client,
         driver_name: row.driver_name,
@@ -417,6 +439,8 @@ fn request_extra<'a>(row: &EventRow<'a>) -> Extra<'a> {
         partition: row.partition_key_hash,
         token: row.token,
         reason: None,
+        write_path: request.path.map(WritePath::name),
+        outcome: Some(request.outcome.name()),
     }
 }
 
@@ -463,6 +487,8 @@ fn login_extra<'a>(row: &AuthRow<'a>) -> Extra<'a> {
         partition: None,
         token: None,
         reason: row.reason,
+        write_path: None,
+        outcome: None,
     }
 }
 
@@ -495,6 +521,8 @@ fn violation(
         driver: driver_text(extra),
         session_id: owned(extra.session_id),
         operation: subject.action.name(),
+        write_path: extra.write_path,
+        outcome: extra.outcome,
         table: (!subject.action.is_login()).then(|| table.to_string()),
         partition: extra.partition,
         token: extra.token,
@@ -511,4 +539,19 @@ impl Violation {
     pub fn time_us(&self) -> Option<i64> {
         self.time_us
     }
+}
+
+/// `delete`, `write via lwt`, `write via lwt, attempted (not applied)`, `write via counter, failed`.
+pub fn how(operation: &str, write_path: Option<&str>, outcome: Option<&str>) -> String {
+    let mut how = operation.to_string();
+    if let Some(path) = write_path {
+        how.push_str(" via ");
+        how.push_str(path);
+    }
+    match outcome {
+        Some("not_applied") => how.push_str(", attempted (not applied)"),
+        Some("failed") => how.push_str(", failed"),
+        _ => {}
+    }
+    how
 }

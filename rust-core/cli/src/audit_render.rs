@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value, json};
 
-use crate::audit::{Audit, Group, Violation};
+use crate::audit::{Audit, Group, Violation, how};
 use crate::evidence::Distinct;
 use crate::ids::id_values;
 use crate::summary::text_table;
@@ -56,7 +56,8 @@ impl Audit {
             &["rule", "line", "effect", "matched", "violations"],
             rows,
         ));
-        for ((rule, role, operation, table), group) in &self.groups {
+        for ((rule, role, operation, table, write_path, outcome), group) in &self.groups {
+            let operation = how(operation, *write_path, *outcome);
             let noun = if table.is_empty() {
                 "login(s)"
             } else {
@@ -145,7 +146,7 @@ impl Audit {
                     vec![
                         v.time.clone().unwrap_or_default(),
                         v.role.clone().unwrap_or_else(|| "(no role)".into()),
-                        v.operation.to_string(),
+                        how(v.operation, v.write_path, v.outcome),
                         v.table.clone().unwrap_or_default(),
                         v.partition.map(|p| p.to_string()).unwrap_or_default(),
                         v.node.clone().unwrap_or_default(),
@@ -196,9 +197,12 @@ impl Audit {
         let groups: Vec<Value> = self
             .groups
             .iter()
-            .map(|((rule, role, operation, table), group)| {
-                group_json(rule, role, operation, table, group, listed)
-            })
+            .map(
+                |((rule, role, operation, table, write_path, outcome), group)| {
+                    let what = (*operation, *write_path, *outcome);
+                    group_json(rule, role, what, table, group, listed)
+                },
+            )
             .collect();
         let files: Vec<Value> = self
             .files
@@ -254,7 +258,7 @@ fn listed_json(
 fn group_json(
     rule: &str,
     role: &str,
-    operation: &str,
+    (operation, write_path, outcome): (&str, Option<&str>, Option<&str>),
     table: &str,
     group: &Group,
     listed: usize,
@@ -275,6 +279,8 @@ fn group_json(
     }
     let mut what = Map::new();
     what.insert("operation".into(), json!(operation));
+    what.insert("write_path".into(), json!(write_path));
+    what.insert("outcome".into(), json!(outcome));
     what.insert(
         "table".into(),
         if table.is_empty() {

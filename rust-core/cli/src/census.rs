@@ -166,7 +166,7 @@ impl Census {
                     role.tables.insert(label.clone());
                 }
             }
-            if matches!(row.kind, Kind::CoordinatorWrite | Kind::CoordinatorRead) {
+            if row.is_request() {
                 client_label(row.user, row.client, &mut label);
                 *census.clients.entry(&label) += 1;
             }

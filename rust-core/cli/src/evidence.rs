@@ -228,6 +228,8 @@ mod tests {
             driver_version: None,
             session_id: None,
             token: None,
+            counter_write: None,
+            access: cdflow_core::access::Access::Unknown,
         }
     }
 

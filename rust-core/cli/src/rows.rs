@@ -2,6 +2,8 @@
 //! keyspace and table filters. Every column is read by name and optional.
 
 use arrow::record_batch::RecordBatch;
+use cdflow_core::access::RowFacts;
+pub use cdflow_core::access::{Access, Operation, Outcome, WritePath};
 use cdflow_core::stats::{COUNTER_COUNT, COUNTER_FIELDS, CounterField};
 
 use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
@@ -119,6 +121,10 @@ pub struct EventRow<'a> {
     pub session_id: Option<&'a str>,
     /// `token`.
     pub token: Option<i64>,
+    /// `counter_write`.
+    pub counter_write: Option<bool>,
+    /// What the row did (`cdflow_core::access`, the classification SQL shares).
+    pub access: Access,
 }
 
 impl EventRow<'_> {
@@ -136,9 +142,10 @@ impl EventRow<'_> {
             || (self.coordinator.is_some() && self.coordinator == self.node)
     }
 
-    /// Whether the row is a client request this node coordinated.
+    /// Whether the row is a client request this node coordinated: a write of any path
+    /// (`coordinator_write`, `cas`) or the read of a SELECT (not an LWT's condition read).
     pub fn is_request(&self) -> bool {
-        matches!(self.kind, Kind::CoordinatorWrite | Kind::CoordinatorRead)
+        matches!(self.access, Access::Request(_))
     }
 
     /// Whether the row is a lightweight transaction seen by its coordinator: it carries `cas_applied`
@@ -148,64 +155,20 @@ impl EventRow<'_> {
             && !matches!(self.kind, Kind::ReplicaWrite | Kind::ReplicaRead)
     }
 
-    /// What a client write did: a delete when it is a `DELETE` statement or every cell it wrote is a
-    /// tombstone; `None` for other rows.
+    /// What a client write did (`write` or `delete`, every write path); `None` for other rows.
     pub fn write_operation(&self) -> Option<Operation> {
-        if self.kind != Kind::CoordinatorWrite {
-            return None;
-        }
-        let tombstones = self.tombstones.unwrap_or(0);
-        let only_tombstones =
-            tombstones > 0 && self.cells.unwrap_or(0) <= self.cell_tombstones.unwrap_or(0);
-        Some(
-            if self.statement_type == Some("DELETE") || only_tombstones {
-                Operation::Delete
-            } else {
-                Operation::Write
-            },
-        )
+        self.operation()
+            .filter(|operation| *operation != Operation::Read)
     }
 
     /// The operation of a client request (`read`, `write` or `delete`); `None` for other rows.
     pub fn operation(&self) -> Option<Operation> {
-        match self.kind {
-            Kind::CoordinatorRead => Some(Operation::Read),
-            _ => self.write_operation(),
-        }
-    }
-}
-
-/// What a client request did to the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operation {
-    /// A read (`coordinator_read`).
-    Read,
-    /// A write that is not a delete.
-    Write,
-    /// A `DELETE`, or a write of tombstones only.
-    Delete,
-}
-
-impl Operation {
-    /// `read`, `write` or `delete`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Operation::Read => "read",
-            Operation::Write => "write",
-            Operation::Delete => "delete",
-        }
-    }
-
-    /// The operation named `name`.
-    pub fn parse(name: &str) -> Option<Operation> {
-        [Operation::Read, Operation::Write, Operation::Delete]
-            .into_iter()
-            .find(|operation| operation.name() == name)
+        self.access.request().map(|request| request.operation)
     }
 }
 
 /// The `events` columns read.
-const EVENT_COLUMNS: [&str; 38] = [
+const EVENT_COLUMNS: [&str; 39] = [
     "event_time",
     "node",
     "kind",
@@ -244,6 +207,7 @@ const EVENT_COLUMNS: [&str; 38] = [
     "session_id",
     "token",
     "hint_target",
+    "counter_write",
 ];
 
 struct EventColumns {
@@ -285,6 +249,7 @@ struct EventColumns {
     session_id: TextColumn,
     token: IntColumn,
     hint_target: TextColumn,
+    counter_write: BoolColumn,
 }
 
 impl EventColumns {
@@ -328,15 +293,39 @@ impl EventColumns {
             session_id: TextColumn::read(batch, "session_id")?,
             token: IntColumn::read(batch, "token")?,
             hint_target: TextColumn::read(batch, "hint_target")?,
+            counter_write: BoolColumn::read(batch, "counter_write")?,
         })
     }
 
     fn row<'a>(&'a self, row: usize, path_node: Option<&'a str>) -> EventRow<'a> {
+        let kind = self.kind.get(row);
+        let statement_type = self.statement_type.get(row);
+        let error = self.error.get(row);
+        let rows_returned = self.rows_returned.get(row);
+        let range_scan = self.range_scan.get(row);
+        let cas_applied = self.cas_applied.get(row);
+        let counter_write = self.counter_write.get(row);
+        let tombstones = self.tombstones.get(row);
+        let cells = self.cells.get(row);
+        let cell_tombstones = self.cell_tombstones.get(row);
+        let access = RowFacts {
+            kind,
+            statement_type,
+            counter_write,
+            cas_applied,
+            error: error.is_some(),
+            rows_returned: rows_returned.is_some(),
+            range_scan,
+            tombstones,
+            cells,
+            cell_tombstones,
+        }
+        .classify();
         EventRow {
             time: self.time.get(row),
             node: self.node.get(row).or(path_node),
-            kind: Kind::parse(self.kind.get(row)),
-            kind_name: self.kind.get(row),
+            kind: Kind::parse(kind),
+            kind_name: kind,
             hint_target: self.hint_target.get(row),
             keyspace: self.keyspace.get(row),
             table: self.table.get(row),
@@ -345,24 +334,24 @@ impl EventColumns {
             coordinator: self.coordinator.get(row),
             bytes: self.bytes.get(row),
             rows: self.rows.get(row),
-            tombstones: self.tombstones.get(row),
+            tombstones,
             latency_us: self.latency_us.get(row),
             applied_locally: self.applied_locally.get(row),
             partition_key_hash: self.partition_key_hash.get(row),
             write_timestamp: self.write_timestamp.get(row),
-            rows_returned: self.rows_returned.get(row),
+            rows_returned,
             tombstones_scanned: self.tombstones_scanned.get(row),
             live_rows: self.live_rows.get(row),
-            error: self.error.get(row),
-            statement_type: self.statement_type.get(row),
+            error,
+            statement_type,
             consistency: self.consistency.get(row),
-            cells: self.cells.get(row),
-            cell_tombstones: self.cell_tombstones.get(row),
+            cells,
+            cell_tombstones,
             ttl_cells: self.ttl_cells.get(row),
             batch_id: self.batch_id.get(row),
             batch_partitions: self.batch_partitions.get(row),
-            range_scan: self.range_scan.get(row),
-            cas_applied: self.cas_applied.get(row),
+            range_scan,
+            cas_applied,
             paxos_attempts: self.paxos_attempts.get(row),
             owner: self.owner.get(row),
             team: self.team.get(row),
@@ -372,6 +361,8 @@ impl EventColumns {
             driver_version: self.driver_version.get(row),
             session_id: self.session_id.get(row),
             token: self.token.get(row),
+            counter_write,
+            access,
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::census::{BoundedMap, Census, TRACKED_KEYS, client_label, table_label}
 use crate::discover::LineageFiles;
 use crate::error::CliError;
 use crate::filter::Filters;
-use crate::rows::{Kind, scan_compactions, scan_events, scan_flushes};
+use crate::rows::{
+    Access, Operation, Outcome, WritePath, scan_compactions, scan_events, scan_flushes,
+};
 use crate::stats::human_bytes;
 use crate::time::format_time;
 
@@ -25,11 +27,11 @@ const TOP_PARTITIONS: usize = 5;
 /// Totals of one table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TableTotals {
-    /// `coordinator_write` rows.
+    /// Client write requests, every write path (`coordinator_write` and `cas` rows).
     pub writes: u64,
-    /// `coordinator_read` rows.
+    /// Client reads (`coordinator_read` rows of SELECTs; not an LWT's condition read).
     pub reads: u64,
-    /// `replica_write` rows.
+    /// Writes applied to replicas: `replica_write`, `paxos_commit` and `hint_replay` rows.
     pub replica_writes: u64,
     /// `replica_read` rows.
     pub replica_reads: u64,
@@ -48,9 +50,9 @@ pub struct TableTotals {
 /// Totals of one client/role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClientTotals {
-    /// `coordinator_write` rows.
+    /// Client write requests, every write path.
     pub writes: u64,
-    /// `coordinator_read` rows.
+    /// Client reads (SELECTs).
     pub reads: u64,
     /// Σ `bytes` written.
     pub bytes_written: u64,
@@ -67,13 +69,13 @@ pub struct ClientTotals {
 /// Totals of one node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NodeTotals {
-    /// `coordinator_write` rows.
+    /// Client write requests this node coordinated, every write path.
     pub coordinator_writes: u64,
-    /// `coordinator_read` rows.
+    /// Client reads (SELECTs) this node coordinated.
     pub coordinator_reads: u64,
-    /// `replica_write` rows from remote coordinators.
+    /// Writes applied from remote coordinators (`replica_write`, `paxos_commit`) and hints replayed.
     pub replica_writes: u64,
-    /// `replica_write` rows applied locally.
+    /// Writes applied from this node's own coordinator path (`applied_locally`).
     pub local_writes: u64,
     /// `replica_read` rows.
     pub replica_reads: u64,
@@ -82,14 +84,27 @@ pub struct NodeTotals {
 /// Client requests to one partition (keyed hash) of one table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PartitionTotals {
-    /// `coordinator_write` rows.
+    /// Client write requests, every write path.
     pub writes: u64,
-    /// `coordinator_read` rows.
+    /// Client reads (SELECTs).
     pub reads: u64,
     /// Σ `bytes` written.
     pub bytes_written: u64,
     /// Σ `tombstones` written.
     pub tombstones_written: u64,
+}
+
+/// Client write requests of one write path (`cdflow_core::access::WritePath`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WritePathTotals {
+    /// Requests (deletes included).
+    pub writes: u64,
+    /// Of which deletes.
+    pub deletes: u64,
+    /// Attempted LWT writes whose condition did not hold (nothing written).
+    pub not_applied: u64,
+    /// Requests that ended with an error.
+    pub failed: u64,
 }
 
 /// The time span of the rows summarized, µs since the epoch.
@@ -142,6 +157,8 @@ pub struct Summary {
     pub nodes: BoundedMap<NodeTotals>,
     /// Per `<keyspace>.<table> <partition_key_hash>`.
     pub partitions: BoundedMap<PartitionTotals>,
+    /// Client writes per write path.
+    pub write_paths: BTreeMap<WritePath, WritePathTotals>,
     /// Per node, from `agent_stats`.
     pub agents: BTreeMap<String, AgentTotals>,
 }
@@ -159,6 +176,7 @@ impl Summary {
             clients: BoundedMap::new(TRACKED_KEYS),
             nodes: BoundedMap::new(TRACKED_KEYS),
             partitions: BoundedMap::new(TRACKED_PARTITIONS),
+            write_paths: BTreeMap::new(),
             agents: BTreeMap::new(),
         };
         let mut label = String::new();
@@ -173,39 +191,50 @@ impl Summary {
             table_label(row.keyspace, row.table, &mut label);
             let table = summary.tables.entry(&label);
             let node = summary.nodes.entry(row.node.unwrap_or("unknown"));
-            match row.kind {
-                Kind::CoordinatorWrite => {
-                    table.writes += 1;
-                    table.bytes_written += positive(row.bytes);
-                    table.tombstones_written += positive(row.tombstones);
-                    node.coordinator_writes += 1;
-                }
-                Kind::CoordinatorRead => {
-                    table.reads += 1;
-                    node.coordinator_reads += 1;
-                }
-                Kind::ReplicaWrite => {
+            // What the row did (cdflow_core::access): a client request of any write path or a
+            // SELECT's read, a write applied to a replica (replica_write, paxos_commit,
+            // hint_replay), a replica's read; internal rows (an LWT's condition read, counter
+            // forwarding, batchlog, stored hints) count nowhere.
+            let request = match row.access {
+                Access::Request(request) => request,
+                Access::Apply(..) => {
                     table.replica_writes += 1;
                     if row.is_local() {
                         node.local_writes += 1;
                     } else {
                         node.replica_writes += 1;
                     }
+                    return;
                 }
-                Kind::ReplicaRead => {
+                Access::ReplicaRead => {
                     table.replica_reads += 1;
                     table.tombstones_scanned += positive(row.tombstones_scanned);
                     node.replica_reads += 1;
+                    return;
                 }
-                Kind::Other => {}
+                Access::Internal | Access::Unknown => return,
+            };
+            let write = request.operation != Operation::Read;
+            if write {
+                table.writes += 1;
+                table.bytes_written += positive(row.bytes);
+                table.tombstones_written += positive(row.tombstones);
+                node.coordinator_writes += 1;
+            } else {
+                table.reads += 1;
+                node.coordinator_reads += 1;
             }
-            if !row.is_request() {
-                return;
+            if let Some(path) = request.path {
+                let totals = summary.write_paths.entry(path).or_default();
+                totals.writes += 1;
+                totals.deletes += u64::from(request.operation == Operation::Delete);
+                totals.not_applied += u64::from(request.outcome == Outcome::NotApplied);
+                totals.failed += u64::from(request.outcome == Outcome::Failed);
             }
             if let Some(hash) = row.partition_key_hash {
                 let _ = write!(label, " {hash}");
                 let partition = summary.partitions.entry(&label);
-                if row.kind == Kind::CoordinatorWrite {
+                if write {
                     partition.writes += 1;
                     partition.bytes_written += positive(row.bytes);
                     partition.tombstones_written += positive(row.tombstones);
@@ -215,7 +244,7 @@ impl Summary {
             }
             client_label(row.user, row.client, &mut label);
             let client = summary.clients.entry(&label);
-            if row.kind == Kind::CoordinatorWrite {
+            if write {
                 client.writes += 1;
                 client.bytes_written += positive(row.bytes);
                 client.rows_written += positive(row.rows);
@@ -369,6 +398,22 @@ impl Summary {
                 })
                 .collect(),
         ));
+        out.push_str("\nwrite paths\n");
+        out.push_str(&text_table(
+            &["write path", "writes", "deletes", "not applied", "failed"],
+            self.write_paths
+                .iter()
+                .map(|(path, w)| {
+                    vec![
+                        path.name().to_string(),
+                        w.writes.to_string(),
+                        w.deletes.to_string(),
+                        w.not_applied.to_string(),
+                        w.failed.to_string(),
+                    ]
+                })
+                .collect(),
+        ));
         out.push_str("\nbusiest partitions (keyed hash)\n");
         out.push_str(&text_table(
             &[
@@ -423,6 +468,7 @@ impl Summary {
             "tables": keyed(self.table_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "table"),
             "clients": keyed(self.client_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "client"),
             "nodes": keyed(self.node_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "node"),
+            "write_paths": keyed(self.write_paths.iter().map(|(k, v)| (k.name().to_string(), json(v))).collect(), "write_path"),
             "partitions": keyed(self.partition_rows().into_iter().map(|(k, v)| (k, json(&v))).collect(), "partition"),
             "agents": keyed(self.agents.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(), "node"),
         })

@@ -236,7 +236,7 @@ fn audit_exits_0_when_allowed_and_1_with_who_what_where_when() {
         "{report}"
     );
     assert!(
-        report.contains("what:  delete on ks.clean, partitions (keyed hash) 42"),
+        report.contains("what:  delete via statement on ks.clean, partitions (keyed hash) 42"),
         "{report}"
     );
     assert!(report.contains("where: coordinator 10.0.0.1"), "{report}");

@@ -85,6 +85,9 @@ fn request(
         fields.push(("cells", V::I(1)));
         let tombstones = i64::from(statement == "DELETE");
         fields.push(("tombstones", V::I(tombstones)));
+    } else {
+        // a SELECT's read returns rows (a coordinator_read without rows_returned is an LWT's condition read)
+        fields.push(("rows_returned", V::I(1)));
     }
     ("events", fields)
 }

@@ -111,7 +111,7 @@ fn summary_prints_tables_clients_and_nodes() {
     );
     assert_eq!(
         row("role:app"),
-        ["role:app", "1", "1", "100 B", "1", "0", "0", "0"]
+        ["role:app", "1", "1", "100 B", "1", "0", "1", "0"]
     );
     assert_eq!(row("10.0.0.2"), ["10.0.0.2", "0", "0", "1", "0", "0"]);
 }

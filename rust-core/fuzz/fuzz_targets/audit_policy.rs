@@ -68,6 +68,8 @@ fn decide_requests_like(policy: &Policy, rule: &Rule) {
             kind: Kind::CoordinatorWrite,
             kind_name: Some("coordinator_write"),
             hint_target: None,
+            counter_write: None,
+            access: cdflow_core::access::Access::Unknown,
             keyspace: keyspace.as_deref(),
             table: table.as_deref(),
             user: user.as_deref(),

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod core_lineage;
+
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -91,6 +93,8 @@ pub struct Event {
     pub tombstones_scanned: Option<i32>,
     pub cas_applied: Option<bool>,
     pub paxos_attempts: Option<i32>,
+    pub counter_write: Option<bool>,
+    pub rows_returned: Option<i32>,
     pub team: Option<&'static str>,
     pub identity_kind: Option<&'static str>,
 }
@@ -169,6 +173,7 @@ pub fn read_flow(
             coordinator: Some(coordinator),
             latency_us: Some(2000),
             partition_key_hash: Some(key),
+            rows_returned: Some(1), // a SELECT's read (one without it is an LWT's condition read)
             ..Event::default()
         },
         Event {
@@ -314,6 +319,15 @@ pub fn write_events(lineage: &Path, events: &[Event]) {
                     "paxos_attempts",
                     ints(rows.iter().map(|e| e.paxos_attempts)),
                 ),
+                (
+                    "counter_write",
+                    Arc::new(
+                        rows.iter()
+                            .map(|e| e.counter_write)
+                            .collect::<BooleanArray>(),
+                    ),
+                ),
+                ("rows_returned", ints(rows.iter().map(|e| e.rows_returned))),
                 ("team", strings(rows.iter().map(|e| e.team))),
                 (
                     "identity_kind",
