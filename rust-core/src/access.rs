@@ -291,7 +291,7 @@ impl RowFacts<'_> {
     /// A read a SELECT made: it returned rows, failed, or scanned a range. A single-partition read with
     /// neither was made by a modification statement (an LWT's condition, a list read-before-write).
     fn is_select(&self) -> bool {
-        self.rows_returned || self.error || self.range_scan == Some(true)
+        read_is_select(self.rows_returned, self.error, self.range_scan)
     }
 
     fn is_batch(&self) -> bool {
@@ -321,6 +321,14 @@ impl RowFacts<'_> {
             Operation::Write
         }
     }
+}
+
+/// Whether a `coordinator_read` was made by a SELECT: it returned rows (`rows_returned` set), failed
+/// (`error` set) or scanned a range. A single-partition read with neither was made by a modification
+/// statement (an LWT's condition, a list read-before-write): internal, not a client read. The one rule,
+/// used by [`RowFacts::classify`] and the flow graph (`crate::flows`).
+pub fn read_is_select(rows_returned: bool, error: bool, range_scan: Option<bool>) -> bool {
+    rows_returned || error || range_scan == Some(true)
 }
 
 #[cfg(test)]

@@ -331,7 +331,11 @@ fn rows_from_events(files: &LineageFiles, filters: &Filters) -> Result<Vec<FlowR
         let Some(kind) = row.kind_name else {
             return;
         };
-        let class = EventClass::of_name(kind, strings.id(Some(kind)));
+        let class = EventClass::of_name(kind, strings.id(Some(kind))).refined(
+            row.rows_returned.is_some(),
+            row.error.is_some(),
+            row.range_scan,
+        );
         let request = Request {
             scope: Scope {
                 node: strings.id(row.node),

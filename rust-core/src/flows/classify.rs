@@ -1,8 +1,10 @@
 //! Which edges an event adds (docs/schema.md, `flows`).
 //!
-//! - `coordinator_write` / `coordinator_read`: client → coordinator (`write` / `read`, with latency),
-//!   and the partition written or read (`partition_write` / `partition_read`, when the token is known);
-//! - `replica_write`: coordinator → replica (`replica_write`, with latency; the coordinator is the node
+//! - `coordinator_write` and `cas` / `coordinator_read`: client → coordinator (`write` / `read`, with
+//!   latency), and the partition written or read (`partition_write` / `partition_read`, when the token is
+//!   known); a `coordinator_read` no SELECT made (an LWT's condition read) is a `condition_read` edge
+//!   coordinator → replica (the node itself) instead;
+//! - `replica_write` and `paxos_commit`: coordinator → replica (`replica_write`, with latency; the coordinator is the node
 //!   itself when applied locally); replica → memtable (`memtable_write`) is derived from these edges
 //!   when the window is written ([`super::rows`]), so a replica write costs one edge lookup;
 //! - `replica_read`: coordinator → replica (`replica_read`);
@@ -30,6 +32,8 @@ pub enum EventClass {
     CoordinatorRead,
     /// `replica_read`.
     ReplicaRead,
+    /// A `coordinator_read` no SELECT made: an LWT's condition read ([`EventClass::refined`]).
+    ConditionRead,
     /// Any other kind (its string id).
     Other(u32),
 }
@@ -38,11 +42,25 @@ impl EventClass {
     /// The class of kind name `name` (string id `kind_id`).
     pub fn of_name(name: &str, kind_id: u32) -> Self {
         match name {
-            "coordinator_write" => EventClass::CoordinatorWrite,
-            "replica_write" => EventClass::ReplicaWrite,
+            // an LWT (`cas`) is a write request like any other (crate::access); its commit, applied
+            // on each replica (`paxos_commit`), a replica write
+            "coordinator_write" | "cas" => EventClass::CoordinatorWrite,
+            "replica_write" | "paxos_commit" => EventClass::ReplicaWrite,
             "coordinator_read" => EventClass::CoordinatorRead,
             "replica_read" => EventClass::ReplicaRead,
             _ => EventClass::Other(kind_id),
+        }
+    }
+
+    /// A `coordinator_read` that no SELECT made becomes [`EventClass::ConditionRead`] (the one rule:
+    /// [`crate::access::read_is_select`]); every other class stays.
+    pub fn refined(self, rows_returned: bool, error: bool, range_scan: Option<bool>) -> Self {
+        if self == EventClass::CoordinatorRead
+            && !crate::access::read_is_select(rows_returned, error, range_scan)
+        {
+            EventClass::ConditionRead
+        } else {
+            self
         }
     }
 }
@@ -125,6 +143,11 @@ pub fn tagged_edges(event: &TaggedEvent<'_>, class: Option<EventClass>, sink: &m
             let Some(class) = class else {
                 return;
             };
+            let class = class.refined(
+                event.field(id::ROWS_RETURNED).is_some(),
+                event.field(id::ERROR).is_some(),
+                event.field(id::RANGE_SCAN).and_then(FieldValue::as_bool),
+            );
             let request = Request {
                 scope,
                 user: string(id::USER),
@@ -242,6 +265,14 @@ pub fn request_edges(class: EventClass, request: &Request, sink: &mut impl EdgeS
                 request.bytes,
                 request.latency_us,
             );
+        }
+        EventClass::ConditionRead => {
+            let key = edge(
+                EdgeKind::ConditionRead,
+                VertexKey::new(VertexKind::Coordinator, node),
+                VertexKey::new(VertexKind::Replica, node),
+            );
+            sink.edge(&key, request.bytes, request.latency_us);
         }
         EventClass::Other(kind_id) => {
             let target = if request.hint_target != 0 {

@@ -126,6 +126,9 @@ pub enum EdgeKind {
     PartitionWrite,
     /// table → partition: coordinator reads per partition (top K).
     PartitionRead,
+    /// coordinator → replica (the node itself): the read an LWT makes to check its condition (Paxos v1), a
+    /// `coordinator_read` no SELECT made ([`crate::access::read_is_select`]).
+    ConditionRead,
     /// Any other `events` kind (such as `hint_write`, `hint_replay`): string id of the kind, edge from
     /// the coordinator to the replica it concerns (`hint_target`, else the node itself).
     OtherKind(u32),
@@ -133,7 +136,7 @@ pub enum EdgeKind {
 
 impl EdgeKind {
     /// Every kind with a fixed name (all but [`EdgeKind::OtherKind`]).
-    pub const FIXED: [EdgeKind; 10] = [
+    pub const FIXED: [EdgeKind; 11] = [
         EdgeKind::Write,
         EdgeKind::Read,
         EdgeKind::ReplicaWrite,
@@ -144,6 +147,7 @@ impl EdgeKind {
         EdgeKind::CompactionWrite,
         EdgeKind::PartitionWrite,
         EdgeKind::PartitionRead,
+        EdgeKind::ConditionRead,
     ];
 
     /// The fixed kind written as `name`; `None` for any other name (an [`EdgeKind::OtherKind`], named by
@@ -164,6 +168,7 @@ impl EdgeKind {
             | EdgeKind::Read
             | EdgeKind::ReplicaWrite
             | EdgeKind::ReplicaRead
+            | EdgeKind::ConditionRead
             | EdgeKind::OtherKind(_) => Some(LineageTable::Events),
             EdgeKind::Flush => Some(LineageTable::Flushes),
             EdgeKind::CompactionRead => Some(LineageTable::Compactions),
@@ -187,6 +192,7 @@ impl EdgeKind {
             EdgeKind::CompactionWrite => "compaction_write",
             EdgeKind::PartitionWrite => "partition_write",
             EdgeKind::PartitionRead => "partition_read",
+            EdgeKind::ConditionRead => "condition_read",
             EdgeKind::OtherKind(_) => return None,
         })
     }
@@ -231,6 +237,7 @@ impl EdgeKind {
             EdgeKind::PartitionWrite => (9, 0),
             EdgeKind::PartitionRead => (10, 0),
             EdgeKind::OtherKind(id) => (11, id),
+            EdgeKind::ConditionRead => (12, 0),
         }
     }
 }
@@ -404,8 +411,9 @@ mod tests {
                 .filter(|kind| kind.counted_table() == Some(table))
                 .count()
         };
-        // A coordinator or replica row adds one of four edges, any other kind its own.
-        assert_eq!(counting(LineageTable::Events), 5);
+        // A coordinator or replica row adds one of five edges (write, read, condition_read, replica_write,
+        // replica_read), any other kind its own.
+        assert_eq!(counting(LineageTable::Events), 6);
         assert_eq!(counting(LineageTable::Flushes), 1);
         assert_eq!(counting(LineageTable::Compactions), 1);
     }

@@ -125,7 +125,8 @@ fn workload() -> Vec<VectorRecord> {
         event.flags = 1;
         events.push(mutation(event));
     }
-    // Reads: 2 coordinator reads by app (token 1, 30 µs), 1 replica read for 127.0.0.2.
+    // Reads: 2 coordinator reads by app (token 1, 30 µs, rows returned: SELECTs), 1 replica read for
+    // 127.0.0.2, and 1 coordinator read no SELECT made (no rows_returned: an LWT's condition read, 40 µs).
     for _ in 0..2 {
         events.push(tagged(
             "events",
@@ -136,9 +137,21 @@ fn workload() -> Vec<VectorRecord> {
                 (6, 2, json!(5)),
                 (14, 1, json!(1)),
                 (17, 1, json!(30)),
+                (36, 1, json!(1)),
             ],
         ));
     }
+    events.push(tagged(
+        "events",
+        &[
+            (3, 2, json!(2)),
+            (4, 2, json!(3)),
+            (5, 2, json!(7)),
+            (6, 2, json!(5)),
+            (14, 1, json!(1)),
+            (17, 1, json!(40)),
+        ],
+    ));
     events.push(tagged(
         "events",
         &[
@@ -444,6 +457,18 @@ fn every_movement_becomes_an_edge_with_exact_counts() {
         2,
         0,
         NONE,
+    );
+    put(
+        key(
+            0,
+            "condition_read",
+            "coordinator:127.0.0.1",
+            "replica:127.0.0.1",
+            "orders",
+        ),
+        1,
+        0,
+        latency(1, 40, 40, 40),
     );
     // The next window.
     put(
