@@ -62,7 +62,8 @@ SET VARIABLE cdflow_agent_stats_empty = 'SELECT NULL::TIMESTAMP AS stats_time, N
     NULL::BIGINT AS dropped_write_failed, NULL::BIGINT AS dropped_disk_bound, NULL::BIGINT AS removed_rows,
     NULL::BIGINT AS removed_files, NULL::BIGINT AS recovered_rows, NULL::BIGINT AS agent_dropped_busy,
     NULL::BIGINT AS agent_dropped_not_running, NULL::BIGINT AS agent_dropped_submit_error,
-    NULL::BIGINT AS agent_dropped_other, NULL::DATE AS date WHERE false';
+    NULL::BIGINT AS agent_dropped_other, NULL::VARCHAR AS hook_families, NULL::VARCHAR AS skipped_hook_families,
+    NULL::DATE AS date WHERE false';
 SET VARIABLE cdflow_agent_stats_sql = getvariable('cdflow_agent_stats_empty') || ' UNION ALL BY NAME '
     || cdflow_table_sql('agent_stats', getvariable('cdflow_agent_stats_empty'));
 CREATE OR REPLACE VIEW agent_stats AS FROM query(getvariable('cdflow_agent_stats_sql'));

@@ -46,4 +46,4 @@ mod writer;
 pub use config::{ConfigError, CoreConfig};
 pub use error::CoreError;
 pub use pipeline::{Pipeline, SubmitOutcome};
-pub use stats::{AgentDrops, Counters, CountersSnapshot};
+pub use stats::{AgentDrops, Counters, CountersSnapshot, HookFamilies};

@@ -35,7 +35,7 @@ use crate::journal::recovery::{RecoveryContext, recover};
 use crate::keyhash::{PartitionKeyHasher, load_or_create_key};
 use crate::log::RateLimitedLog;
 use crate::manifest::NodeManifests;
-use crate::stats::{AgentDrops, COUNTER_COUNT, Counters, CountersSnapshot};
+use crate::stats::{AgentDrops, AgentFacts, COUNTER_COUNT, Counters, CountersSnapshot, HookFamilies};
 use crate::strings::StringTable;
 use crate::wire::decode_batch;
 use crate::writer::{PublishHook, QueuedBatch, Shared, Writer, WriterSetup};
@@ -75,6 +75,7 @@ pub struct Pipeline {
     queue: RwLock<Option<Sender<QueuedBatch>>>,
     strings: Arc<StringTable>,
     counters: Arc<Counters>,
+    facts: Arc<AgentFacts>,
     lifecycle: Mutex<Lifecycle>,
 }
 
@@ -110,6 +111,7 @@ impl Pipeline {
         })?;
         let strings = Arc::new(StringTable::new());
         let counters = Arc::new(Counters::default());
+        let facts = Arc::new(AgentFacts::default());
         let log = Arc::new(RateLimitedLog::default());
         let manifests = Arc::new(NodeManifests::new(
             &config.output,
@@ -124,6 +126,7 @@ impl Pipeline {
         let shared = Shared {
             strings: Arc::clone(&strings),
             counters: Arc::clone(&counters),
+            facts: Arc::clone(&facts),
             log: Arc::clone(&log),
             on_published: Some(Arc::clone(&on_published)),
         };
@@ -192,6 +195,7 @@ impl Pipeline {
             queue: RwLock::new(Some(sender)),
             strings,
             counters,
+            facts,
             lifecycle: Mutex::new(Lifecycle {
                 writer: Some(handle),
                 journal: Some(journal),
@@ -267,6 +271,12 @@ impl Pipeline {
     /// per cause (`agent_dropped` becomes their sum).
     pub fn record_agent_counters(&self, events_seen: u64, drops: AgentDrops) {
         self.counters.set_agent_counters(events_seen, drops);
+    }
+
+    /// Records the hook families the agent installed and skipped (`agent_stats` columns
+    /// `hook_families`, `skipped_hook_families`, from the next stats row on).
+    pub fn record_hook_families(&self, families: HookFamilies) {
+        self.facts.set_hook_families(families);
     }
 
     /// Every counter, in the order of `NativeCore.counters()` ([`crate::stats::COUNTER_FIELDS`]).

@@ -37,6 +37,10 @@ pub enum StatsColumn {
     AgentStartTime,
     /// A counter: the column is named after it and holds its value.
     Counter(CounterField),
+    /// `hook_families`: the hook families the agent installed (NULL until it reported them).
+    HookFamilies,
+    /// `skipped_hook_families`: the families it skipped and why (NULL until reported; empty: none).
+    SkippedHookFamilies,
 }
 
 impl StatsColumn {
@@ -47,13 +51,17 @@ impl StatsColumn {
             StatsColumn::Node => "node",
             StatsColumn::AgentStartTime => "agent_start_time",
             StatsColumn::Counter(counter) => counter.name,
+            StatsColumn::HookFamilies => "hook_families",
+            StatsColumn::SkippedHookFamilies => "skipped_hook_families",
         }
     }
 
     fn column_type(&self) -> ColumnType {
         match self {
             StatsColumn::StatsTime | StatsColumn::AgentStartTime => ColumnType::Timestamp,
-            StatsColumn::Node => ColumnType::Text,
+            StatsColumn::Node | StatsColumn::HookFamilies | StatsColumn::SkippedHookFamilies => {
+                ColumnType::Text
+            }
             StatsColumn::Counter(_) => ColumnType::BigInt,
         }
     }
@@ -61,7 +69,7 @@ impl StatsColumn {
 
 /// Columns of `agent_stats`, in order (docs/schema.md): every counter of
 /// [`crate::stats::COUNTER_FIELDS`] once. New columns are appended.
-pub const AGENT_STATS_COLUMNS: [StatsColumn; 22] = [
+pub const AGENT_STATS_COLUMNS: [StatsColumn; 24] = [
     StatsColumn::StatsTime,
     StatsColumn::Node,
     StatsColumn::AgentStartTime,
@@ -84,6 +92,8 @@ pub const AGENT_STATS_COLUMNS: [StatsColumn; 22] = [
     StatsColumn::Counter(counter::AGENT_DROPPED_NOT_RUNNING),
     StatsColumn::Counter(counter::AGENT_DROPPED_SUBMIT_ERROR),
     StatsColumn::Counter(counter::AGENT_DROPPED_OTHER),
+    StatsColumn::HookFamilies,
+    StatsColumn::SkippedHookFamilies,
 ];
 
 /// Unsorted low-cardinality (or random) string columns whose min/max statistics never prune anything.
@@ -182,11 +192,17 @@ pub fn events_schema(raw_keys: bool) -> SchemaRef {
     table_schema(LineageTable::Events, raw_keys)
 }
 
-/// Schema of `agent_stats` (no NULLs).
+/// Schema of `agent_stats` (no NULLs but in the hook family columns, NULL until the agent reported).
 pub fn agent_stats_schema() -> SchemaRef {
     let fields: Vec<Field> = AGENT_STATS_COLUMNS
         .iter()
-        .map(|column| Field::new(column.name(), arrow_type(column.column_type()), false))
+        .map(|column| {
+            let nullable = matches!(
+                column,
+                StatsColumn::HookFamilies | StatsColumn::SkippedHookFamilies
+            );
+            Field::new(column.name(), arrow_type(column.column_type()), nullable)
+        })
         .collect();
     Arc::new(Schema::new(fields))
 }

@@ -9,6 +9,35 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+
+/// What the agent told about itself that is not a counter (`agent_stats` text columns): the hook
+/// families it installed and those it skipped, with why. `None` until the agent reports.
+#[derive(Debug, Default)]
+pub struct AgentFacts {
+    hooks: parking_lot::RwLock<Option<HookFamilies>>,
+}
+
+/// The hook families an agent installed and skipped (`agent_stats.hook_families`,
+/// `agent_stats.skipped_hook_families`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookFamilies {
+    /// Installed families, `+`-separated (`writes+reads+…`; `none` when none).
+    pub installed: String,
+    /// Skipped families with the reference each missed (`family: reason; …`); empty when none.
+    pub skipped: String,
+}
+
+impl AgentFacts {
+    /// Records the agent's hook families (the last report wins).
+    pub fn set_hook_families(&self, families: HookFamilies) {
+        *self.hooks.write() = Some(families);
+    }
+
+    /// The hook families reported, if any.
+    pub fn hook_families(&self) -> Option<HookFamilies> {
+        self.hooks.read().clone()
+    }
+}
 /// Live counters, shared by the JNI callers and the writer thread.
 #[derive(Debug, Default)]
 pub struct Counters {

@@ -13,7 +13,7 @@ use arrow::error::ArrowError;
 
 use crate::rolling::RowBuffer;
 use crate::schema::{AGENT_STATS_COLUMNS, StatsColumn};
-use crate::stats::{CounterField, CountersSnapshot};
+use crate::stats::{CounterField, CountersSnapshot, HookFamilies};
 
 /// One `agent_stats` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub struct StatsRow {
     pub agent_start_time_us: i64,
     /// The counters.
     pub counters: CountersSnapshot,
+    /// The hook families the agent reported (`None`: not reported, or a crashed run's row).
+    pub hooks: Option<HookFamilies>,
 }
 
 /// The builder of one column, with what it holds.
@@ -34,6 +36,8 @@ enum ColumnBuilder {
     Node(StringBuilder),
     AgentStartTime(TimestampMicrosecondBuilder),
     Counter(CounterField, Int64Builder),
+    HookFamilies(StringBuilder),
+    SkippedHookFamilies(StringBuilder),
 }
 
 /// Buffered `agent_stats` rows.
@@ -60,6 +64,10 @@ impl StatsRows {
                 StatsColumn::Counter(counter) => {
                     ColumnBuilder::Counter(*counter, Int64Builder::new())
                 }
+                StatsColumn::HookFamilies => ColumnBuilder::HookFamilies(StringBuilder::new()),
+                StatsColumn::SkippedHookFamilies => {
+                    ColumnBuilder::SkippedHookFamilies(StringBuilder::new())
+                }
             })
             .collect();
         StatsRows {
@@ -81,6 +89,12 @@ impl StatsRows {
                 ColumnBuilder::Counter(counter, builder) => {
                     let value = (counter.get)(&row.counters);
                     builder.append_value(i64::try_from(value).unwrap_or(i64::MAX));
+                }
+                ColumnBuilder::HookFamilies(builder) => {
+                    builder.append_option(row.hooks.as_ref().map(|h| h.installed.as_str()));
+                }
+                ColumnBuilder::SkippedHookFamilies(builder) => {
+                    builder.append_option(row.hooks.as_ref().map(|h| h.skipped.as_str()));
                 }
             }
         }
@@ -107,7 +121,11 @@ impl RowBuffer for StatsRows {
                 ColumnBuilder::StatsTime(builder) | ColumnBuilder::AgentStartTime(builder) => {
                     Arc::new(builder.finish()) as ArrayRef
                 }
-                ColumnBuilder::Node(builder) => Arc::new(builder.finish()) as ArrayRef,
+                ColumnBuilder::Node(builder)
+                | ColumnBuilder::HookFamilies(builder)
+                | ColumnBuilder::SkippedHookFamilies(builder) => {
+                    Arc::new(builder.finish()) as ArrayRef
+                }
                 ColumnBuilder::Counter(_, builder) => Arc::new(builder.finish()) as ArrayRef,
             })
             .collect();
@@ -120,6 +138,7 @@ impl RowBuffer for StatsRows {
 mod tests {
     use std::collections::BTreeSet;
 
+    use arrow::array::Array;
     use arrow::array::cast::AsArray;
     use arrow::datatypes::{Int64Type, TimestampMicrosecondType};
 
@@ -159,9 +178,33 @@ mod tests {
             node: "n1".to_owned(),
             agent_start_time_us: 3,
             counters: fields,
+            hooks: Some(HookFamilies {
+                installed: "writes+reads".to_owned(),
+                skipped: "lwt: missing X".to_owned(),
+            }),
+        });
+        rows.append(&StatsRow {
+            stats_time_us: 8,
+            node: "n1".to_owned(),
+            agent_start_time_us: 3,
+            counters: fields,
+            hooks: None,
         });
         let batch = rows.take_batch().expect("batch");
-        assert_eq!(batch.num_rows(), 1);
+        assert_eq!(batch.num_rows(), 2);
+        let text = |name: &str, row: usize| {
+            let column = batch.column_by_name(name).expect(name).as_string::<i32>();
+            (!column.is_null(row)).then(|| column.value(row).to_owned())
+        };
+        assert_eq!(
+            (text("hook_families", 0), text("skipped_hook_families", 0)),
+            (Some("writes+reads".to_owned()), Some("lwt: missing X".to_owned()))
+        );
+        assert_eq!(
+            (text("hook_families", 1), text("skipped_hook_families", 1)),
+            (None, None),
+            "NULL until the agent reports its hook families"
+        );
         let time = |name: &str| {
             batch
                 .column_by_name(name)

@@ -39,7 +39,7 @@ use crate::rolling::{RollPolicy, RollingWriter, TableSpec};
 use crate::schema::{
     AGENT_STATS_TABLE, agent_stats_schema, agent_stats_writer_properties, lineage_writer_properties,
 };
-use crate::stats::{Counters, CountersSnapshot};
+use crate::stats::{AgentFacts, Counters, CountersSnapshot};
 use crate::stats_rows::{StatsRow, StatsRows};
 use crate::strings::{StringTable, StringsView};
 use crate::table_rows::{RowContext, TableLayout, TableRows};
@@ -79,6 +79,8 @@ pub(crate) struct WriterSetup {
 pub(crate) struct Shared {
     pub strings: Arc<StringTable>,
     pub counters: Arc<Counters>,
+    /// What the agent told about itself (`agent_stats` text columns).
+    pub facts: Arc<AgentFacts>,
     pub log: Arc<RateLimitedLog>,
     /// Called with each published file and its rows (the manifest).
     pub on_published: Option<PublishHook>,
@@ -416,6 +418,7 @@ impl Writer {
             node: self.last_node.clone(),
             agent_start_time_us: self.start_time_us,
             counters,
+            hooks: self.shared.facts.hook_families(),
         };
         let day = day_of_unix_micros(row.stats_time_us);
         self.stats

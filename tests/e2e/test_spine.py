@@ -139,6 +139,17 @@ def test_agent_counters_show_nothing_dropped(lineage):
     assert (seen, offered, accepted, written, dropped) == (total, total, total, total, 0)
 
 
+def test_every_hook_family_is_installed_and_recorded(lineage):
+    """agent_stats says which hook families the agent installed on this Cassandra version (all ten on 4.1.10
+    and 5.0.x) and that none was skipped; the row before the agent reported them would say NULL."""
+    con = report.connect(lineage)
+    installed, skipped = one(con, """SELECT hook_families, skipped_hook_families
+        FROM agent_stats ORDER BY stats_time DESC, written DESC LIMIT 1""")
+    assert installed.split("+") == ["writes", "reads", "lwt", "counters", "batchlog", "hints", "flush",
+                                    "compaction", "auth", "session"]
+    assert skipped == ""
+
+
 def test_no_file_is_left_half_written(lineage):
     assert list(lineage.rglob("*.inprogress")) == []
     assert list(lineage.glob("events/node=127.0.0.1/date=*/part-*.parquet"))

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use cdflow_core::stats::COUNTER_COUNT;
-use cdflow_core::{AgentDrops, CoreConfig, Pipeline, SubmitOutcome};
+use cdflow_core::{AgentDrops, CoreConfig, HookFamilies, Pipeline, SubmitOutcome};
 use parking_lot::RwLock;
 
 use crate::chokepoint::BridgeError;
@@ -45,6 +45,13 @@ pub fn define(batch: &[u8]) -> Result<(), BridgeError> {
 pub fn record_agent_counters(events_seen: u64, drops: AgentDrops) {
     if let Some(pipeline) = CORE.read().as_ref() {
         pipeline.record_agent_counters(events_seen, drops);
+    }
+}
+
+/// Stores the hook families the agent installed and skipped (ignored before start).
+pub fn record_hook_families(families: HookFamilies) {
+    if let Some(pipeline) = CORE.read().as_ref() {
+        pipeline.record_hook_families(families);
     }
 }
 

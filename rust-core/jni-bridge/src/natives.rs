@@ -11,7 +11,7 @@ use jni::objects::{JByteBuffer, JClass, JLongArray, JObjectArray, JString};
 use jni::sys::{jint, jlong};
 use jni::{Env, EnvUnowned};
 
-use cdflow_core::AgentDrops;
+use cdflow_core::{AgentDrops, HookFamilies};
 
 use crate::chokepoint::{BridgeError, guarded, guarded_message};
 use crate::core_slot;
@@ -30,6 +30,28 @@ pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_start<'local>(
         let strings = option_strings(env, &options)?;
         let pairs = option_pairs(strings)?;
         core_slot::start(&pairs)
+    })
+}
+
+/// `static native String recordHookFamilies(String[] families)`: `{installed, skipped}` — the hook
+/// families the agent installed (`+`-separated) and those it skipped with why — for the `agent_stats`
+/// columns `hook_families` and `skipped_hook_families`. `null`, or an error (ignored before start).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_recordHookFamilies<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    families: JObjectArray<'local, JString<'local>>,
+) -> JString<'local> {
+    guarded_message(&mut env, "recordHookFamilies", |env| {
+        let strings = option_strings(env, &families)?;
+        let [installed, skipped]: [String; 2] = strings.try_into().map_err(|strings: Vec<String>| {
+            BridgeError::BadArgument(format!(
+                "families must be {{installed, skipped}}, got {} strings",
+                strings.len()
+            ))
+        })?;
+        core_slot::record_hook_families(HookFamilies { installed, skipped });
+        Ok(())
     })
 }
 

@@ -235,6 +235,7 @@ fn replay(journal: JournalDir, context: &RecoveryContext<'_>, report: &mut Recov
         let shared = Shared {
             strings: Arc::new(StringTable::new()),
             counters: Arc::clone(&counters),
+            facts: Arc::default(),
             log: Arc::clone(context.log),
             on_published: context.on_published.clone(),
         };
@@ -347,6 +348,7 @@ fn crashed_run_row(last: &CountersRecord, recovered: &CountersSnapshot, node: &s
         node: node.to_owned(),
         agent_start_time_us: last.agent_start_time_us,
         counters,
+        hooks: None,
     }
 }
 

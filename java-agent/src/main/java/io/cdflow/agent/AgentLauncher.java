@@ -52,6 +52,11 @@ final class AgentLauncher {
             flusher.start();
             // Cassandra's classes come from the system class loader (java -cp), as does the agent jar
             hooks = HookInstaller.install(inst, CdflowAgent.class.getClassLoader(), ClassLoader.getSystemClassLoader());
+            String recorded = NativeCore.recordHookFamilies(
+                    new String[] {labels(hooks.installedFamilies()), skippedText(hooks.skippedFamilies())});
+            if (recorded != null) {
+                System.err.println("cdflow-agent: hook families not recorded in agent_stats: " + recorded);
+            }
             Runtime.getRuntime().addShutdownHook(
                     new Thread(new AgentShutdown(runtime, flusher, hooks), AgentShutdown.THREAD_NAME));
         } catch (Throwable t) {
@@ -69,6 +74,16 @@ final class AgentLauncher {
                 + ", include_system_keyspaces=" + config.includeSystemKeyspaces
                 + ", hook_families=" + labels(hooks.installedFamilies())
                 + (hooks.skippedFamilies().isEmpty() ? "" : ", skipped_families=" + labels(hooks.skippedFamilies().keySet()));
+    }
+
+    /** {@code family: reason; family: reason}, empty when none was skipped. */
+    static String skippedText(java.util.Map<HookFamily, String> skipped) {
+        StringBuilder b = new StringBuilder();
+        for (java.util.Map.Entry<HookFamily, String> e : skipped.entrySet()) {
+            b.append(b.length() == 0 ? "" : "; ").append(e.getKey().label).append(": ")
+                    .append(e.getValue().replace('\n', ' '));
+        }
+        return b.toString();
     }
 
     private static String labels(Iterable<HookFamily> families) {

@@ -73,6 +73,13 @@ public final class NativeCore {
     public static native void reportAgentCounters(long eventsSeen, long droppedBusy, long droppedNotRunning,
             long droppedSubmitError, long droppedOther);
 
+    /**
+     * Records the hook families installed ({@code families[0]}, {@code +}-separated, {@code none} when none) and
+     * skipped with why ({@code families[1]}, {@code family: reason; ...}, empty when none) for the {@code
+     * agent_stats} columns {@code hook_families} and {@code skipped_hook_families}. Returns {@code null} or an error.
+     */
+    public static native String recordHookFamilies(String[] families);
+
     /** The core's counters, in the order of {@link #COUNTER_NAMES}. */
     public static native long[] counters();
 

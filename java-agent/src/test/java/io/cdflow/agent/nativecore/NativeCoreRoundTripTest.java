@@ -164,6 +164,8 @@ class NativeCoreRoundTripTest {
                 reported[NativeCore.COUNTER_AGENT_DROPPED_SUBMIT_ERROR],
                 reported[NativeCore.COUNTER_AGENT_DROPPED_OTHER]));
         buffers.reportTo(NativeCore::reportAgentCounters);
+        assertNull(NativeCore.recordHookFamilies(new String[] {"writes+reads", "lwt: missing X.y()V"}));
+        assertTrue(NativeCore.recordHookFamilies(new String[] {"only one"}).contains("got 1 strings"));
         assertNull(NativeCore.shutdown(10_000));
 
         long[] c = NativeCore.counters();
