@@ -4,7 +4,7 @@ import pytest
 from cassandra.connection import DRIVER_NAME, DRIVER_VERSION
 from cassandra.query import BatchStatement, BatchType
 
-from cdflow_scripts import report
+from cdflow_scripts import cluster, report
 from cdflow_scripts.cql import Client, create_role
 
 pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
@@ -73,7 +73,7 @@ def test_identity_columns_are_filled(lineage):
                                statement_type, consistency, replicas
                            FROM events WHERE kind = 'coordinator_write' AND keyspace_name = '{KS}'
                            AND table_name = 't1' ORDER BY statement_type""").fetchall()
-    driver = ("127.0.0.1", "127.0.0.1", True, DRIVER_NAME, DRIVER_VERSION)
+    driver = (cluster.address(1), cluster.address(1), True, DRIVER_NAME, DRIVER_VERSION)
     assert rows == [driver + ("DELETE", "LOCAL_ONE", 1), driver + ("INSERT", "LOCAL_ONE", 1)]
 
 
@@ -152,4 +152,4 @@ def test_every_hook_family_is_installed_and_recorded(lineage):
 
 def test_no_file_is_left_half_written(lineage):
     assert list(lineage.rglob("*.inprogress")) == []
-    assert list(lineage.glob("events/node=127.0.0.1/date=*/part-*.parquet"))
+    assert list(lineage.glob(f"events/node={cluster.address(1)}/date=*/part-*.parquet"))
