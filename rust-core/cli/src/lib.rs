@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod filter;
 pub mod graph;
 pub mod label;
+pub mod parallel_scan;
 pub mod policy;
 pub mod progress;
 pub mod reader;

@@ -8,8 +8,9 @@ use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
 use crate::discover::{LineageFile, LineageFiles, Table};
 use crate::error::CliError;
 use crate::filter::Filters;
+use crate::parallel_scan::{ordered, worker_threads};
 use crate::progress::Progress;
-use crate::reader::for_each_batch;
+use crate::reader::for_each_batch_of;
 
 /// The `kind` of an `events` row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -190,8 +191,8 @@ impl Operation {
     }
 }
 
-/// The `events` columns read.
-const EVENT_COLUMNS: [&str; 32] = [
+/// The `events` columns read (all the fields of an [`EventRow`]).
+pub const EVENT_COLUMNS: [&str; 32] = [
     "event_time",
     "node",
     "kind",
@@ -299,11 +300,11 @@ impl EventColumns {
         })
     }
 
-    fn row<'a>(&'a self, row: usize, path_node: Option<&'a str>) -> EventRow<'a> {
+    fn row<'a>(&'a self, row: usize, kind: Kind, path_node: Option<&'a str>) -> EventRow<'a> {
         EventRow {
             time: self.time.get(row),
             node: self.node.get(row).or(path_node),
-            kind: Kind::parse(self.kind.get(row)),
+            kind,
             keyspace: self.keyspace.get(row),
             table: self.table.get(row),
             user: self.user.get(row),
@@ -404,16 +405,63 @@ pub fn scan_events(
         files.of(Table::Events),
         &EVENT_COLUMNS,
         filters,
+        |batch, _| {
+            let columns = EventColumns::read(batch)?;
+            let kept: Vec<(u32, Kind)> = (0..batch.num_rows())
+                .filter(|&row| {
+                    filters.keeps(
+                        columns.time.get(row),
+                        columns.keyspace.get(row),
+                        columns.table.get(row),
+                    )
+                })
+                .map(|row| (row as u32, Kind::parse(columns.kind.get(row))))
+                .collect();
+            Ok((columns, kept))
+        },
+        |(columns, kept), path_node| {
+            for (row, kind) in kept {
+                each(&columns.row(row as usize, kind, path_node));
+            }
+        },
+    )
+}
+
+/// Folds the `events` rows that pass the time and table filters on every core: each record batch is
+/// folded into a fresh `init()` by `fold` on a worker thread, and `merge` receives these partial states
+/// in file and row-group order (the order of a sequential read, so a merge that respects it — like
+/// [`crate::census::BoundedMap::absorb`] — gives the result of one sequential fold). Only `columns`
+/// are read (each must be one of the `events` columns an [`EventRow`] has): every other field of the
+/// rows is `None`.
+pub fn fold_events<S: Send>(
+    files: &LineageFiles,
+    filters: &Filters,
+    columns: &[&str],
+    init: impl Fn() -> S + Sync,
+    fold: impl Fn(&mut S, &EventRow<'_>) + Sync,
+    mut merge: impl FnMut(S),
+) -> Result<(), CliError> {
+    debug_assert!(columns.iter().all(|column| EVENT_COLUMNS.contains(column)));
+    scan(
+        files.of(Table::Events),
+        columns,
+        filters,
         |batch, path_node| {
             let columns = EventColumns::read(batch)?;
+            let mut state = init();
             for row in 0..batch.num_rows() {
-                let event = columns.row(row, path_node);
-                if filters.keeps(event.time, event.keyspace, event.table) {
-                    each(&event);
+                if filters.keeps(
+                    columns.time.get(row),
+                    columns.keyspace.get(row),
+                    columns.table.get(row),
+                ) {
+                    let kind = Kind::parse(columns.kind.get(row));
+                    fold(&mut state, &columns.row(row, kind, path_node));
                 }
             }
-            Ok(())
+            Ok(state)
         },
+        |state, _| merge(state),
     )
 }
 
@@ -427,14 +475,19 @@ pub fn scan_flushes(
         files.of(Table::Flushes),
         &FLUSH_COLUMNS,
         filters,
-        |batch, path_node| {
-            let time = IntColumn::read(batch, "event_time")?;
-            let node = TextColumn::read(batch, "node")?;
-            let keyspace = TextColumn::read(batch, "keyspace_name")?;
-            let table = TextColumn::read(batch, "table_name")?;
-            let output = ListLenColumn::read(batch, "output_sstables")?;
-            let bytes_out = IntColumn::read(batch, "bytes_out")?;
-            for row in 0..batch.num_rows() {
+        |batch, _| {
+            Ok((
+                IntColumn::read(batch, "event_time")?,
+                TextColumn::read(batch, "node")?,
+                TextColumn::read(batch, "keyspace_name")?,
+                TextColumn::read(batch, "table_name")?,
+                ListLenColumn::read(batch, "output_sstables")?,
+                IntColumn::read(batch, "bytes_out")?,
+                batch.num_rows(),
+            ))
+        },
+        |(time, node, keyspace, table, output, bytes_out, rows), path_node| {
+            for row in 0..rows {
                 let flush = FlushRow {
                     node: node.get(row).or(path_node),
                     keyspace: keyspace.get(row),
@@ -446,7 +499,6 @@ pub fn scan_flushes(
                     each(&flush);
                 }
             }
-            Ok(())
         },
     )
 }
@@ -461,34 +513,51 @@ pub fn scan_compactions(
         files.of(Table::Compactions),
         &COMPACTION_COLUMNS,
         filters,
-        |batch, path_node| {
-            let time = IntColumn::read(batch, "event_time")?;
-            let node = TextColumn::read(batch, "node")?;
-            let keyspace = TextColumn::read(batch, "keyspace_name")?;
-            let table = TextColumn::read(batch, "table_name")?;
-            let input = ListLenColumn::read(batch, "input_sstables")?;
-            let output = ListLenColumn::read(batch, "output_sstables")?;
-            let bytes_in = IntColumn::read(batch, "bytes_in")?;
-            let bytes_out = IntColumn::read(batch, "bytes_out")?;
-            let duration = IntColumn::read(batch, "duration_us")?;
-            for row in 0..batch.num_rows() {
+        |batch, _| {
+            Ok(CompactionColumns {
+                time: IntColumn::read(batch, "event_time")?,
+                node: TextColumn::read(batch, "node")?,
+                keyspace: TextColumn::read(batch, "keyspace_name")?,
+                table: TextColumn::read(batch, "table_name")?,
+                input: ListLenColumn::read(batch, "input_sstables")?,
+                output: ListLenColumn::read(batch, "output_sstables")?,
+                bytes_in: IntColumn::read(batch, "bytes_in")?,
+                bytes_out: IntColumn::read(batch, "bytes_out")?,
+                duration: IntColumn::read(batch, "duration_us")?,
+                rows: batch.num_rows(),
+            })
+        },
+        |columns, path_node| {
+            for row in 0..columns.rows {
                 let compaction = CompactionRow {
-                    node: node.get(row).or(path_node),
-                    keyspace: keyspace.get(row),
-                    table: table.get(row),
-                    input_sstables: input.len(row),
-                    output_sstables: output.len(row),
-                    bytes_in: bytes_in.get(row),
-                    bytes_out: bytes_out.get(row),
-                    duration_us: duration.get(row),
+                    node: columns.node.get(row).or(path_node),
+                    keyspace: columns.keyspace.get(row),
+                    table: columns.table.get(row),
+                    input_sstables: columns.input.len(row),
+                    output_sstables: columns.output.len(row),
+                    bytes_in: columns.bytes_in.get(row),
+                    bytes_out: columns.bytes_out.get(row),
+                    duration_us: columns.duration.get(row),
                 };
-                if filters.keeps(time.get(row), compaction.keyspace, compaction.table) {
+                if filters.keeps(columns.time.get(row), compaction.keyspace, compaction.table) {
                     each(&compaction);
                 }
             }
-            Ok(())
         },
     )
+}
+
+struct CompactionColumns {
+    time: IntColumn,
+    node: TextColumn,
+    keyspace: TextColumn,
+    table: TextColumn,
+    input: ListLenColumn,
+    output: ListLenColumn,
+    bytes_in: IntColumn,
+    bytes_out: IntColumn,
+    duration: IntColumn,
+    rows: usize,
 }
 
 /// One `agent_stats` row: the agent's counters (totals since `agent_start_time`).
@@ -532,15 +601,21 @@ pub fn scan_agent_stats(
         files.of(Table::AgentStats),
         &agent_stats_columns(),
         &Filters::default(),
-        |batch, path_node| {
-            let stats_time = IntColumn::read(batch, "stats_time")?;
-            let node = TextColumn::read(batch, "node")?;
-            let start = IntColumn::read(batch, "agent_start_time")?;
+        |batch, _| {
             let counters = COUNTER_FIELDS
                 .iter()
                 .map(|field| IntColumn::read(batch, field.name))
                 .collect::<Result<Vec<_>, _>>()?;
-            for row in 0..batch.num_rows() {
+            Ok((
+                IntColumn::read(batch, "stats_time")?,
+                TextColumn::read(batch, "node")?,
+                IntColumn::read(batch, "agent_start_time")?,
+                counters,
+                batch.num_rows(),
+            ))
+        },
+        |(stats_time, node, start, counters, rows), path_node| {
+            for row in 0..rows {
                 each(&AgentStatsRow {
                     node: node.get(row).or(path_node),
                     stats_time: stats_time.get(row),
@@ -550,21 +625,29 @@ pub fn scan_agent_stats(
                     }),
                 });
             }
-            Ok(())
         },
     )
 }
 
-/// Reads every file not pruned by the filters, handing each batch and the file's `node=` partition.
-fn scan(
+/// Reads every file not pruned by the filters, one row group per unit of work on every core
+/// ([`crate::parallel_scan`]): `prepare` turns each record batch (with the file's `node=` partition)
+/// into what `consume` needs, on a worker thread; `consume` sees the prepared batches in file and
+/// row-group order, as a sequential read would.
+fn scan<P: Send>(
     files: &[LineageFile],
     columns: &[&str],
     filters: &Filters,
-    mut each: impl FnMut(&RecordBatch, Option<&str>) -> Result<(), String>,
+    prepare: impl Fn(&RecordBatch, Option<&str>) -> Result<P, String> + Sync,
+    mut consume: impl FnMut(P, Option<&str>),
 ) -> Result<(), CliError> {
     let wanted: Vec<&LineageFile> = files
         .iter()
         .filter(|file| !filters.skips_file(file))
+        .collect();
+    let units: Vec<(usize, usize)> = wanted
+        .iter()
+        .enumerate()
+        .flat_map(|(index, file)| (0..file.footer.row_groups()).map(move |group| (index, group)))
         .collect();
     let mut progress = Progress::new(
         wanted
@@ -572,11 +655,35 @@ fn scan(
             .map_or("lineage", |file| file.table.dir_name()),
         wanted.len(),
     );
-    for file in wanted {
-        for_each_batch(&file.path, columns, |batch| {
-            each(batch, file.node.as_deref())
-        })?;
-        progress.advance();
-    }
-    Ok(())
+    ordered(
+        units.len(),
+        worker_threads(),
+        |unit| {
+            let (index, group) = units[unit];
+            let file = wanted[index];
+            let mut prepared = Vec::new();
+            for_each_batch_of(
+                &file.path,
+                &file.footer,
+                vec![group],
+                columns,
+                &mut |batch| {
+                    prepared.push(prepare(batch, file.node.as_deref())?);
+                    Ok(())
+                },
+            )?;
+            Ok(prepared)
+        },
+        |unit, prepared| {
+            let (index, group) = units[unit];
+            let file = wanted[index];
+            for batch in prepared {
+                consume(batch, file.node.as_deref());
+            }
+            if group + 1 == file.footer.row_groups() {
+                progress.advance();
+            }
+            Ok(())
+        },
+    )
 }

@@ -13,7 +13,7 @@ use crate::args::{
     SummaryArgs, VerifyArgs,
 };
 use crate::audit::Audit;
-use crate::discover::discover;
+use crate::discover::{LineageFiles, discover};
 use crate::error::{CliError, EXIT_VIOLATIONS};
 use crate::graph::FlowGraph;
 use crate::policy::Policy;
@@ -56,12 +56,12 @@ fn recover(args: &RecoverArgs) -> Result<i32, CliError> {
 
 fn graph(args: &GraphArgs) -> Result<(), CliError> {
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let flow = FlowGraph::build(&files, &filters, args.max_vertices as usize)?;
     if flow.is_empty() {
         eprintln!(
-            "cdflow: warning: no lineage rows matched (read {} files); the graph is empty",
-            files.len()
+            "{}",
+            filters.nothing_matched("the graph is empty", files.len())
         );
     }
     let output = match args.format {
@@ -74,8 +74,14 @@ fn graph(args: &GraphArgs) -> Result<(), CliError> {
 
 fn summary(args: &SummaryArgs) -> Result<(), CliError> {
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let summary = Summary::build(&files, &filters)?;
+    if summary.rows == 0 {
+        eprintln!(
+            "{}",
+            filters.nothing_matched("the summary is empty", files.len())
+        );
+    }
     let cap = args.max_rows as usize;
     match args.format {
         OutputFormat::Text => write_output(None, summary.render(cap).as_bytes()),
@@ -85,8 +91,14 @@ fn summary(args: &SummaryArgs) -> Result<(), CliError> {
 
 fn antipatterns(args: &AntipatternsArgs) -> Result<(), CliError> {
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let found = Antipatterns::find(&files, &filters, &args.thresholds)?;
+    if found.requests == 0 {
+        eprintln!(
+            "{}",
+            filters.nothing_matched("no client request to look at", files.len())
+        );
+    }
     match args.format {
         OutputFormat::Text => write_output(None, found.render().as_bytes()),
         OutputFormat::Json => write_json(&found.to_json()),
@@ -96,7 +108,7 @@ fn antipatterns(args: &AntipatternsArgs) -> Result<(), CliError> {
 fn audit(args: &AuditArgs) -> Result<i32, CliError> {
     let policy = Policy::load(&args.policy)?;
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let audit = Audit::run(&files, &filters, &policy, args.examples)?;
     match args.format {
         OutputFormat::Text => write_output(None, audit.render().as_bytes())?,
@@ -132,6 +144,16 @@ fn verify(args: &VerifyArgs) -> Result<i32, CliError> {
         OutputFormat::Json => write_json(&crate::verify::to_json(&report, dir, &key_file))?,
     }
     Ok(if report.passed() { 0 } else { EXIT_VIOLATIONS })
+}
+
+/// The lineage files under `dirs`, after one warning on standard error per Parquet file skipped as not
+/// lineage.
+fn find_lineage(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
+    let files = discover(dirs)?;
+    for skipped in &files.skipped {
+        eprintln!("cdflow: warning: skipped {}", skipped.reason());
+    }
+    Ok(files)
 }
 
 fn write_json(value: &serde_json::Value) -> Result<(), CliError> {
