@@ -19,7 +19,7 @@ use parquet::arrow::arrow_reader::{
 use crate::error::CliError;
 
 /// Rows per record batch (bounds the memory of one read).
-const BATCH_ROWS: usize = 8192;
+const BATCH_ROWS: usize = 32_768;
 
 /// The Parquet key-value metadata key that names a file's lineage schema version (docs/schema.md).
 pub const SCHEMA_VERSION_KEY: &str = "cdflow.schema_version";
