@@ -35,7 +35,9 @@ use crate::journal::recovery::{RecoveryContext, recover};
 use crate::keyhash::{PartitionKeyHasher, load_or_create_key};
 use crate::log::RateLimitedLog;
 use crate::manifest::NodeManifests;
-use crate::stats::{AgentDrops, AgentFacts, COUNTER_COUNT, Counters, CountersSnapshot, HookFamilies};
+use crate::stats::{
+    AgentDrops, AgentFacts, COUNTER_COUNT, Counters, CountersSnapshot, HookFamilies,
+};
 use crate::strings::StringTable;
 use crate::wire::decode_batch;
 use crate::writer::{PublishHook, QueuedBatch, Shared, Writer, WriterSetup};

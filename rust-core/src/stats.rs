@@ -9,7 +9,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-
 /// What the agent told about itself that is not a counter (`agent_stats` text columns): the hook
 /// families it installed and those it skipped, with why. `None` until the agent reports.
 #[derive(Debug, Default)]

@@ -198,7 +198,10 @@ mod tests {
         };
         assert_eq!(
             (text("hook_families", 0), text("skipped_hook_families", 0)),
-            (Some("writes+reads".to_owned()), Some("lwt: missing X".to_owned()))
+            (
+                Some("writes+reads".to_owned()),
+                Some("lwt: missing X".to_owned())
+            )
         );
         assert_eq!(
             (text("hook_families", 1), text("skipped_hook_families", 1)),

@@ -309,3 +309,42 @@ def test_bad_input_gets_a_clear_error_naming_the_file(cli, lineage, tmp_path):
     out = cdflow(cli, "summary", newer)
     assert out.returncode == 2, out.stdout
     assert f"cannot read {target}: lineage schema version 7 is unknown to this cdflow" in out.stderr
+
+
+def rewrite_with_duckdb(lineage_dir, target, compression):
+    """The lineage rewritten by DuckDB (`COPY … (FORMAT parquet, COMPRESSION …)`), file by file at the same paths:
+    DuckDB's encodings and row groups, no cdflow key-value metadata."""
+    source = pathlib.Path(lineage_dir)
+    con = duckdb.connect()
+    for table in ("events", "flushes", "compactions", "agent_stats"):
+        for path in sorted((source / table).glob("**/*.parquet")):
+            out = target / path.relative_to(source)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"COPY (SELECT * FROM read_parquet('{path}', hive_partitioning = false)) TO '{out}' "
+                        f"(FORMAT parquet, COMPRESSION {compression})")
+    return target
+
+
+@pytest.mark.parametrize("compression", ["snappy", "gzip", "lz4", "zstd"])
+def test_lineage_rewritten_by_duckdb_gives_the_same_summary(cli, lineage, tmp_path, compression):
+    copy = rewrite_with_duckdb(lineage["dir"], tmp_path / "lineage", compression)
+    codecs = duckdb.sql(f"SELECT DISTINCT compression FROM parquet_metadata('{copy}/events/**/*.parquet')").fetchall()
+    assert {codec.upper() for codec, in codecs} <= {compression.upper(), "LZ4_RAW", "UNCOMPRESSED"}, codecs
+    for args in ([], ["--format", "json"], ["--keyspace", KS, "--role", "bob"]):
+        original = cdflow(cli, "summary", lineage["dir"], *args)
+        rewritten = cdflow(cli, "summary", copy, *args)
+        assert original.returncode == 0 and rewritten.returncode == 0, rewritten.stderr
+        assert rewritten.stderr == ""
+        assert rewritten.stdout == original.stdout
+    found = cdflow(cli, "antipatterns", copy, "--keyspace", KS, "--format", "json", LARGE)
+    assert found.stdout == cdflow(cli, "antipatterns", lineage["dir"], "--keyspace", KS, "--format", "json",
+                                  LARGE).stdout
+
+
+def test_events_merged_into_one_duckdb_file_read_when_named(cli, lineage, tmp_path):
+    merged = tmp_path / "y.parquet"
+    duckdb.execute(f"COPY (SELECT * FROM read_parquet('{lineage['dir']}/events/**/*.parquet', hive_partitioning = false)) "
+                   f"TO '{merged}' (FORMAT parquet, COMPRESSION snappy)")
+    one = cdflow(cli, "summary", merged, "--format", "json")
+    assert one.returncode == 0, one.stderr
+    assert one.stdout == cdflow(cli, "summary", pathlib.Path(lineage["dir"]) / "events", "--format", "json").stdout

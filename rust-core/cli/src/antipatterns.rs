@@ -182,6 +182,10 @@ impl Antipatterns {
             {
                 return;
             }
+            if row.keyspace.is_none() && row.table.is_none() {
+                // The batchlog's own rows: no table to find a pattern on.
+                return;
+            }
             table_label(row.keyspace, row.table, &mut label);
             let table = tables.entry(&label);
             observe(table, row, thresholds);

@@ -12,8 +12,11 @@
 //! roles reading the same partition through the same coordinator are not told apart). Replica rows
 //! whose coordinator's lineage was not given cannot be attributed and are left out.
 
+use std::collections::HashSet;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
+use indexmap::IndexMap;
 use std::hash::{Hash, Hasher};
 
 use crate::discover::LineageFiles;
@@ -27,9 +30,11 @@ pub const TRACKED_KEYS: usize = 100_000;
 pub const ROLE_KEYS: usize = 4_000_000;
 
 /// A string-keyed map holding at most `limit` keys; the values of keys beyond go to one overflow value.
+/// Keys keep the order they were first seen in, so that partial maps of a parallel scan merge
+/// ([`BoundedMap::absorb`]) into exactly the map a sequential scan builds.
 #[derive(Debug, Clone)]
 pub struct BoundedMap<V> {
-    map: HashMap<String, V>,
+    map: IndexMap<String, V, FixedState>,
     limit: usize,
     overflow: V,
     overflowed: bool,
@@ -39,23 +44,48 @@ impl<V: Default> BoundedMap<V> {
     /// An empty map of at most `limit` keys.
     pub fn new(limit: usize) -> Self {
         BoundedMap {
-            map: HashMap::new(),
+            map: IndexMap::with_hasher(FixedState::default()),
             limit,
             overflow: V::default(),
             overflowed: false,
         }
     }
 
+    /// An empty map without a limit: the partial map of one unit of a parallel scan, bounded by the
+    /// rows of that unit.
+    pub fn unbounded() -> Self {
+        Self::new(usize::MAX)
+    }
+
+    /// Merges `part` — the partial map of the rows that follow those already in `self` — key by key in
+    /// the order `part` first saw them: the result is the map the rows of both would have built one by
+    /// one (a key's fate, tracked or overflow, is decided when it is first seen). `part` must be
+    /// [`BoundedMap::unbounded`].
+    pub fn absorb(&mut self, part: BoundedMap<V>, merge: impl Fn(&mut V, &V)) {
+        debug_assert!(!part.overflowed, "a partial map is unbounded");
+        for (key, value) in part.map {
+            if let Some(known) = self.map.get_mut(&key) {
+                merge(known, &value);
+            } else if self.map.len() < self.limit {
+                self.map.insert(key, value);
+            } else {
+                self.overflowed = true;
+                merge(&mut self.overflow, &value);
+            }
+        }
+    }
+
     /// The value of `key`, created if there is room, else the overflow value.
     pub fn entry(&mut self, key: &str) -> &mut V {
-        if !self.map.contains_key(key) {
-            if self.map.len() >= self.limit {
-                self.overflowed = true;
-                return &mut self.overflow;
-            }
-            self.map.insert(key.to_string(), V::default());
+        if let Some(index) = self.map.get_index_of(key) {
+            return &mut self.map[index];
         }
-        self.map.get_mut(key).expect("present or just inserted")
+        if self.map.len() >= self.limit {
+            self.overflowed = true;
+            return &mut self.overflow;
+        }
+        let (index, _) = self.map.insert_full(key.to_string(), V::default());
+        &mut self.map[index]
     }
 
     /// The value of a tracked key.
@@ -254,5 +284,38 @@ mod tests {
         }
         assert_eq!(small.top_keys(3, |n| *n), vec!["a", "c", "b"]);
         assert_eq!(small.top_keys(2, |n| *n), vec!["a"]);
+    }
+
+    #[test]
+    fn absorbing_partial_maps_in_order_equals_one_sequential_map() {
+        let rows = ["a", "b", "a", "c", "d", "b", "e", "a", "f", "c", "g", "d"];
+        for limit in 1..8 {
+            let mut sequential: BoundedMap<u64> = BoundedMap::new(limit);
+            for key in rows {
+                *sequential.entry(key) += 1;
+            }
+            for split in [1, 2, 3, 5] {
+                let mut merged: BoundedMap<u64> = BoundedMap::new(limit);
+                for chunk in rows.chunks(split) {
+                    let mut part = BoundedMap::unbounded();
+                    for key in chunk {
+                        *part.entry(key) += 1;
+                    }
+                    merged.absorb(part, |into, from| *into += from);
+                }
+                let pairs = |map: &BoundedMap<u64>| {
+                    let mut pairs: Vec<(String, u64)> =
+                        map.iter().map(|(key, n)| (key.clone(), *n)).collect();
+                    pairs.sort();
+                    pairs
+                };
+                assert_eq!(
+                    pairs(&merged),
+                    pairs(&sequential),
+                    "limit {limit}, split {split}"
+                );
+                assert_eq!(merged.overflow(), sequential.overflow(), "limit {limit}");
+            }
+        }
     }
 }

@@ -5,13 +5,19 @@
 //! run's `run/demo` with `lineage/` and `nodes/*/lineage/`). Files follow the hive layout
 //! `<lineage>/<table>/node=<addr>/date=<YYYY-MM-DD>/part-*.parquet`; hidden files (the writer's
 //! `.part-….parquet.inprogress`) are never read. A file reached twice (overlapping arguments) is read
-//! once.
+//! once. A file may also be named on its own; its table is the nearest directory of its path named like
+//! one (`…/events/…/x.parquet`), else told by its columns.
+//!
+//! Each file's footer is read once here: a Parquet file that lacks the columns every file of its table
+//! has ([`Table::required_columns`]) is not lineage — skipped with a warning ([`LineageFiles::skipped`])
+//! when found in a directory, an error when named on its own.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
+use crate::reader::Footer;
 use crate::time::parse_date;
 
 /// The lineage tables `cdflow` reads.
@@ -54,6 +60,30 @@ impl Table {
         }
     }
 
+    /// The columns every file of the table has, since the first lineage schema (docs/schema.md): a
+    /// file without them is not lineage.
+    pub const fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Events => &["kind", "keyspace_name", "table_name"],
+            Table::Flushes => &["keyspace_name", "table_name", "output_sstables"],
+            Table::Compactions => &["keyspace_name", "table_name", "input_sstables"],
+            Table::AgentStats => &["stats_time"],
+            Table::AuthEvents => &["user_name", "outcome"],
+            Table::Flows => &["window_start", "edge_kind"],
+        }
+    }
+
+    /// The table of a file that has every required column of exactly one table.
+    fn from_columns(footer: &Footer) -> Option<Table> {
+        let mut matching = Table::ALL
+            .into_iter()
+            .filter(|table| footer.missing(table.required_columns()).is_empty());
+        match (matching.next(), matching.next()) {
+            (Some(table), None) => Some(table),
+            _ => None,
+        }
+    }
+
     fn from_dir_name(name: &str) -> Option<Table> {
         Table::ALL
             .into_iter()
@@ -62,7 +92,7 @@ impl Table {
 }
 
 /// One Parquet file of a lineage table.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 pub struct LineageFile {
     /// The table it belongs to.
     pub table: Table,
@@ -72,6 +102,32 @@ pub struct LineageFile {
     pub node: Option<String>,
     /// The `date=` partition of its path, in days since the epoch (the UTC day of its first row).
     pub date_days: Option<i64>,
+    /// Its footer, read once.
+    pub footer: Footer,
+}
+
+/// A Parquet file found in a lineage directory that is not lineage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// The table directory it was found in.
+    pub table: Table,
+    /// The required columns it lacks.
+    pub missing: Vec<&'static str>,
+}
+
+impl SkippedFile {
+    /// Why the file is not lineage, naming it.
+    pub fn reason(&self) -> String {
+        format!(
+            "{}: not cdflow lineage: {} files have the column(s) {}, this one has no {}",
+            self.path.display(),
+            self.table.dir_name(),
+            self.table.required_columns().join(", "),
+            self.missing.join(", ")
+        )
+    }
 }
 
 /// The lineage files found, per table, sorted by path.
@@ -89,6 +145,8 @@ pub struct LineageFiles {
     pub auth_events: Vec<LineageFile>,
     /// `flows` files.
     pub flows: Vec<LineageFile>,
+    /// Parquet files found in the table directories that are not lineage (not read).
+    pub skipped: Vec<SkippedFile>,
 }
 
 impl LineageFiles {
@@ -118,14 +176,23 @@ impl LineageFiles {
 /// How deep below a given directory lineage roots are looked for.
 const ROOT_SEARCH_DEPTH: usize = 3;
 
-/// Finds the lineage files under `dirs`. Each directory must exist and hold at least one file.
+/// Finds the lineage files under `dirs` (directories, or files named on their own). Each directory
+/// must hold at least one lineage file; each file named must be lineage.
 pub fn discover(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
     let mut found: BTreeSet<(Table, PathBuf)> = BTreeSet::new();
+    let mut named: BTreeSet<PathBuf> = BTreeSet::new();
     for dir in dirs {
         let metadata = fs::metadata(dir).map_err(|error| match error.kind() {
             std::io::ErrorKind::NotFound => CliError::NoSuchDir(dir.clone()),
             _ => unreadable(dir, &error),
         })?;
+        if metadata.is_file() {
+            let table = named_file_table(dir)?;
+            let canonical = fs::canonicalize(dir).unwrap_or(dir.clone());
+            named.insert(canonical.clone());
+            found.insert((table, canonical));
+            continue;
+        }
         if !metadata.is_dir() {
             return Err(CliError::NotADir(dir.clone()));
         }
@@ -146,12 +213,27 @@ pub fn discover(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
     }
     let mut files = LineageFiles::default();
     for (table, path) in found {
+        let footer = Footer::read(&path)?;
+        let missing = footer.missing(table.required_columns());
+        if !missing.is_empty() {
+            let skipped = SkippedFile {
+                path,
+                table,
+                missing,
+            };
+            if named.contains(&skipped.path) {
+                return Err(CliError::NotLineage(skipped.reason()));
+            }
+            files.skipped.push(skipped);
+            continue;
+        }
         let (node, date_days) = partitions(&path);
         let file = LineageFile {
             table,
             path,
             node,
             date_days,
+            footer,
         };
         match table {
             Table::Events => files.events.push(file),
@@ -162,7 +244,52 @@ pub fn discover(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
             Table::Flows => files.flows.push(file),
         }
     }
+    for dir in dirs.iter().filter(|dir| dir.is_dir()) {
+        let canonical = fs::canonicalize(dir).unwrap_or(dir.clone());
+        let has_lineage = Table::ALL.into_iter().any(|table| {
+            files
+                .of(table)
+                .iter()
+                .any(|file| file.path.starts_with(&canonical))
+        });
+        if !has_lineage {
+            let under: Vec<&SkippedFile> = files
+                .skipped
+                .iter()
+                .filter(|file| file.path.starts_with(&canonical))
+                .collect();
+            return Err(CliError::NoLineage {
+                dir: dir.clone(),
+                skipped: under.len(),
+                first: under.first().map(|file| file.reason()).unwrap_or_default(),
+            });
+        }
+    }
     Ok(files)
+}
+
+/// The table of a file named on the command line: the nearest directory of its path named like a
+/// table, else the one table whose required columns it has.
+fn named_file_table(path: &Path) -> Result<Table, CliError> {
+    if let Some(table) = path
+        .ancestors()
+        .skip(1)
+        .filter_map(|dir| dir.file_name()?.to_str())
+        .find_map(Table::from_dir_name)
+    {
+        return Ok(table);
+    }
+    let footer = Footer::read(path)?;
+    Table::from_columns(&footer).ok_or_else(|| {
+        CliError::NotLineage(format!(
+            "{}: not cdflow lineage (it is under no events/, flushes/, compactions/ or agent_stats/ directory, and its columns are those of no lineage table: events need {}, flushes {}, compactions {}, agent_stats {})",
+            path.display(),
+            Table::Events.required_columns().join(", "),
+            Table::Flushes.required_columns().join(", "),
+            Table::Compactions.required_columns().join(", "),
+            Table::AgentStats.required_columns().join(", "),
+        ))
+    })
 }
 
 /// Whether a directory that added no new file had its files found through an earlier argument.

@@ -24,6 +24,22 @@ pub enum CliError {
         .0.display()
     )]
     NoParquet(PathBuf),
+    /// A directory holds Parquet files in lineage table directories, but none of them is lineage.
+    #[error(
+        "no lineage under {}: none of its {skipped} parquet file(s) is cdflow lineage ({first})",
+        dir.display()
+    )]
+    NoLineage {
+        /// The directory given.
+        dir: PathBuf,
+        /// Files skipped under it.
+        skipped: usize,
+        /// Why the first of them is not lineage.
+        first: String,
+    },
+    /// A file named on the command line is not lineage.
+    #[error("{0}")]
+    NotLineage(String),
     /// A directory could not be listed or a file could not be read or decoded.
     #[error("cannot read {}: {message}", path.display())]
     Unreadable {

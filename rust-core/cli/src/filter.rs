@@ -1,6 +1,7 @@
 //! The row filters shared by every command: time range, keyspace, table and role.
 
 use crate::discover::LineageFile;
+use crate::time::format_time;
 
 /// Microseconds in one day.
 const DAY_MICROS: i64 = 86_400_000_000;
@@ -54,6 +55,40 @@ impl Filters {
         true
     }
 
+    /// The filters as command-line options (`--keyspace shop --since …`), empty without any.
+    pub fn describe(&self) -> String {
+        let mut options = Vec::new();
+        if let Some(since) = self.since {
+            options.push(format!("--since {}", format_time(since)));
+        }
+        if let Some(until) = self.until {
+            options.push(format!("--until {}", format_time(until)));
+        }
+        for (option, value) in [
+            ("--keyspace", &self.keyspace),
+            ("--table", &self.table),
+            ("--role", &self.role),
+        ] {
+            if let Some(value) = value {
+                options.push(format!("{option} {value}"));
+            }
+        }
+        options.join(" ")
+    }
+
+    /// The one-line warning of a command that found no row: which filters matched nothing in how many
+    /// files, or that the files hold no row.
+    pub fn nothing_matched(&self, what: &str, files: usize) -> String {
+        let filters = self.describe();
+        if filters.is_empty() {
+            format!("cdflow: warning: no lineage rows in the {files} file(s) read; {what}")
+        } else {
+            format!(
+                "cdflow: warning: no lineage rows matched {filters} in the {files} file(s) read; {what}"
+            )
+        }
+    }
+
     /// Whether a whole file can be skipped: its `date=` partition (the day of its first row) starts a
     /// full day after `until` (a day of margin for rows observed slightly out of order).
     pub fn skips_file(&self, file: &LineageFile) -> bool {
@@ -84,6 +119,24 @@ mod tests {
         };
         assert!(filters.keeps(None, Some("other"), Some("t")));
         assert!(!filters.keeps(None, Some("ks"), Some("u")));
+    }
+
+    #[test]
+    fn the_warning_names_the_filters() {
+        let filters = Filters {
+            since: Some(1_795_615_200_000_000),
+            keyspace: Some("shop".into()),
+            role: Some("alcie".into()),
+            ..Filters::default()
+        };
+        assert_eq!(
+            filters.nothing_matched("the summary is empty", 3),
+            "cdflow: warning: no lineage rows matched --since 2026-11-25T14:00:00.000000Z --keyspace shop --role alcie in the 3 file(s) read; the summary is empty"
+        );
+        assert_eq!(
+            Filters::default().nothing_matched("the graph is empty", 0),
+            "cdflow: warning: no lineage rows in the 0 file(s) read; the graph is empty"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Streaming one Parquet file's record batches, reading only the wanted columns. Any failure —
-//! including a panic inside the Parquet decoder on a corrupt file — becomes
+//! Reading one Parquet file: its footer ([`Footer`]: schema version, columns, row groups), then the
+//! record batches of some or all of its row groups, only the wanted columns. Every codec of the Parquet
+//! format but Brotli and LZO is read (Snappy, gzip, LZ4 raw and Hadoop-framed, ZSTD; docs/cli.md). Any
+//! failure — including a panic inside the Parquet decoder on a corrupt file — becomes
 //! [`CliError::Unreadable`] naming the file.
 
 use std::any::Any;
@@ -10,12 +12,14 @@ use std::path::Path;
 
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 
 use crate::error::CliError;
 
 /// Rows per record batch (bounds the memory of one read).
-const BATCH_ROWS: usize = 8192;
+const BATCH_ROWS: usize = 32_768;
 
 /// The Parquet key-value metadata key that names a file's lineage schema version (docs/schema.md).
 pub const SCHEMA_VERSION_KEY: &str = "cdflow.schema_version";
@@ -38,6 +42,58 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// A lineage file's footer, read once: its metadata and row groups (the units of a parallel scan).
+#[derive(Debug, Clone)]
+pub struct Footer(ArrowReaderMetadata);
+
+impl Footer {
+    /// Reads the footer of `path` and checks its lineage schema version.
+    pub fn read(path: &Path) -> Result<Footer, CliError> {
+        guarded(path, || {
+            let file = File::open(path).map_err(|error| error.to_string())?;
+            let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+                .map_err(|error| format!("not a readable Parquet file ({error})"))?;
+            check_schema_version(
+                metadata
+                    .metadata()
+                    .file_metadata()
+                    .key_value_metadata()
+                    .into_iter()
+                    .flatten()
+                    .find(|entry| entry.key == SCHEMA_VERSION_KEY)
+                    .and_then(|entry| entry.value.as_deref()),
+            )?;
+            Ok(Footer(metadata))
+        })
+    }
+
+    /// Row groups in the file.
+    pub fn row_groups(&self) -> usize {
+        self.0.metadata().num_row_groups()
+    }
+
+    /// The top-level column names of the file.
+    pub fn columns(&self) -> Vec<&str> {
+        self.0
+            .parquet_schema()
+            .root_schema()
+            .get_fields()
+            .iter()
+            .map(|field| field.name())
+            .collect()
+    }
+
+    /// Which of `required` the file lacks.
+    pub fn missing<'a>(&self, required: &[&'a str]) -> Vec<&'a str> {
+        let columns = self.columns();
+        required
+            .iter()
+            .copied()
+            .filter(|name| !columns.contains(name))
+            .collect()
+    }
+}
+
 /// Calls `each` with every record batch of `path`, projected on the `wanted` columns the file has.
 /// An error of `each` (a column of an unexpected type) is reported against the file.
 pub fn for_each_batch(
@@ -45,11 +101,31 @@ pub fn for_each_batch(
     wanted: &[&str],
     mut each: impl FnMut(&RecordBatch) -> Result<(), String>,
 ) -> Result<(), CliError> {
-    DECODING.with(|decoding| decoding.set(true));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| read(path, wanted, &mut each)));
-    DECODING.with(|decoding| decoding.set(false));
+    let footer = Footer::read(path)?;
+    let row_groups: Vec<usize> = (0..footer.row_groups()).collect();
+    for_each_batch_of(path, &footer, row_groups, wanted, &mut each)
+}
+
+/// Calls `each` with every record batch of the given row groups of `path` (whose footer is `footer`),
+/// projected on the `wanted` columns the file has.
+pub fn for_each_batch_of(
+    path: &Path,
+    footer: &Footer,
+    row_groups: Vec<usize>,
+    wanted: &[&str],
+    each: &mut dyn FnMut(&RecordBatch) -> Result<(), String>,
+) -> Result<(), CliError> {
+    guarded(path, || read(path, footer, row_groups, wanted, each))
+}
+
+/// Runs `work` on `path`, turning its error or a panic of the Parquet decoder into
+/// [`CliError::Unreadable`] naming the file.
+fn guarded<T>(path: &Path, work: impl FnOnce() -> Result<T, String>) -> Result<T, CliError> {
+    let was_decoding = DECODING.with(|decoding| decoding.replace(true));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(work));
+    DECODING.with(|decoding| decoding.set(was_decoding));
     let message = match outcome {
-        Ok(Ok(())) => return Ok(()),
+        Ok(Ok(value)) => return Ok(value),
         Ok(Err(message)) => message,
         Err(panic) => format!("the Parquet decoder failed: {}", panic_text(&*panic)),
     };
@@ -61,22 +137,13 @@ pub fn for_each_batch(
 
 fn read(
     path: &Path,
+    footer: &Footer,
+    row_groups: Vec<usize>,
     wanted: &[&str],
     each: &mut dyn FnMut(&RecordBatch) -> Result<(), String>,
 ) -> Result<(), String> {
     let file = File::open(path).map_err(|error| error.to_string())?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|error| format!("not a readable Parquet file ({error})"))?;
-    check_schema_version(
-        builder
-            .metadata()
-            .file_metadata()
-            .key_value_metadata()
-            .into_iter()
-            .flatten()
-            .find(|entry| entry.key == SCHEMA_VERSION_KEY)
-            .and_then(|entry| entry.value.as_deref()),
-    )?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, footer.0.clone());
     let roots: Vec<usize> = builder
         .parquet_schema()
         .root_schema()
@@ -89,6 +156,7 @@ fn read(
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
     let reader = builder
         .with_projection(mask)
+        .with_row_groups(row_groups)
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|error| error.to_string())?;

@@ -10,8 +10,9 @@ use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
 use crate::discover::{LineageFile, LineageFiles, Table};
 use crate::error::CliError;
 use crate::filter::Filters;
+use crate::parallel_scan::{ordered, worker_threads};
 use crate::progress::Progress;
-use crate::reader::for_each_batch;
+use crate::reader::for_each_batch_of;
 
 /// The `kind` of an `events` row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,8 +168,8 @@ impl EventRow<'_> {
     }
 }
 
-/// The `events` columns read.
-const EVENT_COLUMNS: [&str; 39] = [
+/// The `events` columns read (all the fields of an [`EventRow`]).
+pub const EVENT_COLUMNS: [&str; 39] = [
     "event_time",
     "node",
     "kind",
@@ -297,7 +298,12 @@ impl EventColumns {
         })
     }
 
-    fn row<'a>(&'a self, row: usize, path_node: Option<&'a str>) -> EventRow<'a> {
+    fn row<'a>(
+        &'a self,
+        row: usize,
+        kind_of_row: Kind,
+        path_node: Option<&'a str>,
+    ) -> EventRow<'a> {
         let kind = self.kind.get(row);
         let statement_type = self.statement_type.get(row);
         let error = self.error.get(row);
@@ -324,7 +330,7 @@ impl EventColumns {
         EventRow {
             time: self.time.get(row),
             node: self.node.get(row).or(path_node),
-            kind: Kind::parse(kind),
+            kind: kind_of_row,
             kind_name: kind,
             hint_target: self.hint_target.get(row),
             keyspace: self.keyspace.get(row),
@@ -434,16 +440,63 @@ pub fn scan_events(
         files.of(Table::Events),
         &EVENT_COLUMNS,
         filters,
+        |batch, _| {
+            let columns = EventColumns::read(batch)?;
+            let kept: Vec<(u32, Kind)> = (0..batch.num_rows())
+                .filter(|&row| {
+                    filters.keeps(
+                        columns.time.get(row),
+                        columns.keyspace.get(row),
+                        columns.table.get(row),
+                    )
+                })
+                .map(|row| (row as u32, Kind::parse(columns.kind.get(row))))
+                .collect();
+            Ok((columns, kept))
+        },
+        |(columns, kept), path_node| {
+            for (row, kind) in kept {
+                each(&columns.row(row as usize, kind, path_node));
+            }
+        },
+    )
+}
+
+/// Folds the `events` rows that pass the time and table filters on every core: each record batch is
+/// folded into a fresh `init()` by `fold` on a worker thread, and `merge` receives these partial states
+/// in file and row-group order (the order of a sequential read, so a merge that respects it — like
+/// [`crate::census::BoundedMap::absorb`] — gives the result of one sequential fold). Only `columns`
+/// are read (each must be one of the `events` columns an [`EventRow`] has): every other field of the
+/// rows is `None`.
+pub fn fold_events<S: Send>(
+    files: &LineageFiles,
+    filters: &Filters,
+    columns: &[&str],
+    init: impl Fn() -> S + Sync,
+    fold: impl Fn(&mut S, &EventRow<'_>) + Sync,
+    mut merge: impl FnMut(S),
+) -> Result<(), CliError> {
+    debug_assert!(columns.iter().all(|column| EVENT_COLUMNS.contains(column)));
+    scan(
+        files.of(Table::Events),
+        columns,
+        filters,
         |batch, path_node| {
             let columns = EventColumns::read(batch)?;
+            let mut state = init();
             for row in 0..batch.num_rows() {
-                let event = columns.row(row, path_node);
-                if filters.keeps(event.time, event.keyspace, event.table) {
-                    each(&event);
+                if filters.keeps(
+                    columns.time.get(row),
+                    columns.keyspace.get(row),
+                    columns.table.get(row),
+                ) {
+                    let kind = Kind::parse(columns.kind.get(row));
+                    fold(&mut state, &columns.row(row, kind, path_node));
                 }
             }
-            Ok(())
+            Ok(state)
         },
+        |state, _| merge(state),
     )
 }
 
@@ -457,14 +510,19 @@ pub fn scan_flushes(
         files.of(Table::Flushes),
         &FLUSH_COLUMNS,
         filters,
-        |batch, path_node| {
-            let time = IntColumn::read(batch, "event_time")?;
-            let node = TextColumn::read(batch, "node")?;
-            let keyspace = TextColumn::read(batch, "keyspace_name")?;
-            let table = TextColumn::read(batch, "table_name")?;
-            let output = ListLenColumn::read(batch, "output_sstables")?;
-            let bytes_out = IntColumn::read(batch, "bytes_out")?;
-            for row in 0..batch.num_rows() {
+        |batch, _| {
+            Ok((
+                IntColumn::read(batch, "event_time")?,
+                TextColumn::read(batch, "node")?,
+                TextColumn::read(batch, "keyspace_name")?,
+                TextColumn::read(batch, "table_name")?,
+                ListLenColumn::read(batch, "output_sstables")?,
+                IntColumn::read(batch, "bytes_out")?,
+                batch.num_rows(),
+            ))
+        },
+        |(time, node, keyspace, table, output, bytes_out, rows), path_node| {
+            for row in 0..rows {
                 let flush = FlushRow {
                     node: node.get(row).or(path_node),
                     keyspace: keyspace.get(row),
@@ -476,7 +534,6 @@ pub fn scan_flushes(
                     each(&flush);
                 }
             }
-            Ok(())
         },
     )
 }
@@ -491,34 +548,51 @@ pub fn scan_compactions(
         files.of(Table::Compactions),
         &COMPACTION_COLUMNS,
         filters,
-        |batch, path_node| {
-            let time = IntColumn::read(batch, "event_time")?;
-            let node = TextColumn::read(batch, "node")?;
-            let keyspace = TextColumn::read(batch, "keyspace_name")?;
-            let table = TextColumn::read(batch, "table_name")?;
-            let input = ListLenColumn::read(batch, "input_sstables")?;
-            let output = ListLenColumn::read(batch, "output_sstables")?;
-            let bytes_in = IntColumn::read(batch, "bytes_in")?;
-            let bytes_out = IntColumn::read(batch, "bytes_out")?;
-            let duration = IntColumn::read(batch, "duration_us")?;
-            for row in 0..batch.num_rows() {
+        |batch, _| {
+            Ok(CompactionColumns {
+                time: IntColumn::read(batch, "event_time")?,
+                node: TextColumn::read(batch, "node")?,
+                keyspace: TextColumn::read(batch, "keyspace_name")?,
+                table: TextColumn::read(batch, "table_name")?,
+                input: ListLenColumn::read(batch, "input_sstables")?,
+                output: ListLenColumn::read(batch, "output_sstables")?,
+                bytes_in: IntColumn::read(batch, "bytes_in")?,
+                bytes_out: IntColumn::read(batch, "bytes_out")?,
+                duration: IntColumn::read(batch, "duration_us")?,
+                rows: batch.num_rows(),
+            })
+        },
+        |columns, path_node| {
+            for row in 0..columns.rows {
                 let compaction = CompactionRow {
-                    node: node.get(row).or(path_node),
-                    keyspace: keyspace.get(row),
-                    table: table.get(row),
-                    input_sstables: input.len(row),
-                    output_sstables: output.len(row),
-                    bytes_in: bytes_in.get(row),
-                    bytes_out: bytes_out.get(row),
-                    duration_us: duration.get(row),
+                    node: columns.node.get(row).or(path_node),
+                    keyspace: columns.keyspace.get(row),
+                    table: columns.table.get(row),
+                    input_sstables: columns.input.len(row),
+                    output_sstables: columns.output.len(row),
+                    bytes_in: columns.bytes_in.get(row),
+                    bytes_out: columns.bytes_out.get(row),
+                    duration_us: columns.duration.get(row),
                 };
-                if filters.keeps(time.get(row), compaction.keyspace, compaction.table) {
+                if filters.keeps(columns.time.get(row), compaction.keyspace, compaction.table) {
                     each(&compaction);
                 }
             }
-            Ok(())
         },
     )
+}
+
+struct CompactionColumns {
+    time: IntColumn,
+    node: TextColumn,
+    keyspace: TextColumn,
+    table: TextColumn,
+    input: ListLenColumn,
+    output: ListLenColumn,
+    bytes_in: IntColumn,
+    bytes_out: IntColumn,
+    duration: IntColumn,
+    rows: usize,
 }
 
 /// One `agent_stats` row: the agent's counters (totals since `agent_start_time`).
@@ -562,15 +636,21 @@ pub fn scan_agent_stats(
         files.of(Table::AgentStats),
         &agent_stats_columns(),
         &Filters::default(),
-        |batch, path_node| {
-            let stats_time = IntColumn::read(batch, "stats_time")?;
-            let node = TextColumn::read(batch, "node")?;
-            let start = IntColumn::read(batch, "agent_start_time")?;
+        |batch, _| {
             let counters = COUNTER_FIELDS
                 .iter()
                 .map(|field| IntColumn::read(batch, field.name))
                 .collect::<Result<Vec<_>, _>>()?;
-            for row in 0..batch.num_rows() {
+            Ok((
+                IntColumn::read(batch, "stats_time")?,
+                TextColumn::read(batch, "node")?,
+                IntColumn::read(batch, "agent_start_time")?,
+                counters,
+                batch.num_rows(),
+            ))
+        },
+        |(stats_time, node, start, counters, rows), path_node| {
+            for row in 0..rows {
                 each(&AgentStatsRow {
                     node: node.get(row).or(path_node),
                     stats_time: stats_time.get(row),
@@ -580,7 +660,6 @@ pub fn scan_agent_stats(
                     }),
                 });
             }
-            Ok(())
         },
     )
 }
@@ -637,69 +716,91 @@ pub fn scan_auth_events(
         files.of(Table::AuthEvents),
         &AUTH_COLUMNS,
         filters,
-        |batch, path_node| {
-            let text = |name| TextColumn::read(batch, name);
-            let time = IntColumn::read(batch, "event_time")?;
-            let [
-                node,
-                user,
-                client,
-                session,
-                outcome,
-                reason,
-                owner,
-                team,
-                kind,
-                external,
-            ] = [
-                "node",
-                "user_name",
-                "client_address",
-                "session_id",
-                "outcome",
-                "reason",
-                "owner",
-                "team",
-                "identity_kind",
-                "external_identity",
-            ]
-            .map(text);
-            let (node, user, client, session, outcome, reason) =
-                (node?, user?, client?, session?, outcome?, reason?);
-            let (owner, team, kind, external) = (owner?, team?, kind?, external?);
-            for row in 0..batch.num_rows() {
-                let login = AuthRow {
-                    time: time.get(row),
-                    node: node.get(row).or(path_node),
-                    user: user.get(row),
-                    client: client.get(row),
-                    session_id: session.get(row),
-                    outcome: outcome.get(row),
-                    reason: reason.get(row),
-                    owner: owner.get(row),
-                    team: team.get(row),
-                    identity_kind: kind.get(row),
-                    external_identity: external.get(row),
-                };
-                if filters.keeps(login.time, None, None) {
-                    each(&login);
-                }
+        |batch, _| {
+            let columns = AuthColumns::read(batch)?;
+            let kept: Vec<u32> = (0..batch.num_rows())
+                .filter(|&row| filters.keeps(columns.time.get(row), None, None))
+                .map(|row| row as u32)
+                .collect();
+            Ok((columns, kept))
+        },
+        |(columns, kept), path_node| {
+            for row in kept {
+                each(&columns.row(row as usize, path_node));
             }
-            Ok(())
         },
     )
 }
 
-/// Reads every file not pruned by the filters, handing each batch and the file's `node=` partition.
-fn scan(
+/// The `auth_events` columns of one record batch.
+struct AuthColumns {
+    time: IntColumn,
+    node: TextColumn,
+    user: TextColumn,
+    client: TextColumn,
+    session: TextColumn,
+    outcome: TextColumn,
+    reason: TextColumn,
+    owner: TextColumn,
+    team: TextColumn,
+    kind: TextColumn,
+    external: TextColumn,
+}
+
+impl AuthColumns {
+    fn read(batch: &RecordBatch) -> Result<Self, String> {
+        let text = |name| TextColumn::read(batch, name);
+        Ok(AuthColumns {
+            time: IntColumn::read(batch, "event_time")?,
+            node: text("node")?,
+            user: text("user_name")?,
+            client: text("client_address")?,
+            session: text("session_id")?,
+            outcome: text("outcome")?,
+            reason: text("reason")?,
+            owner: text("owner")?,
+            team: text("team")?,
+            kind: text("identity_kind")?,
+            external: text("external_identity")?,
+        })
+    }
+
+    fn row<'a>(&'a self, row: usize, path_node: Option<&'a str>) -> AuthRow<'a> {
+        AuthRow {
+            time: self.time.get(row),
+            node: self.node.get(row).or(path_node),
+            user: self.user.get(row),
+            client: self.client.get(row),
+            session_id: self.session.get(row),
+            outcome: self.outcome.get(row),
+            reason: self.reason.get(row),
+            owner: self.owner.get(row),
+            team: self.team.get(row),
+            identity_kind: self.kind.get(row),
+            external_identity: self.external.get(row),
+        }
+    }
+}
+
+/// Reads every file not pruned by the filters, one row group per unit of work on every core
+/// ([`crate::parallel_scan`]): `prepare` turns each record batch (with the file's `node=` partition)
+/// into what `consume` needs, on a worker thread; `consume` sees the prepared batches in file and
+/// row-group order, as a sequential read would.
+fn scan<P: Send>(
     files: &[LineageFile],
     columns: &[&str],
     filters: &Filters,
-    mut each: impl FnMut(&RecordBatch, Option<&str>) -> Result<(), String>,
+    prepare: impl Fn(&RecordBatch, Option<&str>) -> Result<P, String> + Sync,
+    mut consume: impl FnMut(P, Option<&str>),
 ) -> Result<(), CliError> {
     let wanted: Vec<&LineageFile> = files
         .iter()
         .filter(|file| !filters.skips_file(file))
+        .collect();
+    let units: Vec<(usize, usize)> = wanted
+        .iter()
+        .enumerate()
+        .flat_map(|(index, file)| (0..file.footer.row_groups()).map(move |group| (index, group)))
         .collect();
     let mut progress = Progress::new(
         wanted
@@ -707,11 +808,35 @@ fn scan(
             .map_or("lineage", |file| file.table.dir_name()),
         wanted.len(),
     );
-    for file in wanted {
-        for_each_batch(&file.path, columns, |batch| {
-            each(batch, file.node.as_deref())
-        })?;
-        progress.advance();
-    }
-    Ok(())
+    ordered(
+        units.len(),
+        worker_threads(),
+        |unit| {
+            let (index, group) = units[unit];
+            let file = wanted[index];
+            let mut prepared = Vec::new();
+            for_each_batch_of(
+                &file.path,
+                &file.footer,
+                vec![group],
+                columns,
+                &mut |batch| {
+                    prepared.push(prepare(batch, file.node.as_deref())?);
+                    Ok(())
+                },
+            )?;
+            Ok(prepared)
+        },
+        |unit, prepared| {
+            let (index, group) = units[unit];
+            let file = wanted[index];
+            for batch in prepared {
+                consume(batch, file.node.as_deref());
+            }
+            if group + 1 == file.footer.row_groups() {
+                progress.advance();
+            }
+            Ok(())
+        },
+    )
 }

@@ -13,7 +13,7 @@ use crate::args::{
     RecoverArgs, SummaryArgs, VerifyArgs,
 };
 use crate::audit::{Audit, AuditOptions, Violation};
-use crate::discover::discover;
+use crate::discover::{LineageFiles, discover};
 use crate::error::{CliError, EXIT_VIOLATIONS};
 use crate::flow_source::SourceChoice;
 use crate::graph::FlowGraph;
@@ -57,7 +57,7 @@ fn recover(args: &RecoverArgs) -> Result<i32, CliError> {
 
 fn graph(args: &GraphArgs) -> Result<(), CliError> {
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let flow = FlowGraph::build_from(&files, &filters, args.max_vertices as usize, args.source)?;
     // Lineage without flows (an older core, hand-made files) is read from events without a word.
     if let Some(reason) = &flow.events_because
@@ -68,8 +68,8 @@ fn graph(args: &GraphArgs) -> Result<(), CliError> {
     }
     if flow.is_empty() {
         eprintln!(
-            "cdflow: warning: no lineage rows matched (read {} files); the graph is empty",
-            files.len()
+            "{}",
+            filters.nothing_matched("the graph is empty", files.len())
         );
     }
     let output = match args.format {
@@ -82,8 +82,14 @@ fn graph(args: &GraphArgs) -> Result<(), CliError> {
 
 fn summary(args: &SummaryArgs) -> Result<(), CliError> {
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let summary = Summary::build(&files, &filters)?;
+    if summary.rows == 0 {
+        eprintln!(
+            "{}",
+            filters.nothing_matched("the summary is empty", files.len())
+        );
+    }
     let cap = args.max_rows as usize;
     match args.format {
         OutputFormat::Text => write_output(None, summary.render(cap).as_bytes()),
@@ -93,8 +99,14 @@ fn summary(args: &SummaryArgs) -> Result<(), CliError> {
 
 fn antipatterns(args: &AntipatternsArgs) -> Result<i32, CliError> {
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let found = Antipatterns::find(&files, &filters, &args.thresholds)?;
+    if found.requests == 0 {
+        eprintln!(
+            "{}",
+            filters.nothing_matched("no client request to look at", files.len())
+        );
+    }
     let triage = args.triage();
     match args.format {
         OutputFormat::Text => write_output(None, found.render(&triage).as_bytes())?,
@@ -111,7 +123,7 @@ fn antipatterns(args: &AntipatternsArgs) -> Result<i32, CliError> {
 fn audit(args: &AuditArgs) -> Result<i32, CliError> {
     let policy = Policy::load(&args.policy)?;
     let filters = args.filters.to_filters()?;
-    let files = discover(&args.dirs)?;
+    let files = find_lineage(&args.dirs)?;
     let options = AuditOptions {
         examples: if args.format == AuditFormat::Jsonl {
             0
@@ -206,6 +218,16 @@ fn verify(args: &VerifyArgs) -> Result<i32, CliError> {
         OutputFormat::Json => write_json(&crate::verify::to_json(&report, dir, &key_file))?,
     }
     Ok(if report.passed() { 0 } else { EXIT_VIOLATIONS })
+}
+
+/// The lineage files under `dirs`, after one warning on standard error per Parquet file skipped as not
+/// lineage.
+fn find_lineage(dirs: &[PathBuf]) -> Result<LineageFiles, CliError> {
+    let files = discover(dirs)?;
+    for skipped in &files.skipped {
+        eprintln!("cdflow: warning: skipped {}", skipped.reason());
+    }
+    Ok(files)
 }
 
 fn write_json(value: &serde_json::Value) -> Result<(), CliError> {

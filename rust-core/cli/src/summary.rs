@@ -14,7 +14,7 @@ use crate::discover::LineageFiles;
 use crate::error::CliError;
 use crate::filter::Filters;
 use crate::rows::{
-    Access, Operation, Outcome, WritePath, scan_compactions, scan_events, scan_flushes,
+    Access, EventRow, Operation, Outcome, WritePath, fold_events, scan_compactions, scan_flushes,
 };
 use crate::stats::human_bytes;
 use crate::time::format_time;
@@ -23,6 +23,36 @@ use crate::time::format_time;
 pub const TRACKED_PARTITIONS: usize = 250_000;
 /// Rows of the busiest-partitions section.
 const TOP_PARTITIONS: usize = 5;
+
+/// The `events` columns the summary reads: those [`Summary::add_event`] and the `--role` attribution
+/// ([`Census::event_matches_role`]) use. Reading no others halves the decoding work; a field of a
+/// column not listed here reads as `None`.
+const SUMMARY_COLUMNS: [&str; 23] = [
+    "event_time",
+    "node",
+    "kind",
+    "keyspace_name",
+    "table_name",
+    "user_name",
+    "client_address",
+    "coordinator",
+    "bytes",
+    "rows",
+    "tombstones",
+    "applied_locally",
+    "partition_key_hash",
+    "write_timestamp",
+    "rows_returned",
+    "tombstones_scanned",
+    "error",
+    // what the row did (cdflow_core::access::RowFacts)
+    "statement_type",
+    "counter_write",
+    "cas_applied",
+    "range_scan",
+    "cells",
+    "cell_tombstones",
+];
 
 /// Totals of one table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -161,6 +191,11 @@ pub struct Summary {
     pub write_paths: BTreeMap<WritePath, WritePathTotals>,
     /// Per node, from `agent_stats`.
     pub agents: BTreeMap<String, AgentTotals>,
+    /// `events` rows without a keyspace or table — the batchlog's own rows (`batchlog_store`,
+    /// `batchlog_remove`): counted here, in no table.
+    pub batchlog_rows: u64,
+    /// Rows summarized (`events`, `flushes`, `compactions`, after the filters).
+    pub rows: u64,
 }
 
 impl Summary {
@@ -170,91 +205,23 @@ impl Summary {
             Some(_) => Some(Census::take(files, filters)?),
             None => None,
         };
-        let mut summary = Summary {
-            span: Span::default(),
-            tables: BoundedMap::new(TRACKED_KEYS),
-            clients: BoundedMap::new(TRACKED_KEYS),
-            nodes: BoundedMap::new(TRACKED_KEYS),
-            partitions: BoundedMap::new(TRACKED_PARTITIONS),
-            write_paths: BTreeMap::new(),
-            agents: BTreeMap::new(),
-        };
+        let mut summary = Summary::empty(TRACKED_KEYS, TRACKED_PARTITIONS);
+        fold_events(
+            files,
+            filters,
+            &SUMMARY_COLUMNS,
+            || (Summary::empty(usize::MAX, usize::MAX), String::new()),
+            |(part, label), row| {
+                if census
+                    .as_ref()
+                    .is_none_or(|census| census.event_matches_role(row))
+                {
+                    part.add_event(row, label);
+                }
+            },
+            |(part, _)| summary.absorb(part),
+        )?;
         let mut label = String::new();
-        scan_events(files, filters, |row| {
-            if census
-                .as_ref()
-                .is_some_and(|census| !census.event_matches_role(row))
-            {
-                return;
-            }
-            summary.span.add(row.time);
-            table_label(row.keyspace, row.table, &mut label);
-            let table = summary.tables.entry(&label);
-            let node = summary.nodes.entry(row.node.unwrap_or("unknown"));
-            // What the row did (cdflow_core::access): a client request of any write path or a
-            // SELECT's read, a write applied to a replica (replica_write, paxos_commit,
-            // hint_replay), a replica's read; internal rows (an LWT's condition read, counter
-            // forwarding, batchlog, stored hints) count nowhere.
-            let request = match row.access {
-                Access::Request(request) => request,
-                Access::Apply(..) => {
-                    table.replica_writes += 1;
-                    if row.is_local() {
-                        node.local_writes += 1;
-                    } else {
-                        node.replica_writes += 1;
-                    }
-                    return;
-                }
-                Access::ReplicaRead => {
-                    table.replica_reads += 1;
-                    table.tombstones_scanned += positive(row.tombstones_scanned);
-                    node.replica_reads += 1;
-                    return;
-                }
-                Access::Internal | Access::Unknown => return,
-            };
-            let write = request.operation != Operation::Read;
-            if write {
-                table.writes += 1;
-                table.bytes_written += positive(row.bytes);
-                table.tombstones_written += positive(row.tombstones);
-                node.coordinator_writes += 1;
-            } else {
-                table.reads += 1;
-                node.coordinator_reads += 1;
-            }
-            if let Some(path) = request.path {
-                let totals = summary.write_paths.entry(path).or_default();
-                totals.writes += 1;
-                totals.deletes += u64::from(request.operation == Operation::Delete);
-                totals.not_applied += u64::from(request.outcome == Outcome::NotApplied);
-                totals.failed += u64::from(request.outcome == Outcome::Failed);
-            }
-            if let Some(hash) = row.partition_key_hash {
-                let _ = write!(label, " {hash}");
-                let partition = summary.partitions.entry(&label);
-                if write {
-                    partition.writes += 1;
-                    partition.bytes_written += positive(row.bytes);
-                    partition.tombstones_written += positive(row.tombstones);
-                } else {
-                    partition.reads += 1;
-                }
-            }
-            client_label(row.user, row.client, &mut label);
-            let client = summary.clients.entry(&label);
-            if write {
-                client.writes += 1;
-                client.bytes_written += positive(row.bytes);
-                client.rows_written += positive(row.rows);
-                client.tombstones_written += positive(row.tombstones);
-            } else {
-                client.reads += 1;
-                client.rows_returned += positive(row.rows_returned);
-            }
-            client.errors += u64::from(row.error.is_some());
-        })?;
         let role_table = |label: &str| {
             census
                 .as_ref()
@@ -263,17 +230,130 @@ impl Summary {
         scan_flushes(files, filters, |row| {
             table_label(row.keyspace, row.table, &mut label);
             if role_table(&label) {
+                summary.rows += 1;
                 summary.tables.entry(&label).flushes += 1;
             }
         })?;
         scan_compactions(files, filters, |row| {
             table_label(row.keyspace, row.table, &mut label);
             if role_table(&label) {
+                summary.rows += 1;
                 summary.tables.entry(&label).compactions += 1;
             }
         })?;
         summary.agents = agent_totals(files)?;
         Ok(summary)
+    }
+
+    /// An empty summary counting at most `keys` tables, clients and nodes and `partitions` partitions.
+    fn empty(keys: usize, partitions: usize) -> Summary {
+        Summary {
+            span: Span::default(),
+            tables: BoundedMap::new(keys),
+            clients: BoundedMap::new(keys),
+            nodes: BoundedMap::new(keys),
+            partitions: BoundedMap::new(partitions),
+            write_paths: BTreeMap::new(),
+            agents: BTreeMap::new(),
+            batchlog_rows: 0,
+            rows: 0,
+        }
+    }
+
+    /// Counts one `events` row (`label` is scratch space).
+    fn add_event(&mut self, row: &EventRow<'_>, label: &mut String) {
+        self.rows += 1;
+        self.span.add(row.time);
+        if row.keyspace.is_none() && row.table.is_none() {
+            self.batchlog_rows += 1;
+            return;
+        }
+        table_label(row.keyspace, row.table, label);
+        let table = self.tables.entry(label);
+        let node = self.nodes.entry(row.node.unwrap_or("unknown"));
+        // What the row did (cdflow_core::access): a client request of any write path or a SELECT's
+        // read, a write applied to a replica (replica_write, paxos_commit, hint_replay), a replica's
+        // read; internal rows (an LWT's condition read, counter forwarding, batchlog, stored hints)
+        // count nowhere.
+        let request = match row.access {
+            Access::Request(request) => request,
+            Access::Apply(..) => {
+                table.replica_writes += 1;
+                if row.is_local() {
+                    node.local_writes += 1;
+                } else {
+                    node.replica_writes += 1;
+                }
+                return;
+            }
+            Access::ReplicaRead => {
+                table.replica_reads += 1;
+                table.tombstones_scanned += positive(row.tombstones_scanned);
+                node.replica_reads += 1;
+                return;
+            }
+            Access::Internal | Access::Unknown => return,
+        };
+        let write = request.operation != Operation::Read;
+        if write {
+            table.writes += 1;
+            table.bytes_written += positive(row.bytes);
+            table.tombstones_written += positive(row.tombstones);
+            node.coordinator_writes += 1;
+        } else {
+            table.reads += 1;
+            node.coordinator_reads += 1;
+        }
+        if let Some(path) = request.path {
+            let totals = self.write_paths.entry(path).or_default();
+            totals.writes += 1;
+            totals.deletes += u64::from(request.operation == Operation::Delete);
+            totals.not_applied += u64::from(request.outcome == Outcome::NotApplied);
+            totals.failed += u64::from(request.outcome == Outcome::Failed);
+        }
+        if let Some(hash) = row.partition_key_hash {
+            let _ = write!(label, " {hash}");
+            let partition = self.partitions.entry(label);
+            if write {
+                partition.writes += 1;
+                partition.bytes_written += positive(row.bytes);
+                partition.tombstones_written += positive(row.tombstones);
+            } else {
+                partition.reads += 1;
+            }
+        }
+        client_label(row.user, row.client, label);
+        let client = self.clients.entry(label);
+        if write {
+            client.writes += 1;
+            client.bytes_written += positive(row.bytes);
+            client.rows_written += positive(row.rows);
+            client.tombstones_written += positive(row.tombstones);
+        } else {
+            client.reads += 1;
+            client.rows_returned += positive(row.rows_returned);
+        }
+        client.errors += u64::from(row.error.is_some());
+    }
+
+    /// Adds the partial summary of the rows that follow those already counted (see
+    /// [`BoundedMap::absorb`]).
+    fn absorb(&mut self, part: Summary) {
+        self.span.add(part.span.first);
+        self.span.add(part.span.last);
+        self.rows += part.rows;
+        self.batchlog_rows += part.batchlog_rows;
+        for (path, totals) in part.write_paths {
+            let into = self.write_paths.entry(path).or_default();
+            into.writes += totals.writes;
+            into.deletes += totals.deletes;
+            into.not_applied += totals.not_applied;
+            into.failed += totals.failed;
+        }
+        self.tables.absorb(part.tables, merge_tables);
+        self.clients.absorb(part.clients, merge_clients);
+        self.nodes.absorb(part.nodes, merge_nodes);
+        self.partitions.absorb(part.partitions, merge_partitions);
     }
 
     /// Client writes and reads of every table.
@@ -310,6 +390,13 @@ impl Summary {
             self.span.rate(writes),
             self.span.rate(reads)
         );
+        if self.batchlog_rows > 0 {
+            let _ = writeln!(
+                out,
+                "batchlog  {} rows without a keyspace or table (batchlog_store, batchlog_remove), in no table below",
+                self.batchlog_rows
+            );
+        }
         out.push_str("\ntables\n");
         out.push_str(&text_table(
             &[
@@ -465,6 +552,7 @@ impl Summary {
                 "writes_per_second": self.span.rate(writes),
                 "reads_per_second": self.span.rate(reads),
             },
+            "batchlog_rows": self.batchlog_rows,
             "tables": keyed(self.table_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "table"),
             "clients": keyed(self.client_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "client"),
             "nodes": keyed(self.node_rows(cap).into_iter().map(|(k, v)| (k, json(&v))).collect(), "node"),
@@ -548,6 +636,13 @@ fn merge_clients(into: &mut ClientTotals, from: &ClientTotals) {
     into.tombstones_written += from.tombstones_written;
     into.rows_returned += from.rows_returned;
     into.errors += from.errors;
+}
+
+fn merge_partitions(into: &mut PartitionTotals, from: &PartitionTotals) {
+    into.writes += from.writes;
+    into.reads += from.reads;
+    into.bytes_written += from.bytes_written;
+    into.tombstones_written += from.tombstones_written;
 }
 
 fn merge_nodes(into: &mut NodeTotals, from: &NodeTotals) {

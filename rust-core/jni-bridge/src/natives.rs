@@ -44,12 +44,13 @@ pub extern "system" fn Java_io_cdflow_agent_nativecore_NativeCore_recordHookFami
 ) -> JString<'local> {
     guarded_message(&mut env, "recordHookFamilies", |env| {
         let strings = option_strings(env, &families)?;
-        let [installed, skipped]: [String; 2] = strings.try_into().map_err(|strings: Vec<String>| {
-            BridgeError::BadArgument(format!(
-                "families must be {{installed, skipped}}, got {} strings",
-                strings.len()
-            ))
-        })?;
+        let [installed, skipped]: [String; 2] =
+            strings.try_into().map_err(|strings: Vec<String>| {
+                BridgeError::BadArgument(format!(
+                    "families must be {{installed, skipped}}, got {} strings",
+                    strings.len()
+                ))
+            })?;
         core_slot::record_hook_families(HookFamilies { installed, skipped });
         Ok(())
     })

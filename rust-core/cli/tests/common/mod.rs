@@ -347,9 +347,17 @@ pub fn write_versioned_events(lineage: &Path, version: &str) {
     use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
     let path = part_path(lineage, "events", "n1", "part-20261125T140000Z-3-0.parquet");
-    let array: ArrayRef = Arc::new(StringArray::from(vec!["coordinator_write"]));
-    let schema = Arc::new(Schema::new(vec![Field::new("kind", DataType::Utf8, true)]));
-    let batch = RecordBatch::try_new(schema.clone(), vec![array]).unwrap();
+    let columns: Vec<ArrayRef> = ["coordinator_write", "ks", "t"]
+        .into_iter()
+        .map(|value| Arc::new(StringArray::from(vec![value])) as ArrayRef)
+        .collect();
+    let schema = Arc::new(Schema::new(
+        ["kind", "keyspace_name", "table_name"]
+            .into_iter()
+            .map(|name| Field::new(name, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
     let properties = WriterProperties::builder()
         .set_key_value_metadata(Some(vec![KeyValue::new(
             "cdflow.schema_version".to_string(),
