@@ -272,12 +272,14 @@ def test_queries_return_the_workload_numbers(lineage):
     tomb = [r for r in query(con, "tombstone_producers") if r[2] == f"{KS}.tomb"]
     assert [(r[0], r[5], r[8]) for r in tomb] == [("svc_app", 1200, 1200)]
     con = views(lineage, keyspace_name=KS, table_name="clean")
-    touched = {(r[1], r[5]): r[6] for r in query(con, "who_touched_table")}
-    assert touched == {("svc_app", "write"): 310, ("bob", "read"): 30, ("bob", "delete"): 1}
+    # columns: tbl, role, owner, team, kind, operation, write_path, requests, not_applied, …
+    touched = {(r[1], r[5], r[6]): r[7] for r in query(con, "who_touched_table")}
+    assert touched == {("svc_app", "write", "statement"): 310, ("bob", "read", None): 30,
+                       ("bob", "delete", "statement"): 1}
     before, after = lineage["forbidden"]
     con = views(lineage, keyspace_name=KS, table_name="clean", since=before.strftime("%Y-%m-%d %H:%M:%S.%f"),
                 until=after.strftime("%Y-%m-%d %H:%M:%S.%f"))
-    assert [(r[1], r[5], r[6]) for r in query(con, "who_touched_table")] == [("bob", "delete", 1)]
+    assert [(r[1], r[5], r[7]) for r in query(con, "who_touched_table")] == [("bob", "delete", 1)]
     con = views(lineage, keyspace_name=KS, table_name="clean")
     walk = query(con, "sstable_lineage")
     assert [(r[0], r[4]) for r in walk] == [(0, "compaction"), (1, "flush"), (1, "flush")]
