@@ -6,12 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Absolute bulk copies between byte arrays and ByteBuffers that neither use nor move any buffer's position and
- * allocate nothing (Java 11 has no absolute bulk {@code get/put(int, ...)}; a {@code duplicate()} would allocate
- * on every call of the hot path, and moving the position of a buffer Cassandra owns, such as a partition key, would
- * race with Cassandra's own threads). Heap buffers are copied with {@link System#arraycopy}; a direct buffer eight
- * bytes at a time with absolute {@code getLong/putLong} (byte arrays viewed through a {@link VarHandle} in the
- * buffer's byte order, so the bytes land unchanged), then the tail byte by byte.
+ * Absolute bulk copies between byte arrays and ByteBuffers that allocate nothing and never move the position of a
+ * buffer the agent does not own (Java 11 has no absolute bulk {@code get/put(int, ...)}; a {@code duplicate()}
+ * would allocate on every call of the hot path, and moving the position of a buffer Cassandra owns, such as a
+ * partition key, would race with Cassandra's own threads). Heap buffers are copied with {@link System#arraycopy};
+ * into the agent's own direct buffer with one relative bulk put, its position restored; out of a direct buffer the
+ * agent does not own eight bytes at a time with absolute {@code getLong/putLong} (byte arrays viewed through a
+ * {@link VarHandle} in the buffer's byte order, so the bytes land unchanged), then the tail byte by byte.
  */
 final class AbsoluteBytes {
     private static final VarHandle LONGS_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -38,22 +39,25 @@ final class AbsoluteBytes {
         }
     }
 
-    /** {@code dst[dstOffset, dstOffset + n) = src[srcOffset, srcOffset + n)}. */
+    /**
+     * {@code dst[dstOffset, dstOffset + n) = src[srcOffset, srcOffset + n)}. {@code dst} is a buffer of the agent
+     * that only the calling thread writes (a thread's batch buffer): a direct one is filled by one relative bulk
+     * {@code put} (a single memory copy) between moving its position to {@code dstOffset} and restoring it, so to
+     * every other reader the position never changed.
+     */
     static void copy(byte[] src, int srcOffset, ByteBuffer dst, int dstOffset, int n) {
+        check(dstOffset, n, dst.limit());
+        check(srcOffset, n, src.length);
         if (dst.hasArray() && !dst.isReadOnly()) {
-            check(dstOffset, n, dst.limit());
             System.arraycopy(src, srcOffset, dst.array(), dst.arrayOffset() + dstOffset, n);
             return;
         }
-        check(dstOffset, n, dst.limit());
-        check(srcOffset, n, src.length);
-        VarHandle longs = longsIn(dst.order());
-        int i = 0;
-        for (; i <= n - Long.BYTES; i += Long.BYTES) {
-            dst.putLong(dstOffset + i, (long) longs.get(src, srcOffset + i));
-        }
-        for (; i < n; i++) {
-            dst.put(dstOffset + i, src[srcOffset + i]);
+        int position = dst.position();
+        dst.position(dstOffset);
+        try {
+            dst.put(src, srcOffset, n);
+        } finally {
+            dst.position(position);
         }
     }
 
