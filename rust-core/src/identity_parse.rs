@@ -575,6 +575,98 @@ mod tests {
         assert!(parse_roles("roles:\n# none yet\n").unwrap().is_empty());
     }
 
+    fn identity(
+        owner: Option<&str>,
+        team: Option<&str>,
+        kind: Option<IdentityKind>,
+        external_identity: Option<&str>,
+    ) -> Identity {
+        Identity {
+            owner: owner.map(str::to_owned),
+            team: team.map(str::to_owned),
+            kind,
+            external_identity: external_identity.map(str::to_owned),
+        }
+    }
+
+    /// Every document the hand-written parser accepted (its unit tests, the integration tests, the e2e
+    /// tests, the demo, and the corners of its syntax) parses to exactly these roles.
+    #[test]
+    fn documents_accepted_by_the_first_parser_keep_their_meaning() {
+        use IdentityKind::{Person, Service};
+        let arn = "arn:aws:iam::123456789012:role/orders";
+        let example = vec![
+            (
+                "alice",
+                identity(
+                    Some("Alice Example"),
+                    Some("commerce"),
+                    Some(Person),
+                    Some("okta|00u1abcd"),
+                ),
+            ),
+            (
+                "svc_orders",
+                identity(
+                    Some("orders-service"),
+                    Some("commerce"),
+                    Some(Service),
+                    Some(arn),
+                ),
+            ),
+        ];
+        let cases: Vec<(String, Vec<(&str, Identity)>)> = vec![
+            (EXAMPLE.to_owned(), example.clone()),
+            (format!("# who is behind each role\n{EXAMPLE}"), example),
+            (
+                "roles:\n  svc_app: {owner: app-service, team: commerce, kind: service}\n  bob: {owner: Bob Example, team: analytics, kind: person}\n".to_owned(),
+                vec![
+                    ("bob", identity(Some("Bob Example"), Some("analytics"), Some(Person), None)),
+                    ("svc_app", identity(Some("app-service"), Some("commerce"), Some(Service), None)),
+                ],
+            ),
+            (
+                "roles:\n  alice: {team: t1, kind: person}\n".to_owned(),
+                vec![("alice", identity(None, Some("t1"), Some(Person), None))],
+            ),
+            (
+                "roles:\n  alice:\n    owner: Alice\n".to_owned(),
+                vec![("alice", identity(Some("Alice"), None, None, None))],
+            ),
+            ("roles: {}\n".to_owned(), vec![]),
+            ("roles:\n# none yet\n".to_owned(), vec![]),
+            ("roles:".to_owned(), vec![]),
+            (
+                "\u{feff}# who is who\r\n---\nroles:   # all of them\n\n  \"svc:x\": {owner: 'O''Brien', kind: ~,}\n  bob:\n      owner: Dan O'Brien # a comment\n      team: \"a#b \\\"c\\\" \\u00e9\"\n      external_identity: null\n  carol: {team: x#y, owner: \"null\"}\n".to_owned(),
+                vec![
+                    ("bob", identity(Some("Dan O'Brien"), Some("a#b \"c\" é"), None, None)),
+                    ("carol", identity(Some("null"), Some("x#y"), None, None)),
+                    ("svc:x", identity(Some("O'Brien"), None, None, None)),
+                ],
+            ),
+            (
+                // Plain scalars are text, whatever they look like; only `null` and `~` are absent.
+                "roles:\n    123: {owner: 123, team: true, external_identity: 1e3}\n    'x y':\n        kind: service\n        team: '~'\n        owner: a:b\n    z: {kind: ~}\n    \"t\\tab\": {owner: \"\\/\\0\"}\n".to_owned(),
+                vec![
+                    ("123", identity(Some("123"), Some("true"), None, Some("1e3"))),
+                    ("t\tab", identity(Some("/\0"), None, None, None)),
+                    ("x y", identity(Some("a:b"), Some("~"), Some(Service), None)),
+                    ("z", identity(None, None, None, None)),
+                ],
+            ),
+        ];
+        for (text, expected) in cases {
+            let roles = parse_roles(&text).unwrap_or_else(|error| panic!("{text:?}: {error}"));
+            let mut roles: Vec<(String, Identity)> = roles.into_iter().collect();
+            roles.sort_by(|a, b| a.0.cmp(&b.0));
+            let expected: Vec<(String, Identity)> = expected
+                .into_iter()
+                .map(|(name, identity)| (name.to_owned(), identity))
+                .collect();
+            assert_eq!(roles, expected, "{text:?}");
+        }
+    }
+
     #[test]
     fn messages_quoting_the_input_stay_one_printable_line() {
         // Found by the identity_map fuzz target (inputs in rust-core/fuzz/regressions/identity_map/): a
