@@ -144,8 +144,8 @@ mod tests {
 
     #[test]
     fn load_names_the_file_the_line_and_the_column() {
-        let dir = std::env::temp_dir().join(format!("cdflow-identity-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let path = dir.join("map.yaml");
         std::fs::write(&path, "roles:\n  a: {kind: robot}\n").unwrap();
         let error = IdentityMap::load(&path).unwrap_err().to_string();
@@ -171,6 +171,5 @@ mod tests {
             missing.starts_with("cannot read identity map ") && missing.contains("absent.yaml"),
             "{missing}"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
