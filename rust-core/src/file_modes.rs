@@ -212,23 +212,21 @@ fn mode_error(mode: u32, error: io::Error) -> io::Error {
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
-    use std::path::PathBuf;
 
-    struct Scratch(PathBuf);
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct Scratch(tempfile::TempDir);
 
     impl Scratch {
         fn new(label: &str) -> Scratch {
-            let path = std::env::temp_dir()
-                .join(format!("cdflow-file-modes-{label}-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&path);
-            fs::create_dir_all(&path).unwrap();
-            Scratch(path)
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("cdflow-file-modes-{label}-"))
+                .tempdir()
+                .unwrap();
+            Scratch(dir)
         }
-    }
 
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
+        fn path(&self) -> &std::path::Path {
+            self.0.path()
         }
     }
 
@@ -296,10 +294,10 @@ mod tests {
             dir: 0o710,
             group: None,
         };
-        let dir = scratch.0.join("a/b/c");
+        let dir = scratch.path().join("a/b/c");
         create_dir_all(&dir, &modes).unwrap();
         for created in ["a", "a/b", "a/b/c"] {
-            assert_eq!(mode_of(&scratch.0.join(created)), 0o710, "{created}");
+            assert_eq!(mode_of(&scratch.path().join(created)), 0o710, "{created}");
         }
         let file = dir.join("f");
         create_new_file(&file, &modes).unwrap();
@@ -313,10 +311,10 @@ mod tests {
     #[test]
     fn existing_directories_are_left_alone() {
         let scratch = Scratch::new("existing");
-        fs::set_permissions(&scratch.0, Permissions::from_mode(0o755)).unwrap();
-        create_dir_all(&scratch.0.join("new"), &FileModes::default()).unwrap();
-        assert_eq!(mode_of(&scratch.0), 0o755);
-        assert_eq!(mode_of(&scratch.0.join("new")), 0o750);
+        fs::set_permissions(scratch.path(), Permissions::from_mode(0o755)).unwrap();
+        create_dir_all(&scratch.path().join("new"), &FileModes::default()).unwrap();
+        assert_eq!(mode_of(scratch.path()), 0o755);
+        assert_eq!(mode_of(&scratch.path().join("new")), 0o750);
     }
 
     #[test]
@@ -332,7 +330,7 @@ mod tests {
             group: Some(gid),
             ..FileModes::default()
         };
-        let dir = scratch.0.join("d");
+        let dir = scratch.path().join("d");
         create_dir_all(&dir, &modes).unwrap();
         let file = dir.join("f");
         create_new_file(&file, &modes).unwrap();
@@ -340,7 +338,7 @@ mod tests {
             let metadata = fs::metadata(path).unwrap();
             assert_eq!((metadata.gid(), metadata.mode() & 0o7777), (gid, mode));
         }
-        assert_ne!(fs::metadata(&scratch.0).unwrap().gid(), 4242);
+        assert_ne!(fs::metadata(scratch.path()).unwrap().gid(), 4242);
     }
 
     #[test]
@@ -353,11 +351,11 @@ mod tests {
             group: Some(0),
             ..FileModes::default()
         };
-        let file = scratch.0.join("f");
+        let file = scratch.path().join("f");
         let error = create_new_file(&file, &foreign).unwrap_err();
         assert!(error.to_string().contains("group 0"), "{error}");
         assert!(!file.exists());
-        let dir = scratch.0.join("d");
+        let dir = scratch.path().join("d");
         assert!(create_dir_all(&dir, &foreign).is_err());
         assert!(!dir.exists());
     }

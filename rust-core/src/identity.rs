@@ -1,9 +1,8 @@
 //! The identity map (`identity_map=<path to YAML>`): who is behind each Cassandra role, joined into
 //! `events` and `auth_events` rows when they are written (docs/schema.md, "Identity map").
 //!
-//! Invariants: the file is read once, at `start`; any problem (unreadable, not the documented subset of
-//! YAML, unknown key, bad `kind`, duplicate role or key) fails `start` with a message naming the file
-//! and the line; role names match `user_name` exactly (case-sensitive); a key that is absent (or
+//! Invariants: the file is read once, at `start`; any problem (unreadable, not YAML, unknown key, bad
+//! `kind`, duplicate role or key) fails `start` with a message naming the file, the line and the column; role names match `user_name` exactly (case-sensitive); a key that is absent (or
 //! `null` / `~`) gives NULL, never an empty string.
 
 use std::collections::HashMap;
@@ -78,12 +77,14 @@ pub enum IdentityMapError {
         source: io::Error,
     },
     /// The content is not a valid identity map.
-    #[error("identity map {path} line {line}: {message}")]
+    #[error("identity map {path} line {line} column {column}: {message}")]
     Invalid {
         /// The file.
         path: PathBuf,
         /// 1-based line number.
         line: usize,
+        /// 1-based column number.
+        column: usize,
         /// What is wrong.
         message: String,
     },
@@ -105,6 +106,7 @@ impl IdentityMap {
         Self::parse(&text).map_err(|error| IdentityMapError::Invalid {
             path: path.to_owned(),
             line: error.line,
+            column: error.column,
             message: error.message,
         })
     }
@@ -141,14 +143,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn load_names_the_file_and_the_line() {
-        let dir = std::env::temp_dir().join(format!("cdflow-identity-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+    fn load_names_the_file_the_line_and_the_column() {
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let path = dir.join("map.yaml");
         std::fs::write(&path, "roles:\n  a: {kind: robot}\n").unwrap();
         let error = IdentityMap::load(&path).unwrap_err().to_string();
         assert!(
-            error.starts_with(&format!("identity map {} line 2: ", path.display())),
+            error.starts_with(&format!(
+                "identity map {} line 2 column 13: ",
+                path.display()
+            )),
             "{error}"
         );
         assert!(error.contains("robot"), "{error}");
@@ -166,6 +171,5 @@ mod tests {
             missing.starts_with("cannot read identity map ") && missing.contains("absent.yaml"),
             "{missing}"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

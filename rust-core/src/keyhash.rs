@@ -165,28 +165,26 @@ mod tests {
     }
 
     /// A fresh directory under the system temp dir, removed on drop.
-    struct Scratch(std::path::PathBuf);
+    struct Scratch(tempfile::TempDir);
 
     impl Scratch {
         fn new(label: &str) -> Scratch {
-            let path =
-                std::env::temp_dir().join(format!("cdflow-keyhash-{label}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&path);
-            std::fs::create_dir_all(&path).unwrap();
-            Scratch(path)
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("cdflow-keyhash-{label}-"))
+                .tempdir()
+                .unwrap();
+            Scratch(dir)
+        }
+
+        fn path(&self) -> &std::path::Path {
+            self.0.path()
         }
 
         fn key_file(&self, mode: u32) -> std::path::PathBuf {
-            let path = self.0.join(format!("key-{mode:04o}"));
+            let path = self.path().join(format!("key-{mode:04o}"));
             std::fs::write(&path, reference_key()).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
             path
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
         }
     }
 
@@ -197,7 +195,7 @@ mod tests {
     #[test]
     fn a_created_key_file_is_exactly_0600() {
         let scratch = Scratch::new("created");
-        let path = scratch.0.join("cdflow-key-hash.secret");
+        let path = scratch.path().join("cdflow-key-hash.secret");
         let key = load_or_create_key(&path).unwrap();
         assert_eq!(mode_of(&path), 0o600);
         assert_eq!(std::fs::read(&path).unwrap(), key);

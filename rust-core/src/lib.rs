@@ -42,6 +42,7 @@ pub mod tables;
 pub mod tagged;
 pub mod wire;
 mod writer;
+pub mod yaml;
 
 pub use config::{ConfigError, CoreConfig};
 pub use error::CoreError;

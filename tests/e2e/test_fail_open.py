@@ -54,3 +54,13 @@ def test_bad_configuration(start_cluster):
     c = start_cluster("failopen-config", agent_opts="roll_seconds=soon")
     assert_serves_cql_without_agent(c.node(), ["roll_seconds", "soon"])
     c.stop()
+
+
+def test_bad_identity_map(start_cluster, tmp_path):
+    # Read inside Cassandra's JVM by the native library (serde_yaml_ng): one line naming file, line, column.
+    identity_map = tmp_path / "identity-map.yaml"
+    identity_map.write_text("roles:\n  svc: {owner: o, kind: service}\n  bob:\n    kind: robot\n")
+    c = start_cluster("failopen-identity", agent_opts=f"identity_map={identity_map}")
+    assert_serves_cql_without_agent(
+        c.node(), [f'identity map {identity_map} line 4 column 11: roles.bob.kind: must be `service` or `person`, got "robot"'])
+    c.stop()

@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 use std::path::Path;
 
 use cdflow_core::error::printable;
+use cdflow_core::yaml::located;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, IntoDeserializer, SeqAccess, Visitor};
 use sha2::{Digest, Sha256};
@@ -107,20 +108,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
 
 /// A `serde_yaml_ng` error as file, line, column and message (the location taken out of the text).
 fn yaml_error(path: &Path, error: &serde_yaml_ng::Error) -> PolicyError {
-    let mut message = error.to_string();
-    let (line, column) = match error.location() {
-        Some(location) => {
-            let at = format!(" at line {} column {}", location.line(), location.column());
-            message = message.replacen(&at, "", 1);
-            (location.line(), Some(location.column()))
-        }
-        None => (0, None),
-    };
+    let (location, message) = located(error);
     PolicyError {
         path: path.to_path_buf(),
-        line,
-        column,
-        message: printable(&message).into_owned(),
+        line: location.map_or(0, |(line, _)| line),
+        column: location.map(|(_, column)| column),
+        message,
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! A timestamp without an offset is taken as UTC (lenient: RFC 3339 requires one).
 
-use cdflow_core::civil_time::{CivilDate, civil_from_days};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 /// Microseconds in one second.
 const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -39,12 +39,12 @@ pub fn parse_date(date: &str) -> Result<i64, String> {
     if !(1..=12).contains(&month) {
         return Err(format!("month {month} is out of range"));
     }
-    if day < 1 || day > days_in_month(year, month) {
-        return Err(format!(
-            "day {day} is out of range for {year:04}-{month:02}"
-        ));
-    }
-    Ok(days_from_civil(year, month, day))
+    // Four digits each way: the numbers fit, and chrono knows every date of years 0000 to 9999.
+    let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
+        .ok_or_else(|| format!("day {day} is out of range for {year:04}-{month:02}"))?;
+    Ok(date
+        .signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
+        .num_days())
 }
 
 /// Microseconds of `HH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]` relative to midnight UTC.
@@ -115,49 +115,50 @@ fn number(text: &str, what: &str) -> Result<i64, String> {
         .map_err(|_| format!("{what} {text:?} is not a number"))
 }
 
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
 /// Formats microseconds since the epoch as RFC 3339 UTC with microseconds
 /// (`2026-11-25T14:27:29.500000Z`).
 pub fn format_time(micros: i64) -> String {
-    let seconds = micros.div_euclid(MICROS_PER_SECOND);
-    let fraction = micros.rem_euclid(MICROS_PER_SECOND);
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    let CivilDate { year, month, day } = civil_from_days(days);
+    // Outside chrono's range (years ±262,142; `i64` µs reach 294,247) the first or last instant it knows.
+    let time = DateTime::from_timestamp_micros(micros).unwrap_or(if micros < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    });
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{fraction:06}Z",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        time.year(),
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second(),
+        time.timestamp_subsec_micros()
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leap_days_and_the_bounds_of_four_digit_years() {
+        // Compared with the hand-written math chrono replaced, every YYYY-MM-DD of 0000..9999 (commit
+        // e34b818); these are its answers at the edges.
+        assert_eq!(parse_date("0000-01-01"), Ok(-719_528));
+        assert_eq!(parse_date("0000-02-29"), Ok(-719_469));
+        assert_eq!(parse_date("9999-12-31"), Ok(2_932_896));
+        assert!(parse_date("1900-02-29").is_err());
+        assert_eq!(parse_date("2000-02-29"), Ok(11_016));
+        assert_eq!(
+            format_time(253_402_300_799_999_999),
+            "9999-12-31T23:59:59.999999Z"
+        );
+        assert_eq!(
+            format_time(-62_135_596_800_000_001),
+            "0000-12-31T23:59:59.999999Z"
+        );
+        assert_eq!(format_time(-1), "1969-12-31T23:59:59.999999Z");
+    }
 
     #[test]
     fn formats_round_trip() {

@@ -1,5 +1,5 @@
-//! The identity map parser (`identity_map=<yaml>`) on arbitrary text: never panics; an error names a line of
-//! the input and is one printable line (the agent prints it as its one `disabled:` line); a parsed map has no
+//! The identity map parser (`identity_map=<yaml>`) on arbitrary text: never panics; an error names a line
+//! (as YAML counts them) and a column of the input and is one printable line (the agent prints it as its one `disabled:` line); a parsed map has no
 //! empty role name or value, and written back in the documented syntax it parses to the same map.
 #![no_main]
 
@@ -18,9 +18,9 @@ fuzz_target!(|data: &[u8]| {
     };
     match parse_roles(text) {
         Err(error) => {
-            let lines = line_count(text.strip_prefix('\u{feff}').unwrap_or(text));
+            let lines = line_count(text);
             assert!(
-                error.line >= 1 && error.line <= lines,
+                error.line >= 1 && error.line <= lines && error.column >= 1,
                 "line {} of {lines}: {error}",
                 error.line
             );
@@ -66,6 +66,7 @@ fn write_back(roles: &HashMap<String, Identity>) -> String {
     out
 }
 
+/// `text` double-quoted, every character outside printable ASCII escaped (YAML rejects some raw).
 fn quote(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
@@ -75,10 +76,13 @@ fn quote(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            ' '..='~' => out.push(c),
+            c if u32::from(c) <= 0xffff => {
                 let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
-            c => out.push(c),
+            c => {
+                let _ = write!(out, "\\U{:08x}", u32::from(c));
+            }
         }
     }
     out.push('"');

@@ -38,10 +38,14 @@ pub fn option_pairs(data: &[u8]) -> Vec<(String, String)> {
     pairs
 }
 
-/// Lines of a text as an error may count them: 1 for an empty text (errors about the whole file name
-/// line 1), else the number of `\n`-separated lines.
+/// Lines of a text as YAML counts them (`\r\n`, `\r`, `\n`, NEL, LS and PS each end one): 1 for an
+/// empty text (errors about the whole file name line 1).
 pub fn line_count(text: &str) -> usize {
-    text.split('\n').count().max(1)
+    1 + text
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+        .count()
 }
 
 /// Asserts every property of `decoded`, the result of decoding `batch` into `strings`. `fresh`: the table

@@ -179,12 +179,11 @@ mod tests {
 
     #[test]
     fn journaled_bytes_are_charged_twice_until_the_next_scan() {
-        let root = std::env::temp_dir().join(format!("cdflow-bounds-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path();
         std::fs::write(root.join("a.parquet"), vec![0u8; 1000]).unwrap();
         let mut bounds = DiskBounds::new(
-            &root,
+            root,
             Limits {
                 max_lineage_bytes: 2000,
                 min_free_bytes: 0,
@@ -202,6 +201,5 @@ mod tests {
         assert_eq!(bounds.shortfall(0), 100);
         bounds.rescan(now);
         assert_eq!(bounds.used(), 1000);
-        let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -187,11 +187,11 @@ fn temp_name(record_path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("cdflow-commit-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("cdflow-commit-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     fn hidden_file(dir: &Path, name: &str, rows: u64) -> CommitFile {
@@ -209,12 +209,13 @@ mod tests {
 
     #[test]
     fn commit_publishes_and_deletes_the_segment_and_the_record() {
-        let dir = scratch("ok");
+        let scratch = scratch("ok");
+        let dir = scratch.path();
         let segment = dir.join("segment-1.cdj");
         fs::write(&segment, "journal").unwrap();
         let files = vec![
-            hidden_file(&dir, "a.parquet", 3),
-            hidden_file(&dir, "b.parquet", 4),
+            hidden_file(dir, "a.parquet", 3),
+            hidden_file(dir, "b.parquet", 4),
         ];
         let record = dir.join("commit-1.json");
         let outcome = commit(&record, Some(&segment), files, &FileModes::default()).unwrap();
@@ -227,12 +228,13 @@ mod tests {
 
     #[test]
     fn a_crash_after_the_record_is_redone_once_whatever_was_renamed_already() {
-        let dir = scratch("redo");
+        let scratch = scratch("redo");
+        let dir = scratch.path();
         let segment = dir.join("segment-2.cdj");
         fs::write(&segment, "journal").unwrap();
         let files = vec![
-            hidden_file(&dir, "a.parquet", 3),
-            hidden_file(&dir, "b.parquet", 4),
+            hidden_file(dir, "a.parquet", 3),
+            hidden_file(dir, "b.parquet", 4),
         ];
         let record_path = dir.join("commit-2.json");
         // The crash: the record is durable and one of the two renames happened.

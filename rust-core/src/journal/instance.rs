@@ -200,8 +200,8 @@ mod tests {
 
     #[test]
     fn a_live_journal_cannot_be_adopted_and_a_released_one_can() {
-        let root = std::env::temp_dir().join(format!("cdflow-jdir-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().join("journal");
         let options = vec![("output".to_owned(), "x".to_owned())];
         let modes = FileModes::default();
         let live = JournalDir::create(&root, &options, 42, &modes).unwrap();
@@ -214,6 +214,5 @@ mod tests {
         assert_eq!(journal_dirs(&root).unwrap(), vec![path.clone()]);
         assert!(adopted.remove_if_done().unwrap());
         assert!(!path.exists());
-        let _ = fs::remove_dir_all(&root);
     }
 }

@@ -179,9 +179,8 @@ mod tests {
 
     #[test]
     fn sha256_of_the_empty_file_and_of_abc() {
-        let dir = std::env::temp_dir().join(format!("cdflow-sha-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("abc");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("abc");
         fs::write(&file, b"abc").unwrap();
         assert_eq!(
             sha256_file(&file).unwrap(),
@@ -194,6 +193,5 @@ mod tests {
             sha256_bytes(b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,7 +5,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -15,24 +14,27 @@ use crate::keyhash::KEY_LEN;
 const SECRET: [u8; KEY_LEN] = [0x5a; KEY_LEN];
 const NODE: &str = "10.0.0.1";
 
-struct Root(PathBuf);
+/// A lineage root in a temporary directory (removed on drop).
+struct Root(tempfile::TempDir);
 
 impl Root {
     fn new(name: &str) -> Root {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "cdflow-manifest-{name}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Root(path)
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("cdflow-manifest-{name}-"))
+            .tempdir()
+            .unwrap();
+        Root(dir)
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
     }
 
     /// Writes a lineage file `events/node=<node>/date=2026-11-25/<name>` and returns its path.
     fn file(&self, node: &str, name: &str, bytes: &[u8]) -> PathBuf {
-        let dir = self.0.join(format!("events/node={node}/date=2026-11-25"));
+        let dir = self
+            .path()
+            .join(format!("events/node={node}/date=2026-11-25"));
         fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
         fs::write(&path, bytes).unwrap();
@@ -40,11 +42,11 @@ impl Root {
     }
 
     fn relative(&self, path: &Path) -> String {
-        relative_path(&self.0, path).unwrap()
+        relative_path(self.path(), path).unwrap()
     }
 
     fn manifest(&self) -> PathBuf {
-        manifest_path(&self.0, NODE)
+        manifest_path(self.path(), NODE)
     }
 
     fn lines(&self) -> Vec<String> {
@@ -53,12 +55,6 @@ impl Root {
             .lines()
             .map(str::to_owned)
             .collect()
-    }
-}
-
-impl Drop for Root {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 
@@ -71,7 +67,7 @@ fn entries_form_one_chain_and_verify_passes() {
     let root = Root::new("chain");
     let a = root.file(NODE, "part-a.parquet", b"file a");
     let b = root.file(NODE, "part-b.parquet", b"file bb");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     assert_eq!(writer.head(), (0, FIRST_PREV_MAC.to_owned()));
     let first = writer.append_added(&a, 10, Some((100, 200))).unwrap();
     let second = writer.append_added(&b, 20, None).unwrap();
@@ -99,7 +95,7 @@ fn entries_form_one_chain_and_verify_passes() {
     assert_eq!(first.node, NODE);
     assert_eq!(
         root.manifest(),
-        root.0.join("_manifest/node=10.0.0.1.manifest")
+        root.path().join("_manifest/node=10.0.0.1.manifest")
     );
 
     let lines = root.lines();
@@ -111,7 +107,7 @@ fn entries_form_one_chain_and_verify_passes() {
     assert_eq!(json["prev_mac"], first.mac);
     assert_eq!(json["min_event_time_us"], serde_json::Value::Null);
 
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(report.findings, []);
     assert_eq!(report.notes, []);
     assert_eq!((report.files_checked, report.files_matched), (2, 2));
@@ -132,7 +128,7 @@ fn entries_form_one_chain_and_verify_passes() {
 
     // A second writer (a restart) continues the chain.
     drop(writer);
-    let mut reopened = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut reopened = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     assert_eq!(reopened.head(), (2, second.mac.clone()));
     let removed = reopened
         .append_removed(&a, RemovalReason::Retention)
@@ -144,7 +140,7 @@ fn entries_form_one_chain_and_verify_passes() {
     );
     assert_eq!(parse(&root.lines()[2])["reason"], "retention");
     fs::remove_file(&a).unwrap();
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(report.findings, []);
     assert_eq!((report.files_checked, report.files_matched), (1, 1));
 }
@@ -153,13 +149,13 @@ fn entries_form_one_chain_and_verify_passes() {
 fn appends_are_idempotent_per_path_and_a_changed_file_conflicts() {
     let root = Root::new("idempotent");
     let a = root.file(NODE, "part-a.parquet", b"file a");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     assert!(!writer.is_listed(&a).unwrap());
     let first = writer.append_added(&a, 1, None).unwrap();
     assert!(writer.is_listed(&a).unwrap());
     // A redo: same path, same bytes → the same entry, nothing appended.
     assert_eq!(writer.append_added(&a, 1, None).unwrap(), first);
-    let mut other = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut other = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     assert_eq!(other.append_added(&a, 1, None).unwrap(), first);
     assert_eq!(root.lines().len(), 1);
 
@@ -232,7 +228,7 @@ fn two_threads_with_their_own_writers_keep_one_chain() {
                     )
                 })
                 .collect();
-            let dir = root.0.clone();
+            let dir = root.path().to_path_buf();
             std::thread::spawn(move || {
                 let mut writer = ManifestWriter::open(&dir, NODE, &SECRET).unwrap();
                 for file in &files {
@@ -256,7 +252,7 @@ fn assert_one_chain(root: &Root, n: usize) {
         .map(|line| parse(line)["seq"].as_u64().unwrap())
         .collect();
     assert_eq!(seqs, (1..=n as u64).collect::<Vec<_>>());
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(report.findings, []);
     assert_eq!(report.files_checked, n as u64);
     assert_eq!(report.files_matched, n as u64);
@@ -304,7 +300,7 @@ fn two_processes_keep_one_chain() {
                 ])
                 .env(
                     CHILD_ENV,
-                    format!("{}|{}", root.0.display(), files.join("|")),
+                    format!("{}|{}", root.path().display(), files.join("|")),
                 )
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -327,7 +323,7 @@ fn two_processes_keep_one_chain() {
 fn an_append_waits_for_the_lock() {
     let root = Root::new("lock");
     let a = root.file(NODE, "part-a.parquet", b"a");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     let holder = File::open(root.manifest()).unwrap();
     holder.lock().unwrap();
     let (done, finished) = mpsc::channel();
@@ -350,7 +346,7 @@ fn a_torn_last_line_is_reported_then_cut_off_and_recorded() {
     let root = Root::new("torn");
     let a = root.file(NODE, "part-a.parquet", b"a");
     let b = root.file(NODE, "part-b.parquet", b"b");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     writer.append_added(&a, 1, None).unwrap();
     drop(writer);
     let torn = b"{\"v\":1,\"seq\":2,\"node\":\"10.0.";
@@ -361,7 +357,7 @@ fn a_torn_last_line_is_reported_then_cut_off_and_recorded() {
         .write_all(torn)
         .unwrap();
 
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(
         report.findings,
         [
@@ -380,7 +376,7 @@ fn a_torn_last_line_is_reported_then_cut_off_and_recorded() {
         ]
     );
 
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     let lines = root.lines();
     assert_eq!(lines.len(), 2);
     let repaired = parse(&lines[1]);
@@ -391,7 +387,7 @@ fn a_torn_last_line_is_reported_then_cut_off_and_recorded() {
     assert_eq!(repaired["path"], serde_json::Value::Null);
     assert_eq!(writer.append_added(&b, 1, None).unwrap().seq, 3);
 
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(report.findings, []);
     assert!(report.passed());
     assert!(matches!(
@@ -405,11 +401,11 @@ fn nothing_is_appended_to_a_broken_chain() {
     let root = Root::new("broken");
     let a = root.file(NODE, "part-a.parquet", b"a");
     let b = root.file(NODE, "part-b.parquet", b"b");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     writer.append_added(&a, 1, None).unwrap();
     let text = fs::read_to_string(root.manifest()).unwrap();
     fs::write(root.manifest(), text.replace("\"rows\":1,", "\"rows\":2,")).unwrap();
-    match ManifestWriter::open(&root.0, NODE, &SECRET) {
+    match ManifestWriter::open(root.path(), NODE, &SECRET) {
         Err(ManifestError::Corrupt {
             line: 1,
             problem: ChainProblem::BadMac,
@@ -434,7 +430,7 @@ fn verify_names_altered_missing_unlisted_and_removed_files() {
     let missing = root.file(NODE, "part-missing.parquet", b"gone");
     let fine = root.file(NODE, "part-fine.parquet", b"fine");
     let retired = root.file(NODE, "part-retired.parquet", b"retired");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     let altered_entry = writer.append_added(&altered, 1, None).unwrap();
     let missing_entry = writer.append_added(&missing, 1, None).unwrap();
     writer.append_added(&fine, 1, None).unwrap();
@@ -448,10 +444,10 @@ fn verify_names_altered_missing_unlisted_and_removed_files() {
     let unlisted = root.file("10.0.0.9", "part-x.parquet", b"slipped in");
     // Not lineage files: hidden and underscore directories, in-progress files.
     root.file(NODE, ".part-y.parquet.inprogress", b"writing");
-    fs::create_dir_all(root.0.join("_journal")).unwrap();
-    fs::write(root.0.join("_journal/seg.parquet"), b"j").unwrap();
+    fs::create_dir_all(root.path().join("_journal")).unwrap();
+    fs::write(root.path().join("_journal/seg.parquet"), b"j").unwrap();
 
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(
         report.findings,
         [
@@ -487,7 +483,7 @@ fn verify_names_altered_missing_unlisted_and_removed_files() {
     // A listed file replaced by something that is not a regular file stops the check, naming it.
     fs::remove_file(&fine).unwrap();
     fs::create_dir(&fine).unwrap();
-    let error = verify(&root.0, &SECRET).unwrap_err();
+    let error = verify(root.path(), &SECRET).unwrap_err();
     assert_eq!(
         error.to_string(),
         format!("cannot read {}: not a regular file", fine.display())
@@ -500,7 +496,7 @@ fn verify_names_every_break_in_the_chain() {
     let files: Vec<PathBuf> = (0..5)
         .map(|i| root.file(NODE, &format!("part-{i}.parquet"), &[i]))
         .collect();
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     for file in &files {
         writer.append_added(file, 1, None).unwrap();
     }
@@ -517,7 +513,7 @@ fn verify_names_every_break_in_the_chain() {
 
     // Line 3 removed: line 4 (now the third) no longer links, and its seq jumps.
     write_lines(&[line[0], line[1], line[3], line[4]]);
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(
         report.findings,
         [
@@ -544,7 +540,7 @@ fn verify_names_every_break_in_the_chain() {
 
     // Two lines swapped.
     write_lines(&[line[0], line[2], line[1], line[3], line[4]]);
-    let problems: Vec<(u64, ChainProblem)> = verify(&root.0, &SECRET)
+    let problems: Vec<(u64, ChainProblem)> = verify(root.path(), &SECRET)
         .unwrap()
         .findings
         .into_iter()
@@ -586,7 +582,7 @@ fn verify_names_every_break_in_the_chain() {
     // A line edited, and a line replaced by garbage.
     let edited = line[1].replace("\"rows\":1,", "\"rows\":9,");
     write_lines(&[line[0], &edited, "garbage", line[3], line[4]]);
-    let findings = verify(&root.0, &SECRET).unwrap().findings;
+    let findings = verify(root.path(), &SECRET).unwrap().findings;
     assert_eq!(
         findings[..2],
         [
@@ -609,7 +605,7 @@ fn verify_names_every_break_in_the_chain() {
 
     // The last two lines cut off: their files are unlisted (cut them too and nothing shows: docs).
     write_lines(&[line[0], line[1], line[2]]);
-    let findings = verify(&root.0, &SECRET).unwrap().findings;
+    let findings = verify(root.path(), &SECRET).unwrap().findings;
     assert_eq!(
         findings,
         [3, 4].map(|i| Finding::Unlisted {
@@ -621,8 +617,8 @@ fn verify_names_every_break_in_the_chain() {
 
     // The manifest renamed to another node's.
     write_lines(&line);
-    fs::rename(root.manifest(), manifest_path(&root.0, "10.0.0.2")).unwrap();
-    let findings = verify(&root.0, &SECRET).unwrap().findings;
+    fs::rename(root.manifest(), manifest_path(root.path(), "10.0.0.2")).unwrap();
+    let findings = verify(root.path(), &SECRET).unwrap().findings;
     assert_eq!(findings.len(), 5 + 5, "{findings:?}");
     assert_eq!(
         findings[0],
@@ -638,9 +634,9 @@ fn verify_names_every_break_in_the_chain() {
 fn verify_with_another_key_reports_one_key_mismatch_per_manifest() {
     let root = Root::new("key");
     let a = root.file(NODE, "part-a.parquet", b"a");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     writer.append_added(&a, 1, None).unwrap();
-    let report = verify(&root.0, &[1; KEY_LEN]).unwrap();
+    let report = verify(root.path(), &[1; KEY_LEN]).unwrap();
     assert_eq!(
         report.findings,
         [
@@ -662,14 +658,14 @@ fn verify_with_another_key_reports_one_key_mismatch_per_manifest() {
 fn verify_errors_on_no_lineage_dir_and_unknown_versions() {
     let root = Root::new("errors");
     assert!(matches!(
-        verify(&root.0, &SECRET),
-        Err(ManifestError::NotALineageDir(dir)) if dir == root.0
+        verify(root.path(), &SECRET),
+        Err(ManifestError::NotALineageDir(dir)) if dir == root.path()
     ));
     // A manifest directory with an empty manifest: a lineage root where nothing was checked.
     let a = root.file(NODE, "part-a.parquet", b"a");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     fs::remove_file(&a).unwrap();
-    let report = verify(&root.0, &SECRET).unwrap();
+    let report = verify(root.path(), &SECRET).unwrap();
     assert_eq!(report.findings, []);
     assert_eq!(report.files_checked, 0);
     assert!(!report.passed());
@@ -685,7 +681,7 @@ fn verify_errors_on_no_lineage_dir_and_unknown_versions() {
     let text = fs::read_to_string(root.manifest()).unwrap();
     fs::write(root.manifest(), format!("{text}{line}")).unwrap();
     assert!(matches!(
-        verify(&root.0, &SECRET),
+        verify(root.path(), &SECRET),
         Err(ManifestError::UnknownVersion {
             line: 2,
             version: 2,
@@ -695,7 +691,7 @@ fn verify_errors_on_no_lineage_dir_and_unknown_versions() {
     fs::write(root.manifest(), text.replace("{\"v\":1,", "{\"v\":2,")).unwrap();
     // (Its only line fails the MAC: reported as a key mismatch.)
     assert_eq!(
-        verify(&root.0, &SECRET).unwrap().findings[0],
+        verify(root.path(), &SECRET).unwrap().findings[0],
         Finding::KeyMismatch {
             manifest: "_manifest/node=10.0.0.1.manifest".into(),
             lines: 1
@@ -709,7 +705,7 @@ fn an_expected_head_finds_a_chain_cut_back_and_rebuilt() {
     let a = root.file(NODE, "part-a.parquet", b"a");
     let b = root.file(NODE, "part-b.parquet", b"b");
     let c = root.file(NODE, "part-c.parquet", b"c");
-    let mut writer = ManifestWriter::open(&root.0, NODE, &SECRET).unwrap();
+    let mut writer = ManifestWriter::open(root.path(), NODE, &SECRET).unwrap();
     writer.append_added(&a, 1, None).unwrap();
     let second = writer.append_added(&b, 1, None).unwrap();
     let head = ExpectedHead {
@@ -726,7 +722,7 @@ fn an_expected_head_finds_a_chain_cut_back_and_rebuilt() {
         assert!(ExpectedHead::parse(bad).is_err(), "{bad}");
     }
     fs::remove_file(&c).unwrap();
-    let passed = verify_expecting(&root.0, &SECRET, std::slice::from_ref(&head)).unwrap();
+    let passed = verify_expecting(root.path(), &SECRET, std::slice::from_ref(&head)).unwrap();
     assert_eq!(passed.findings, []);
 
     // Cut back to line 1 with its file, then a key holder appends another file as entry 2.
@@ -735,12 +731,12 @@ fn an_expected_head_finds_a_chain_cut_back_and_rebuilt() {
     fs::write(root.manifest(), first_line).unwrap();
     fs::remove_file(&b).unwrap();
     let c = root.file(NODE, "part-c.parquet", b"c");
-    let rebuilt = ManifestWriter::open(&root.0, NODE, &SECRET)
+    let rebuilt = ManifestWriter::open(root.path(), NODE, &SECRET)
         .unwrap()
         .append_added(&c, 1, None)
         .unwrap();
-    assert_eq!(verify(&root.0, &SECRET).unwrap().findings, []);
-    let report = verify_expecting(&root.0, &SECRET, std::slice::from_ref(&head)).unwrap();
+    assert_eq!(verify(root.path(), &SECRET).unwrap().findings, []);
+    let report = verify_expecting(root.path(), &SECRET, std::slice::from_ref(&head)).unwrap();
     assert_eq!(
         report.findings,
         [Finding::HeadNotFound {
@@ -752,7 +748,7 @@ fn an_expected_head_finds_a_chain_cut_back_and_rebuilt() {
         node: "10.0.0.7".into(),
         ..head
     };
-    let report = verify_expecting(&root.0, &SECRET, std::slice::from_ref(&elsewhere)).unwrap();
+    let report = verify_expecting(root.path(), &SECRET, std::slice::from_ref(&elsewhere)).unwrap();
     assert_eq!(
         report.findings,
         [Finding::HeadNotFound {

@@ -148,8 +148,10 @@ fn a_bad_identity_map_fails_start_naming_file_and_line() {
     assert!(matches!(error, CoreError::IdentityMap(_)), "{error}");
     let text = error.to_string();
     assert!(
-        text.starts_with(&format!("identity map {} line 4: ", map.display()))
-            && text.contains("robot"),
+        text.starts_with(&format!(
+            "identity map {} line 4 column 11: ",
+            map.display()
+        )) && text.contains("robot"),
         "{text}"
     );
     assert!(
