@@ -151,7 +151,8 @@ def identity_seeds():
     for path in [REPO / "scripts/cdflow_scripts/demo.py", *sorted((REPO / "tests/e2e").glob("*.py"))]:
         for text in python_texts(path, "IDENTITY_MAP"):
             write_seed("identity_map", text)
-    sources = [REPO / "rust-core/src/identity_parse.rs", REPO / "rust-core/src/identity.rs",
+    # globs, not names: a file renamed or removed must not break the seeding
+    sources = [*sorted((REPO / "rust-core/src").glob("identity*.rs")),
                *sorted((REPO / "rust-core/tests/it").glob("*.rs"))]
     for path in sources:
         for text in rust_literals(path):
@@ -167,7 +168,7 @@ def policy_seeds():
         for text in python_texts(path, "POLICY"):
             write_seed("audit_policy", text)
     cli = REPO / "rust-core/cli"
-    for path in [cli / "src/policy.rs", cli / "src/yaml.rs", *sorted((cli / "tests").glob("*.rs"))]:
+    for path in [*sorted((cli / "src").glob("policy*.rs")), *sorted((cli / "tests").glob("*.rs"))]:
         for text in rust_literals(path):
             if "\n" in text and re.search(r"^\s*(- )?[A-Za-z_-]+:", text, re.M):
                 write_seed("audit_policy", text)

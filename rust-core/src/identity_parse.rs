@@ -47,7 +47,7 @@ pub fn parse_roles(text: &str) -> Result<HashMap<String, Identity>, ParseError> 
     match serde_yaml_ng::from_str::<MapFile>(text) {
         Ok(file) => Ok(file.roles.0.into_iter().collect()),
         Err(error) => {
-            let (location, message) = located(&error);
+            let (location, message) = located(&error, text);
             // An error about the whole file (several documents) is on its first line.
             let (line, column) = location.unwrap_or((1, 1));
             Err(ParseError {

@@ -47,7 +47,7 @@ struct RuleFile {
 /// Parses policy text (`path` only names the file in errors).
 pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
     let file: PolicyFile =
-        serde_yaml_ng::from_str(text).map_err(|error| yaml_error(path, &error))?;
+        serde_yaml_ng::from_str(text).map_err(|error| yaml_error(path, text, &error))?;
     let lines = rule_lines(text, file.rules.len());
     let check = file
         .check
@@ -107,8 +107,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
 }
 
 /// A `serde_yaml_ng` error as file, line, column and message (the location taken out of the text).
-fn yaml_error(path: &Path, error: &serde_yaml_ng::Error) -> PolicyError {
-    let (location, message) = located(error);
+fn yaml_error(path: &Path, text: &str, error: &serde_yaml_ng::Error) -> PolicyError {
+    let (location, message) = located(error, text);
     PolicyError {
         path: path.to_path_buf(),
         line: location.map_or(0, |(line, _)| line),

@@ -38,15 +38,8 @@ pub fn option_pairs(data: &[u8]) -> Vec<(String, String)> {
     pairs
 }
 
-/// Lines of a text as YAML counts them (`\r\n`, `\r`, `\n`, NEL, LS and PS each end one): 1 for an
-/// empty text (errors about the whole file name line 1).
-pub fn line_count(text: &str) -> usize {
-    1 + text
-        .replace("\r\n", "\n")
-        .chars()
-        .filter(|c| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
-        .count()
-}
+/// Lines of a text as YAML counts them: the core's one definition, which error locations are clamped to.
+pub use cdflow_core::yaml::line_count;
 
 /// Asserts every property of `decoded`, the result of decoding `batch` into `strings`. `fresh`: the table
 /// was empty before this batch.
