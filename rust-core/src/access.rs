@@ -150,7 +150,7 @@ pub struct Request {
 }
 
 /// What one `events` row stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Access {
     /// A client request, seen by its coordinator.
     Request(Request),
@@ -162,6 +162,7 @@ pub enum Access {
     /// stored hints): neither a request nor an apply.
     Internal,
     /// A kind this version does not know, or NULL.
+    #[default]
     Unknown,
 }
 

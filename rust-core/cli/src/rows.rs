@@ -15,7 +15,7 @@ use crate::progress::Progress;
 use crate::reader::for_each_batch_of;
 
 /// The `kind` of an `events` row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// A client write this node coordinated.
     CoordinatorWrite,
@@ -26,6 +26,7 @@ pub enum Kind {
     /// A read this node executed as a replica.
     ReplicaRead,
     /// A kind this version does not know (or NULL).
+    #[default]
     Other,
 }
 
@@ -41,8 +42,8 @@ impl Kind {
     }
 }
 
-/// One `events` row (NULL or absent columns are `None`).
-#[derive(Debug, Clone, Copy)]
+/// One `events` row (NULL or absent columns are `None`; the default row has every column NULL).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct EventRow<'a> {
     /// `event_time`, µs since the epoch.
     pub time: Option<i64>,
