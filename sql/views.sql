@@ -77,7 +77,7 @@ SET VARIABLE cdflow_flows_sql = cdflow_table_sql('flows', 'SELECT NULL::TIMESTAM
     NULL::BIGINT AS latency_max_us, NULL::DATE AS date WHERE false');
 CREATE OR REPLACE VIEW flows AS FROM query(getvariable('cdflow_flows_sql'));
 
--- What an `events` row did (docs/schema.md, "What a row did"): the same rules as rust-core/src/access.rs, which
+-- What an `events` row did (docs/schema.md, "What a row did"): the same rules as rust-core/core/src/enrich/access.rs, which
 -- `cdflow audit`, `summary`, `antipatterns` and `graph` use; tests/vectors/access.json holds cases both must answer
 -- alike (tests/e2e/test_access_vectors.py runs these macros on them).
 --   cdflow_role:      'request' (a client request, on its coordinator: coordinator_write, cas, the

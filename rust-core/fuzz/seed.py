@@ -152,8 +152,8 @@ def identity_seeds():
         for text in python_texts(path, "IDENTITY_MAP"):
             write_seed("identity_map", text)
     # globs, not names: a file renamed or removed must not break the seeding
-    sources = [*sorted((REPO / "rust-core/src").glob("identity*.rs")),
-               *sorted((REPO / "rust-core/tests/it").glob("*.rs"))]
+    sources = [*sorted((REPO / "rust-core/core/src/enrich").glob("identity*.rs")),
+               *sorted((REPO / "rust-core/core/tests/it").glob("*.rs"))]
     for path in sources:
         for text in rust_literals(path):
             if "roles:" in text:

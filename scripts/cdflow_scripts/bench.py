@@ -68,7 +68,9 @@ def parse_args(argv):
                         help="warm-up seconds per run: on 2 cores a fresh node's throughput climbs for 45-60 s (JIT)")
     parser.add_argument("--concurrency", type=int, default=128, help="requests in flight")
     parser.add_argument("--rate", type=float, default=0, help="fixed ops/s instead of saturating (0 = saturate)")
-    parser.add_argument("--workload", choices=["insert", "mixed"], default="insert")
+    parser.add_argument("--workload", choices=["insert", "mixed", "tiny", "wide"], default="insert",
+                        help="write shape: insert (pk, ck, 100-byte blob), mixed (10%% row deletes), tiny (one bigint "
+                             "column), wide (a 10-column row)")
     parser.add_argument("--configs", default=",".join(CONFIGS),
                         help=f"comma-separated, from: {', '.join(CONFIGS)} (no_agent is always added)")
     parser.add_argument("--quiet-wait", type=float, default=60,

@@ -1,5 +1,5 @@
 """Analyst queries on a large lineage set, timed with DuckDB (docs/performance.md, "Analyst queries and the
-core's limits"). Generates `--rows` events once with the real core (rust-core/examples/synth_lineage.rs) into
+core's limits"). Generates `--rows` events once with the real core (rust-core/core/examples/synth_lineage.rs) into
 run/bench-duckdb/rows-<N>/ (kept between runs; --regenerate to redo), then times each query cold (first run on
 a fresh connection) and warm (median of --repeats further runs) with `SET threads = <--threads>`.
 Prints a table and one JSON document (--json FILE to keep it). --max-seconds fails the run if a warm median

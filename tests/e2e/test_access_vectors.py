@@ -1,4 +1,4 @@
-"""sql/views.sql classifies every events row as rust-core/src/access.rs does: both answer the cases of
+"""sql/views.sql classifies every events row as rust-core/core/src/enrich/access.rs does: both answer the cases of
 tests/vectors/access.json (the Rust side in `cargo test -p cdflow-core access`). No Cassandra node."""
 import json
 

@@ -1,6 +1,6 @@
 """Lightweight transactions (Paxos v1 and v2), counters and the batchlog of logged batches on a real node.
 Exact where the operation is exact. Every write path is a write: `cdflow audit`, `cdflow summary` and the SQL views
-classify them alike (rust-core/src/access.rs); `mutation_fanout` pairs writes that share an explicit timestamp."""
+classify them alike (rust-core/core/src/enrich/access.rs); `mutation_fanout` pairs writes that share an explicit timestamp."""
 import json
 import pathlib
 import subprocess

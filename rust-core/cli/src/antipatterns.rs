@@ -385,7 +385,7 @@ fn observe(table: &mut TableStats, row: &EventRow<'_>, thresholds: &Thresholds) 
             table.lwt_failed.add(row);
         }
     }
-    // Deletes of every write path (cdflow_core::access), LWTs included.
+    // Deletes of every write path (cdflow_core::enrich::access), LWTs included.
     if row.write_operation() == Some(Operation::Delete) {
         table.deletes.add(row);
     }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cdflow_core::manifest::ExpectedHead;
+use cdflow_core::sink::manifest::ExpectedHead;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 

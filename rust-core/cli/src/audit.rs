@@ -21,7 +21,7 @@ use crate::ids::opt_id;
 use crate::policy::{Action, Checked, Effect, Policy, Subject};
 use crate::rows::{AuthRow, EventRow, WritePath, scan_auth_events, scan_events};
 use crate::time::format_time;
-use cdflow_core::access::Request;
+use cdflow_core::enrich::access::Request;
 
 /// One denied request or login: a line of `--format jsonl`, an example of the report.
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +49,7 @@ pub struct Violation {
     /// `read`, `write`, `delete`, `login`, `failed_login` or `superuser_login`.
     pub operation: &'static str,
     /// How a write came (`statement`, `counter`, `logged_batch`, `unlogged_batch`, `counter_batch`,
-    /// `lwt`, `lwt_batch`; `cdflow_core::access`); `None` for reads and logins.
+    /// `lwt`, `lwt_batch`; `cdflow_core::enrich::access`); `None` for reads and logins.
     pub write_path: Option<&'static str>,
     /// Requests: `ok`, `not_applied` (an attempted LWT write whose condition did not hold) or `failed`.
     pub outcome: Option<&'static str>,
@@ -288,7 +288,7 @@ impl Audit {
         let wanted = |user: Option<&str>| filters.role.as_deref().is_none_or(|r| user == Some(r));
         if policy.checks(Checked::Requests) {
             scan_events(files, filters, |row| {
-                // Every client request, every write path (cdflow_core::access): an LWT whose
+                // Every client request, every write path (cdflow_core::enrich::access): an LWT whose
                 // condition did not hold is an attempted write and is checked like a write.
                 if let Some(request) = row.access.request()
                     && wanted(row.user)

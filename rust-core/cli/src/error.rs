@@ -102,10 +102,10 @@ pub enum CliError {
     },
     /// The key file of `cdflow verify` cannot be used.
     #[error("{0}")]
-    Key(#[from] cdflow_core::keyhash::KeyFileError),
+    Key(#[from] cdflow_core::enrich::keyhash::KeyFileError),
     /// `cdflow verify` could not read what it checks.
     #[error("{0}")]
-    Manifest(#[from] cdflow_core::manifest::ManifestError),
+    Manifest(#[from] cdflow_core::sink::manifest::ManifestError),
     /// The output could not be written.
     #[error("cannot write {}: {message}", path.display())]
     Write {

@@ -23,6 +23,7 @@ use std::fs::File;
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Int64Type;
 use arrow::record_batch::RecordBatch;
+use cdflow_core::decode::strings::StringTable;
 use cdflow_core::flows::classify::{
     EdgeSink, EventClass, Request, compaction_edges, flush_edges, request_edges,
 };
@@ -30,7 +31,6 @@ use cdflow_core::flows::edge_stats::LatencySummary;
 use cdflow_core::flows::key::{EdgeKey, EdgeKind, Scope};
 use cdflow_core::flows::rows::{FlowRow, OVERFLOW_KIND, window_rows};
 use cdflow_core::flows::window::Window;
-use cdflow_core::strings::StringTable;
 use cdflow_core::tables::LineageTable;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 

@@ -2,8 +2,8 @@
 //! keyspace and table filters. Every column is read by name and optional.
 
 use arrow::record_batch::RecordBatch;
-use cdflow_core::access::RowFacts;
-pub use cdflow_core::access::{Access, Operation, Outcome, WritePath};
+use cdflow_core::enrich::access::RowFacts;
+pub use cdflow_core::enrich::access::{Access, Operation, Outcome, WritePath};
 use cdflow_core::stats::{COUNTER_COUNT, COUNTER_FIELDS, CounterField};
 
 use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
@@ -125,7 +125,7 @@ pub struct EventRow<'a> {
     pub token: Option<i64>,
     /// `counter_write`.
     pub counter_write: Option<bool>,
-    /// What the row did (`cdflow_core::access`, the classification SQL shares).
+    /// What the row did (`cdflow_core::enrich::access`, the classification SQL shares).
     pub access: Access,
 }
 

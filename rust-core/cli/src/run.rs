@@ -5,7 +5,7 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use cdflow_core::config::default_key_file;
-use cdflow_core::keyhash::read_key;
+use cdflow_core::enrich::keyhash::read_key;
 
 use crate::antipatterns::Antipatterns;
 use crate::args::{
@@ -209,7 +209,7 @@ fn verify(args: &VerifyArgs) -> Result<i32, CliError> {
         .clone()
         .unwrap_or_else(|| default_key_file(dir));
     let secret = read_key(&key_file)?;
-    let report = cdflow_core::manifest::verify_expecting(dir, &secret, &args.expect_head)?;
+    let report = cdflow_core::sink::manifest::verify_expecting(dir, &secret, &args.expect_head)?;
     match args.format {
         OutputFormat::Text => write_output(
             None,

@@ -45,7 +45,7 @@ const SUMMARY_COLUMNS: [&str; 23] = [
     "rows_returned",
     "tombstones_scanned",
     "error",
-    // what the row did (cdflow_core::access::RowFacts)
+    // what the row did (cdflow_core::enrich::access::RowFacts)
     "statement_type",
     "counter_write",
     "cas_applied",
@@ -124,7 +124,7 @@ pub struct PartitionTotals {
     pub tombstones_written: u64,
 }
 
-/// Client write requests of one write path (`cdflow_core::access::WritePath`).
+/// Client write requests of one write path (`cdflow_core::enrich::access::WritePath`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WritePathTotals {
     /// Requests (deletes included).
@@ -271,7 +271,7 @@ impl Summary {
         table_label(row.keyspace, row.table, label);
         let table = self.tables.entry(label);
         let node = self.nodes.entry(row.node.unwrap_or("unknown"));
-        // What the row did (cdflow_core::access): a client request of any write path or a SELECT's
+        // What the row did (cdflow_core::enrich::access): a client request of any write path or a SELECT's
         // read, a write applied to a replica (replica_write, paxos_commit, hint_replay), a replica's
         // read; internal rows (an LWT's condition read, counter forwarding, batchlog, stored hints)
         // count nowhere.

@@ -1,11 +1,11 @@
-//! `cdflow verify`: the report of [`cdflow_core::manifest::verify`] as text or JSON (docs/cli.md).
+//! `cdflow verify`: the report of [`cdflow_core::sink::manifest::verify`] as text or JSON (docs/cli.md).
 
 use std::fmt::Write;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use cdflow_core::manifest::{Finding, Note, VerifyReport};
+use cdflow_core::sink::manifest::{Finding, Note, VerifyReport};
 
 use crate::time::format_time;
 

@@ -5,8 +5,7 @@
 
 mod common;
 
-#[path = "../../examples/synth/mod.rs"]
-mod synth;
+use cdflow_testkit::synth;
 
 use std::cell::Cell;
 use std::fs::{self, File};

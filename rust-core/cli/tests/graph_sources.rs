@@ -12,8 +12,7 @@ use cdflow_cli::{Filters, FlowGraph};
 use cdflow_core::{CoreConfig, Pipeline, SubmitOutcome};
 use common::{TempDir, cdflow, text};
 
-#[path = "../../examples/synth/mod.rs"]
-mod synth;
+use cdflow_testkit::synth;
 
 /// Writes `events` synthetic events through the core into `lineage` (flow windows of 60 s).
 fn write_lineage(lineage: &std::path::Path, events: u64) {

@@ -6,8 +6,8 @@ mod common;
 use std::fs;
 use std::path::PathBuf;
 
-use cdflow_core::keyhash::load_or_create_key;
-use cdflow_core::manifest::{ManifestWriter, sha256_file};
+use cdflow_core::enrich::keyhash::load_or_create_key;
+use cdflow_core::sink::manifest::{ManifestWriter, sha256_file};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use common::*;

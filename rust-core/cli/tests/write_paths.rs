@@ -1,4 +1,4 @@
-//! Every write path is a write (cdflow_core::access): LWTs (applied and attempted), counter updates
+//! Every write path is a write (cdflow_core::enrich::access): LWTs (applied and attempted), counter updates
 //! and batches are write requests in `summary` and `audit`; an LWT's condition read is no client read;
 //! `paxos_commit` and `hint_replay` are replica writes. On lineage written by the core's own writer
 //! (the shared wire vectors) and on lineage shaped like a real node's (tests/e2e checks the node).

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use cdflow_core::error::is_unprintable;
-use cdflow_core::identity::Identity;
-use cdflow_core::identity_parse::parse_roles;
+use cdflow_core::enrich::identity::Identity;
+use cdflow_core::enrich::identity_parse::parse_roles;
 use cdflow_fuzz::line_count;
 use libfuzzer_sys::fuzz_target;
 

@@ -7,8 +7,8 @@
 use cdflow_core::journal::segment::{
     Record, RecordBuffer, SEGMENT_HEADER_BYTES, SegmentBytes, TailError, encode_header,
 };
-use cdflow_core::strings::StringTable;
-use cdflow_core::wire::decode_batch;
+use cdflow_core::decode::strings::StringTable;
+use cdflow_core::decode::wire::decode_batch;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,9 +3,9 @@
 //! recycled from another batch), and a second pass over the same table keeps every event of the first.
 #![no_main]
 
-use cdflow_core::fields::MAX_SPARE_VECTORS;
-use cdflow_core::strings::StringTable;
-use cdflow_core::wire::{DecodeScratch, decode_batch, decode_batch_reusing};
+use cdflow_core::decode::fields::MAX_SPARE_VECTORS;
+use cdflow_core::decode::strings::StringTable;
+use cdflow_core::decode::wire::{DecodeScratch, decode_batch, decode_batch_reusing};
 use cdflow_fuzz::check_decoded;
 use libfuzzer_sys::fuzz_target;
 

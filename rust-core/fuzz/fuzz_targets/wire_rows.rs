@@ -7,13 +7,13 @@
 use cdflow_core::civil_time::day_of_unix_micros;
 use cdflow_core::flows::rows::{FlowRows, flows_schema, window_rows};
 use cdflow_core::flows::{FlowAggregator, FlowLimits};
-use cdflow_core::identity::IdentityMap;
-use cdflow_core::keyhash::PartitionKeyHasher;
-use cdflow_core::rolling::RowBuffer;
-use cdflow_core::strings::StringTable;
-use cdflow_core::table_rows::{RowContext, TableLayout, TableRows};
+use cdflow_core::enrich::identity::IdentityMap;
+use cdflow_core::enrich::keyhash::PartitionKeyHasher;
+use cdflow_core::sink::rolling::RowBuffer;
+use cdflow_core::decode::strings::StringTable;
+use cdflow_core::tables::rows::{RowContext, TableLayout, TableRows};
 use cdflow_core::tables::LineageTable;
-use cdflow_core::wire::{DecodeScratch, Event, decode_batch, decode_batch_reusing};
+use cdflow_core::decode::wire::{DecodeScratch, Event, decode_batch, decode_batch_reusing};
 use cdflow_fuzz::{check_decoded, split_define_events};
 use libfuzzer_sys::fuzz_target;
 

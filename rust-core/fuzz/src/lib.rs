@@ -1,13 +1,13 @@
 //! What the fuzz targets share: how an input is cut into what the core receives, and the properties a
-//! decoded batch must have whatever the bytes (module doc of `cdflow_core::wire`).
+//! decoded batch must have whatever the bytes (module doc of `cdflow_core::decode::wire`).
 //!
 //! A failed `assert!` is a finding: libFuzzer stops, saves the input under `fuzz/artifacts/<target>/`.
 
 use cdflow_core::error::is_unprintable;
-use cdflow_core::fields::{FieldValue, Fields, registered_type};
-use cdflow_core::strings::{StringTable, StringsView};
+use cdflow_core::decode::fields::{FieldValue, Fields, registered_type};
+use cdflow_core::decode::strings::{StringTable, StringsView};
 use cdflow_core::tables::MUTATION_EXTENSION_FIELDS;
-use cdflow_core::wire::{
+use cdflow_core::decode::wire::{
     BATCH_HEADER_LEN, DecodedBatch, Event, KNOWN_FLAGS, Location, MAGIC, RECORD_HEADER_LEN,
     RejectionScope, WireProblem,
 };

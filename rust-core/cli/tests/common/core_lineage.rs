@@ -42,7 +42,7 @@ pub fn vector_batches() -> Vec<(Vec<u8>, u32)> {
 /// A journal directory as a run that died leaves it: a segment, no commit, the lock released.
 pub fn crashed_journal(lineage: &Path, batches: &[(Vec<u8>, u32)]) {
     let options = vec![("output".to_owned(), lineage.to_string_lossy().into_owned())];
-    let modes = cdflow_core::file_modes::FileModes::default();
+    let modes = cdflow_core::sink::file_modes::FileModes::default();
     let journal = JournalDir::create(lineage, &options, 1, &modes).unwrap();
     let mut bytes = encode_header(SegmentHeader {
         number: 1,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use cdflow_core::fields::{FieldType, REGISTRY};
+use cdflow_core::decode::fields::{FieldType, REGISTRY};
 use cdflow_core::{CoreConfig, Pipeline, SubmitOutcome};
 
 /// A field value.

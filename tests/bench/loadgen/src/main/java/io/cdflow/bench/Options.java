@@ -15,7 +15,8 @@ final class Options {
             "  --warmup 10             seconds of load before measuring (same workload, not counted)",
             "  --concurrency 128       requests in flight",
             "  --rate 0                target ops/s over all requests; 0 = as fast as the node answers",
-            "  --workload insert       insert: 1-row inserts; mixed: 90% inserts, 10% row deletes",
+            "  --workload insert       insert: 1-row inserts (pk, ck, blob); mixed: 90% inserts, 10% row deletes;",
+            "                          tiny: one bigint column per row; wide: a 10-column row",
             "  --partitions 100000     partition keys, drawn with a skew: P(k) ~ 1/(k+1)",
             "  --value-bytes 100       size of the blob value",
             "  --keyspace cdflow_bench --table events   created (RF 1) if missing",
@@ -67,8 +68,8 @@ final class Options {
     }
 
     private void validate() {
-        if (!workload().equals("insert") && !workload().equals("mixed")) {
-            throw new UsageException("--workload must be insert or mixed, got " + workload());
+        if (!Workload.SHAPES.contains(workload())) {
+            throw new UsageException("--workload must be one of " + Workload.SHAPES + ", got " + workload());
         }
         if (concurrency() < 1 || duration() <= 0 || warmup() < 0 || partitions() < 1 || rate() < 0
                 || valueBytes() < 0 || connections() < 1 || progress() < 0) {
