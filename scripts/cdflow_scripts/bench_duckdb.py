@@ -178,7 +178,8 @@ def report(results):
     print(f"{data['rows']:,} rows in {data['files']} files, {data['row_groups']} row groups, "
           f"{data['bytes'] / 2**20:,.0f} MiB, {data['bytes_per_row']} bytes/row; generated at "
           f"{generated['rows_per_second']:,.0f} rows/s; DuckDB {results['duckdb']}, threads={results['threads']}")
-    print(f"1-minute window from {data['window'][0]}: {data['row_groups_overlapping_window']} of {data['row_groups']} row groups overlap it")
+    print(f"1-minute window from {data['window'][0]}: "
+          f"{data['row_groups_overlapping_window']} of {data['row_groups']} row groups overlap it")
     print("| query | cold s | warm s (median) | warm range | result rows |")
     print("|---|--:|--:|--:|--:|")
     for name, q in results["queries"].items():

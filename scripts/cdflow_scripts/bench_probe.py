@@ -227,7 +227,7 @@ def agent_counters(lineage):
                                        union_by_name = true)
             QUALIFY row_number() OVER (PARTITION BY agent_start_time ORDER BY stats_time DESC, written DESC) = 1)
         """).fetchone()
-    counters = dict(zip(AGENT_COUNTERS + ["agents"], row))
+    counters = dict(zip(AGENT_COUNTERS + ["agents"], row, strict=True))
     # every cause, from the one accounting query (sql/queries/dropped_events.sql); an unknown total stays None
     from . import report
     per_node = report.accounting(lineage)

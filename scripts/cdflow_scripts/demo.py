@@ -11,7 +11,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from cdflow_scripts import build, cluster, report, workload  # noqa: E402
 from cdflow_scripts.paths import RUN  # noqa: E402
 
-
 # Who is behind the demo's roles: joined into every lineage row at write time.
 IDENTITY_MAP = f"""roles:
   {workload.SERVICE}: {{owner: orders-service, team: commerce, kind: service, external_identity: "arn:aws:iam::123456789012:role/orders"}}

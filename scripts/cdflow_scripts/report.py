@@ -7,7 +7,6 @@ import duckdb
 
 from . import build
 
-
 SQL = pathlib.Path(__file__).resolve().parents[2] / "sql"
 
 
@@ -23,7 +22,7 @@ def accounting(lineage):
     """sql/queries/dropped_events.sql: per node, events seen, written, every drop cause and the balance."""
     result = views(lineage).execute((SQL / "queries" / "dropped_events.sql").read_text())
     names = [column[0] for column in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def connect(lineage):

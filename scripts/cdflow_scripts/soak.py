@@ -29,7 +29,7 @@ def last_stats(lineage):
     cur = con.execute(f"SELECT * FROM read_parquet('{lineage}/agent_stats/**/*.parquet', union_by_name = true) "
                       "ORDER BY stats_time DESC, written DESC LIMIT 1")
     names = [d[0] for d in cur.description]
-    return {k: (v if isinstance(v, (int, float)) else str(v)) for k, v in zip(names, cur.fetchone())}
+    return {k: (v if isinstance(v, (int, float)) else str(v)) for k, v in zip(names, cur.fetchone(), strict=True)}
 
 
 def main():

@@ -3,7 +3,6 @@ tests/vectors/access.json (the Rust side in `cargo test -p cdflow-core access`).
 import json
 
 import duckdb
-
 from cdflow_scripts.paths import REPO
 
 VECTORS = json.loads((REPO / "tests" / "vectors" / "access.json").read_text())
@@ -35,7 +34,7 @@ def test_sql_macros_classify_every_vector_as_rust_does(tmp_path):
         FROM classified_events ORDER BY case_no""").fetchall()
     want = [(c["role"], c["operation"], c["path"], c["outcome"]) for c in VECTORS]
     assert len(got) == len(want) >= 20
-    for number, (g, w) in enumerate(zip(got, want)):
+    for number, (g, w) in enumerate(zip(got, want, strict=True)):
         assert g == w, f"case {number}: {VECTORS[number]['row']}"
     requests = con.execute("SELECT count(*) FROM requests").fetchone()[0]
     assert requests == sum(c["role"] == "request" for c in VECTORS)

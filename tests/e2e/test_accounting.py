@@ -9,7 +9,6 @@ import re
 import subprocess
 
 import pytest
-
 from cdflow_scripts import bench, build, report
 
 SECONDS = int(os.environ.get("CDFLOW_SATURATION_SECONDS", "300"))
@@ -35,7 +34,7 @@ def final_stats(lineage):
     """The last agent_stats row (the one written at shutdown), as a dict."""
     result = report.views(lineage).execute(
         "SELECT * FROM agent_stats ORDER BY stats_time DESC, written DESC LIMIT 1")
-    return dict(zip([c[0] for c in result.description], result.fetchone()))
+    return dict(zip([c[0] for c in result.description], result.fetchone(), strict=True))
 
 
 def stop_line(node):

@@ -6,14 +6,12 @@ import json
 import pathlib
 import shutil
 import subprocess
-import time
 from datetime import datetime, timezone
 
 import duckdb
 import pytest
 from cassandra import ConsistencyLevel
-from cassandra.query import BatchStatement, BatchType, SimpleStatement
-
+from cassandra.query import BatchStatement, BatchType
 from cdflow_scripts import build, cluster
 from cdflow_scripts.cql import Client, create_role
 from cdflow_scripts.paths import REPO
@@ -287,7 +285,7 @@ def test_queries_return_the_workload_numbers(lineage):
     kinds = {(r[0], r[1]): r[4] for r in query(con, "service_vs_people")}
     assert kinds[(f"{KS}.clean", "service")] == 310 and kinds[(f"{KS}.clean", "person")] == 1
     result = con.execute((REPO / "sql" / "queries" / "dropped_events.sql").read_text())
-    (row,) = [dict(zip([c[0] for c in result.description], r)) for r in result.fetchall()]
+    (row,) = [dict(zip([c[0] for c in result.description], r, strict=True)) for r in result.fetchall()]
     assert row["node"] == lineage["node"] and row["agent_instances"] == 1 and row["written"] > 0
     assert row["dropped"] == 0 and row["balance"] == "balanced" and row["unknown_columns"] is None
 

@@ -11,10 +11,9 @@ from cassandra import ConsistencyLevel
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.policies import WhiteListRoundRobinPolicy
-
-from conftest import REPO
 from cdflow_scripts import build, cluster
 from cdflow_scripts.cql import create_role
+from conftest import REPO
 
 pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
 

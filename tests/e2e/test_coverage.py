@@ -4,7 +4,6 @@ import pytest
 from cassandra import AuthenticationFailed
 from cassandra.cluster import NoHostAvailable
 from cassandra.query import BatchStatement, BatchType
-
 from cdflow_scripts import cluster, report
 from cdflow_scripts.cql import Client, create_role
 

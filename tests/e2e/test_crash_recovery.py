@@ -10,7 +10,6 @@ import time
 import duckdb
 import pytest
 from cassandra.concurrent import execute_concurrent_with_args
-
 from cdflow_scripts import cluster
 from cdflow_scripts.cql import Client
 

@@ -1,16 +1,13 @@
 """Lineage on a small real filesystem (a tmpfs the test mounts): Cassandra serves every write, lineage never
 takes the filesystem past its bounds, and every event the agent saw is accounted for exactly — written, or
 dropped because of the disk bound (and, with on_full = delete_oldest, files removed are counted)."""
-import os
 import shutil
 import subprocess
 import threading
 import time
 
-import duckdb
 import pytest
 from cassandra.concurrent import execute_concurrent_with_args
-
 from cdflow_scripts import report
 from cdflow_scripts.cql import Client
 

@@ -4,7 +4,6 @@ import os
 import stat
 
 import pytest
-
 from cdflow_scripts import report
 from cdflow_scripts.cql import Client
 

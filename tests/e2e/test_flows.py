@@ -2,7 +2,6 @@
 on the client → coordinator, coordinator → replica, replica → memtable and partition edges of the `flows` table;
 a flush gives a memtable → SSTables edge; latency percentiles are ordered."""
 import pytest
-
 from cdflow_scripts import cluster, report
 from cdflow_scripts.cql import Client, create_role
 

@@ -9,7 +9,6 @@ import time
 import duckdb
 import pytest
 from cassandra.query import BatchStatement, BatchType
-
 from cdflow_scripts import build, cluster, report
 from cdflow_scripts.cql import Client, create_role
 from cdflow_scripts.paths import REPO
@@ -118,7 +117,7 @@ def test_counter_update_is_led_by_the_coordinator_under_the_client_identity(line
         ("counter_leader_apply", "svc_app", True, True, True, "UPDATE"),
         ("replica_write", "svc_app", True, True, None, "UPDATE"),
     ]
-    forwards = query(lineage, f"SELECT count(*) FROM events WHERE kind = 'counter_forward'")
+    forwards = query(lineage, "SELECT count(*) FROM events WHERE kind = 'counter_forward'")
     assert forwards == [(0,)]  # one node: the coordinator is always the leader
 
 
@@ -129,7 +128,7 @@ def test_non_counter_writes_are_not_marked_counter(lineage):
 
 
 def test_logged_batch_is_stored_and_removed_from_the_batchlog(lineage):
-    rows = query(lineage, f"""SELECT s.batchlog_mutations, s.applied_locally, s.user_name, count(r.batchlog_id)
+    rows = query(lineage, """SELECT s.batchlog_mutations, s.applied_locally, s.user_name, count(r.batchlog_id)
         FROM events s LEFT JOIN events r ON r.kind = 'batchlog_remove' AND r.batchlog_id = s.batchlog_id
         WHERE s.kind = 'batchlog_store' GROUP BY ALL""")
     assert rows == [(len(BATCH_KEYS), True, "svc_app", 1)]

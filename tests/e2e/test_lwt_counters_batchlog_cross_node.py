@@ -9,7 +9,6 @@ from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.query import BatchStatement, BatchType
-
 from cdflow_scripts import cluster, report
 
 KS1 = "families_rf1"
@@ -80,7 +79,7 @@ def test_counter_forward_joins_the_remote_leader(lineage):
 def test_batchlog_store_and_remove_on_each_batchlog_node(lineage):
     _, one, two = lineage
     # two nodes: the coordinator keeps one copy and sends BATCH_STORE_REQ / BATCH_REMOVE_REQ for the other
-    rows = query(lineage, f"""SELECT s.node, s.coordinator, s.message_id IS NOT NULL, s.applied_locally,
+    rows = query(lineage, """SELECT s.node, s.coordinator, s.message_id IS NOT NULL, s.applied_locally,
             s.batchlog_mutations, r.coordinator, r.message_id IS NOT NULL, count(DISTINCT w.batch_id)
         FROM events s
         JOIN events r ON r.kind = 'batchlog_remove' AND r.batchlog_id = s.batchlog_id AND r.node = s.node

@@ -3,7 +3,6 @@ workload by two roles, then exact assertions on the Parquet lineage through Duck
 import pytest
 from cassandra.connection import DRIVER_NAME, DRIVER_VERSION
 from cassandra.query import BatchStatement, BatchType
-
 from cdflow_scripts import cluster, report
 from cdflow_scripts.cql import Client, create_role
 
@@ -108,7 +107,7 @@ def test_replica_and_coordinator_agree_on_partitions(lineage):
                  count(*) FILTER (kind = 'replica_write') AS r
           FROM events WHERE keyspace_name = '{KS}' AND table_name = 't1' GROUP BY ALL) WHERE c != r""")[0]
     assert mismatched == 0
-    assert one(con, f"SELECT count(DISTINCT partition_key_hash) FROM events WHERE table_name = 't1'")[0] == INSERTS_BY_A
+    assert one(con, "SELECT count(DISTINCT partition_key_hash) FROM events WHERE table_name = 't1'")[0] == INSERTS_BY_A
 
 
 def test_no_column_holds_a_raw_partition_key(lineage):

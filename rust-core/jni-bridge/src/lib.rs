@@ -7,7 +7,10 @@
 //!   turns every error into the documented return value: no Java exception is thrown, no panic crosses
 //!   into the JVM (a panic there would abort Cassandra);
 //! - no Rust thread is ever attached to the JVM (the writer thread never touches JNI);
-//! - no `unwrap`/`expect` in this crate.
+//! - no `unwrap`/`expect`/`panic!` in this crate (denied below; clippy runs with `-D warnings` in CI).
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod chokepoint;
 pub mod core_slot;
