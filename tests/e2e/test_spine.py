@@ -139,8 +139,9 @@ def test_agent_counters_show_nothing_dropped(lineage):
 
 
 def test_every_hook_family_is_installed_and_recorded(lineage):
-    """agent_stats says which hook families the agent installed on this Cassandra version (all ten on 4.1.10
-    and 5.0.x) and that none was skipped; the row before the agent reported them would say NULL."""
+    """agent_stats says which hook families the agent installed on this Cassandra version (all ten on 4.1.3+
+    and 5.0.x; 4.1.3 through the older hook points, CDFLOW_CASSANDRA_VERSIONS=4.1.3) and that none was skipped;
+    the row before the agent reported them would say NULL."""
     con = report.connect(lineage)
     installed, skipped = one(con, """SELECT hook_families, skipped_hook_families
         FROM agent_stats ORDER BY stats_time DESC, written DESC LIMIT 1""")

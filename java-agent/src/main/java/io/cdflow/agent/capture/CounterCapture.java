@@ -94,6 +94,22 @@ public final class CounterCapture {
         }
     }
 
+    /**
+     * Entry of {@code CounterMutationVerbHandler.doVerb(message)} on releases without {@code applyMutation} (4.1.0 to
+     * 4.1.6): the same frame as {@link #messageEnter}, with the message's own respond-to address (what 4.1.7+ passes
+     * to {@code applyMutation}).
+     */
+    public static boolean verbEnter(Object message) {
+        if (CaptureRuntime.active() == null) {
+            return false;
+        }
+        try {
+            return messageEnter(message, ((Message<?>) message).respondTo());
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
     /** Entry of {@code CounterMutationVerbHandler.applyMutation(message, respondTo)}. */
     public static boolean messageEnter(Object message, Object respondTo) {
         if (CaptureRuntime.active() == null) {

@@ -7,6 +7,7 @@ import io.cdflow.agent.wire.WireFormat;
 import org.apache.cassandra.db.Mutation;
 import org.apache.cassandra.locator.InetAddressAndPort;
 import org.apache.cassandra.net.Message;
+import org.apache.cassandra.utils.MonotonicClock;
 
 /**
  * Replica writes, one {@code replica_write} per mutation per table.
@@ -28,6 +29,38 @@ import org.apache.cassandra.net.Message;
  */
 public final class ReplicaCapture {
     private ReplicaCapture() {
+    }
+
+    /**
+     * Entry of {@code MutationVerbHandler.doVerb(message)} on releases without {@code applyMutation} (4.1.0 to
+     * 4.1.6): whether the handler will apply it, by the same test it makes first (a message past its expiry is
+     * dropped, and returns normally). The clock only moves forward, so a message dropped by the handler is never
+     * counted; one that expires between this test and the handler's own (nanoseconds) would be.
+     */
+    public static boolean remoteVerbEnter(Object message) {
+        if (CaptureRuntime.active() == null) {
+            return false;
+        }
+        try {
+            return MonotonicClock.Global.approxTime.now() <= ((Message<?>) message).expiresAtNanos();
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /** Exit of {@code MutationVerbHandler.doVerb(message)} (4.1.0 to 4.1.6): {@link #remoteApplied} when it applied. */
+    public static void remoteVerbExit(Object message, Throwable thrown, boolean applies) {
+        if (!applies) {
+            return;
+        }
+        try {
+            remoteApplied(message, ((Message<?>) message).respondTo(), thrown);
+        } catch (Throwable t) {
+            CaptureRuntime rt = CaptureRuntime.active();
+            if (rt != null) {
+                rt.captureFailed(t);
+            }
+        }
     }
 
     /** Exit of {@code MutationVerbHandler.applyMutation(message, respondTo)}. */

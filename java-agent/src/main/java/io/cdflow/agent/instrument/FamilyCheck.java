@@ -1,6 +1,7 @@
 package io.cdflow.agent.instrument;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -35,27 +36,70 @@ final class FamilyCheck {
 
     /** Null when every hook and reference of {@code hooks} (one family) resolves, else the first that does not. */
     String problem(List<Hook> hooks) {
+        return resolve(hooks).problem;
+    }
+
+    /**
+     * The hooks to install for one family on this node: each hook, or where it matches no method its
+     * {@link Hook#older} hook point (the first of the chain that matches), every one matching exactly one method and
+     * every reference of their advice resolving; else the first problem.
+     */
+    Resolution resolve(List<Hook> hooks) {
         try {
+            List<Hook> chosen = new ArrayList<>();
             Set<String> advice = new LinkedHashSet<>();
             for (Hook hook : hooks) {
-                TypePool.Resolution type = node.describe(hook.typeName);
-                if (!type.isResolved()) {
-                    return "missing class " + hook.typeName;
+                Hook candidate = hook;
+                int matched = matches(candidate);
+                while (matched <= 0 && candidate.older != null) {
+                    candidate = candidate.older;
+                    matched = matches(candidate);
                 }
-                int matched = type.resolve().getDeclaredMethods().filter(hook.method).size();
+                if (matched < 0) {
+                    return Resolution.failed("missing class " + candidate.typeName);
+                }
                 if (matched != 1) {
-                    return hook.typeName + "." + hook.description + " matches " + matched + " methods";
+                    // name the newest hook point: the one the current release has
+                    return Resolution.failed(hook.typeName + "." + hook.description + " matches "
+                            + (candidate == hook ? matched : 0) + " methods"
+                            + (candidate == hook ? "" : " (older " + candidate.typeName + "." + candidate.description
+                                    + ": " + matched + ")"));
                 }
-                advice.add(hook.adviceClassName);
+                chosen.add(candidate);
+                advice.add(candidate.adviceClassName);
             }
             for (ReferenceScan.Ref ref : scan.reachableFrom(advice)) {
                 if (!resolves(ref)) {
-                    return "missing " + ref;
+                    return Resolution.failed("missing " + ref);
                 }
             }
-            return null;
+            return new Resolution(chosen, null);
         } catch (Throwable t) {
-            return "check failed: " + t;
+            return Resolution.failed("check failed: " + t);
+        }
+    }
+
+    /** Methods {@code hook} matches on this node, -1 when its class is missing. */
+    private int matches(Hook hook) {
+        TypePool.Resolution type = node.describe(hook.typeName);
+        if (!type.isResolved()) {
+            return -1;
+        }
+        return type.resolve().getDeclaredMethods().filter(hook.method).size();
+    }
+
+    /** The outcome of {@link #resolve}: the hooks to install, or the problem that skips the family. */
+    static final class Resolution {
+        final List<Hook> hooks;
+        final String problem;
+
+        private Resolution(List<Hook> hooks, String problem) {
+            this.hooks = hooks;
+            this.problem = problem;
+        }
+
+        static Resolution failed(String problem) {
+            return new Resolution(List.of(), problem);
         }
     }
 

@@ -84,8 +84,8 @@ final class FamilyHooks {
             ADVICE + "PaxosAppliedAdvice"),
         // Counters.
         new Hook(HookFamily.COUNTERS, Hooks.MESSAGING_SERVICE,
-            "sendWriteWithCallback(Message, Replica, AbstractWriteResponseHandler)",
-            not(isStatic()).and(named("sendWriteWithCallback")).and(takesArguments(3))
+            "sendWriteWithCallback(Message, Replica, AbstractWriteResponseHandler[, boolean before 4.1.2])",
+            not(isStatic()).and(named("sendWriteWithCallback")).and(Hooks.sendWriteArguments())
                 .and(takesArgument(0, named(MESSAGE)))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.Replica"))),
             ADVICE + "CounterForwardAdvice"),
@@ -98,7 +98,11 @@ final class FamilyHooks {
             "applyMutation(Message, InetAddressAndPort)",
             not(isStatic()).and(named("applyMutation")).and(takesArguments(2))
                 .and(takesArgument(0, named(MESSAGE))),
-            ADVICE + "CounterVerbAdvice"),
+            ADVICE + "CounterVerbAdvice")
+            // before 4.1.7 doVerb applies the counter mutation itself
+            .orOlder(COUNTER_VERB_HANDLER, "doVerb(Message)",
+                not(isStatic()).and(named("doVerb")).and(takesArguments(1)).and(takesArgument(0, named(MESSAGE))),
+                ADVICE + "CounterVerbOlderAdvice"),
         new Hook(HookFamily.COUNTERS, COUNTER_MUTATION,
             "applyCounterMutation()",
             not(isStatic()).and(named("applyCounterMutation")).and(takesArguments(0)),

@@ -46,10 +46,10 @@ public final class HookInstaller {
         List<HookFamily> installed = new ArrayList<>();
         Map<HookFamily, String> skipped = new EnumMap<>(HookFamily.class);
         for (HookFamily family : HookFamily.values()) {
-            List<Hook> members = Hooks.of(family);
-            String problem = check.problem(members);
+            FamilyCheck.Resolution resolution = check.resolve(Hooks.of(family));
+            String problem = resolution.problem;
             if (problem == null) {
-                hooks.addAll(members);
+                hooks.addAll(resolution.hooks);
                 installed.add(family);
             } else {
                 skipped.put(family, problem);

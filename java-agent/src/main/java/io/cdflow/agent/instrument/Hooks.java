@@ -10,6 +10,8 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import java.util.List;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Every hook point of the agent in Cassandra 5.0 (signatures checked against cassandra-all 5.0.9 by HooksTest).
@@ -43,6 +45,7 @@ public final class Hooks {
     static final String COORDINATOR_WRITE_ADVICE = ADVICE + "CoordinatorWriteAdvice";
     static final String REPLICA_CONTACTS_ADVICE = ADVICE + "ReplicaContactsAdvice";
     static final String REMOTE_REPLICA_ADVICE = ADVICE + "RemoteReplicaAdvice";
+    static final String REMOTE_REPLICA_VERB_ADVICE = ADVICE + "RemoteReplicaVerbAdvice";
     static final String LOCAL_REPLICA_ADVICE = ADVICE + "LocalReplicaAdvice";
     static final String CLIENT_REQUEST_ADVICE = ADVICE + "ClientRequestAdvice";
     static final String SESSION_ADVICE = ADVICE + "SessionAdvice";
@@ -77,29 +80,29 @@ public final class Hooks {
 
     private static final List<Hook> ALL = List.of(
         new Hook(HookFamily.WRITES, STORAGE_PROXY,
-            "static mutateWithTriggers(List, ConsistencyLevel, boolean, Dispatcher$RequestTime)",
+            "static mutateWithTriggers(List, ConsistencyLevel, boolean, Dispatcher$RequestTime or long)",
             isStatic().and(named("mutateWithTriggers")).and(takesArguments(4))
                 .and(takesArgument(0, named("java.util.List")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
-                .and(takesArgument(3, named(REQUEST_TIME))),
+                .and(requestTimeAt(3)),
             COORDINATOR_WRITE_ADVICE),
         new Hook(HookFamily.WRITES, STORAGE_PROXY,
-            "static mutate(List, ConsistencyLevel, Dispatcher$RequestTime)",
+            "static mutate(List, ConsistencyLevel, Dispatcher$RequestTime or long)",
             isStatic().and(named("mutate")).and(takesArguments(3))
                 .and(takesArgument(0, named("java.util.List")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
-                .and(takesArgument(2, named(REQUEST_TIME))),
+                .and(requestTimeAt(2)),
             COORDINATOR_WRITE_ADVICE),
         new Hook(HookFamily.WRITES, STORAGE_PROXY,
-            "static mutateAtomically(Collection, ConsistencyLevel, boolean, Dispatcher$RequestTime)",
+            "static mutateAtomically(Collection, ConsistencyLevel, boolean, Dispatcher$RequestTime or long)",
             isStatic().and(named("mutateAtomically")).and(takesArguments(4))
                 .and(takesArgument(0, named("java.util.Collection")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
-                .and(takesArgument(3, named(REQUEST_TIME))),
+                .and(requestTimeAt(3)),
             COORDINATOR_WRITE_ADVICE),
         new Hook(HookFamily.WRITES, STORAGE_PROXY,
-            "static sendToHintedReplicas(Mutation, ReplicaPlan$ForWrite, AbstractWriteResponseHandler, String, Stage, Dispatcher$RequestTime)",
-            isStatic().and(named("sendToHintedReplicas")).and(takesArguments(6))
+            "static sendToHintedReplicas(Mutation, ReplicaPlan$ForWrite, AbstractWriteResponseHandler, String, Stage[, Dispatcher$RequestTime from 4.1.6])",
+            isStatic().and(named("sendToHintedReplicas")).and(takesArguments(6).or(takesArguments(5)))
                 .and(takesArgument(0, named(MUTATION)))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.ReplicaPlan$ForWrite"))),
             REPLICA_CONTACTS_ADVICE),
@@ -108,68 +111,73 @@ public final class Hooks {
             not(isStatic()).and(named("applyMutation")).and(takesArguments(2))
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.InetAddressAndPort"))),
-            REMOTE_REPLICA_ADVICE),
+            REMOTE_REPLICA_ADVICE)
+            // before 4.1.7 doVerb applies the mutation itself
+            .orOlder(MUTATION_VERB_HANDLER, "doVerb(Message)",
+                not(isStatic()).and(not(isBridge())).and(named("doVerb")).and(takesArguments(1))
+                    .and(takesArgument(0, named("org.apache.cassandra.net.Message"))),
+                REMOTE_REPLICA_VERB_ADVICE),
         new Hook(HookFamily.WRITES, MUTATION,
             "apply()",
             not(isStatic()).and(named("apply")).and(takesArguments(0)),
             LOCAL_REPLICA_ADVICE),
         new Hook(HookFamily.SESSION, QUERY_PROCESSOR,
-            "processStatement(CQLStatement, QueryState, QueryOptions, Dispatcher$RequestTime)",
+            "processStatement(CQLStatement, QueryState, QueryOptions, Dispatcher$RequestTime or long)",
             not(isStatic()).and(named("processStatement")).and(takesArguments(4))
                 .and(takesArgument(0, named("org.apache.cassandra.cql3.CQLStatement")))
                 .and(takesArgument(1, named("org.apache.cassandra.service.QueryState")))
                 .and(takesArgument(2, named("org.apache.cassandra.cql3.QueryOptions")))
-                .and(takesArgument(3, named(REQUEST_TIME))),
+                .and(requestTimeAt(3)),
             CLIENT_REQUEST_ADVICE),
         new Hook(HookFamily.SESSION, QUERY_PROCESSOR,
-            "processBatch(BatchStatement, QueryState, BatchQueryOptions, Dispatcher$RequestTime)",
+            "processBatch(BatchStatement, QueryState, BatchQueryOptions, Dispatcher$RequestTime or long)",
             not(isStatic()).and(named("processBatch")).and(takesArguments(4))
                 .and(takesArgument(0, named("org.apache.cassandra.cql3.statements.BatchStatement")))
                 .and(takesArgument(1, named("org.apache.cassandra.service.QueryState")))
                 .and(takesArgument(2, named("org.apache.cassandra.cql3.BatchQueryOptions")))
-                .and(takesArgument(3, named(REQUEST_TIME))),
+                .and(requestTimeAt(3)),
             CLIENT_REQUEST_ADVICE),
         new Hook(HookFamily.SESSION, DISPATCHER,
-            "static processRequest(Channel, Message$Request, ClientResourceLimits$Overload, Dispatcher$RequestTime)",
-            isStatic().and(named("processRequest")).and(takesArguments(4))
+            "static processRequest(Channel, Message$Request, ClientResourceLimits$Overload[, Dispatcher$RequestTime or long from 4.1.3])",
+            isStatic().and(named("processRequest"))
                 .and(takesArgument(0, named("io.netty.channel.Channel")))
                 .and(takesArgument(1, named("org.apache.cassandra.transport.Message$Request")))
-                .and(takesArgument(3, named(REQUEST_TIME))),
+                .and(takesArguments(4).and(requestTimeAt(3)).or(takesArguments(3))),
             SESSION_ADVICE),
         new Hook(HookFamily.WRITES, BATCH_STATEMENT,
-            "execute(QueryState, BatchQueryOptions, Dispatcher$RequestTime)",
+            "execute(QueryState, BatchQueryOptions, Dispatcher$RequestTime or long)",
             not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
                 .and(takesArgument(1, named("org.apache.cassandra.cql3.BatchQueryOptions")))
-                .and(takesArgument(2, named(REQUEST_TIME))),
+                .and(requestTimeAt(2)),
             BATCH_ADVICE),
         new Hook(HookFamily.WRITES, STORAGE_PROXY,
-            "static syncWriteToBatchlog(Collection, ReplicaPlan$ForWrite, TimeUUID, Dispatcher$RequestTime)",
+            "static syncWriteToBatchlog(Collection, ReplicaPlan$ForWrite, TimeUUID, Dispatcher$RequestTime or long)",
             isStatic().and(named("syncWriteToBatchlog")).and(takesArguments(4))
                 .and(takesArgument(0, named("java.util.Collection")))
                 .and(takesArgument(2, named("org.apache.cassandra.utils.TimeUUID"))),
             BATCHLOG_ADVICE),
         new Hook(HookFamily.READS, SELECT_STATEMENT,
-            "execute(QueryState, QueryOptions, Dispatcher$RequestTime) returning ResultMessage$Rows (not the bridge)",
+            "execute(QueryState, QueryOptions, Dispatcher$RequestTime or long) returning ResultMessage$Rows (not the bridge)",
             not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
                 .and(takesArgument(1, named("org.apache.cassandra.cql3.QueryOptions")))
-                .and(takesArgument(2, named(REQUEST_TIME)))
+                .and(requestTimeAt(2))
                 .and(returns(named("org.apache.cassandra.transport.messages.ResultMessage$Rows"))),
             SELECT_ADVICE),
         new Hook(HookFamily.READS, STORAGE_PROXY,
-            "static read(SinglePartitionReadCommand$Group, ConsistencyLevel, Dispatcher$RequestTime)",
+            "static read(SinglePartitionReadCommand$Group, ConsistencyLevel, Dispatcher$RequestTime or long)",
             isStatic().and(named("read")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.db.SinglePartitionReadCommand$Group")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
-                .and(takesArgument(2, named(REQUEST_TIME))),
+                .and(requestTimeAt(2)),
             COORDINATOR_READ_ADVICE),
         new Hook(HookFamily.READS, STORAGE_PROXY,
-            "static getRangeSlice(PartitionRangeReadCommand, ConsistencyLevel, Dispatcher$RequestTime)",
+            "static getRangeSlice(PartitionRangeReadCommand, ConsistencyLevel, Dispatcher$RequestTime or long)",
             isStatic().and(named("getRangeSlice")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.db.PartitionRangeReadCommand")))
                 .and(takesArgument(1, named(CONSISTENCY_LEVEL)))
-                .and(takesArgument(2, named(REQUEST_TIME))),
+                .and(requestTimeAt(2)),
             RANGE_READ_ADVICE),
         new Hook(HookFamily.READS, RANGE_COMMAND_ITERATOR,
             "close()",
@@ -183,10 +191,11 @@ public final class Hooks {
                 .and(takesArgument(3, named("org.apache.cassandra.net.ConnectionType"))),
             READ_SEND_ADVICE),
         new Hook(HookFamily.READS, LOCAL_READ_RUNNABLE,
-            "<init>(ReadCommand, ReadCallback, Dispatcher$RequestTime, boolean)",
-            isConstructor().and(takesArguments(4))
+            "<init>(ReadCommand, ReadCallback[, Dispatcher$RequestTime from 4.1.6], boolean)",
+            isConstructor()
                 .and(takesArgument(0, named("org.apache.cassandra.db.ReadCommand")))
-                .and(takesArgument(3, boolean.class)),
+                .and(takesArguments(4).and(takesArgument(3, boolean.class))
+                    .or(takesArguments(3).and(takesArgument(2, boolean.class)))),
             LOCAL_READ_CREATED_ADVICE),
         new Hook(HookFamily.READS, LOCAL_READ_RUNNABLE,
             "runMayThrow()",
@@ -239,10 +248,10 @@ public final class Hooks {
                 .and(takesArgument(3, named("java.util.Collection"))),
             COMPACTION_LOGGED_ADVICE),
         new Hook(HookFamily.AUTH, AUTH_RESPONSE,
-            "execute(QueryState, Dispatcher$RequestTime, boolean)",
+            "execute(QueryState, Dispatcher$RequestTime or long, boolean)",
             not(isStatic()).and(not(isBridge())).and(named("execute")).and(takesArguments(3))
                 .and(takesArgument(0, named("org.apache.cassandra.service.QueryState")))
-                .and(takesArgument(1, named(REQUEST_TIME)))
+                .and(requestTimeAt(1))
                 .and(takesArgument(2, boolean.class)),
             AUTH_RESPONSE_ADVICE),
         new Hook(HookFamily.AUTH, PLAIN_TEXT_SASL,
@@ -251,8 +260,8 @@ public final class Hooks {
                 .and(takesArgument(0, byte[].class)),
             CREDENTIALS_ADVICE),
         new Hook(HookFamily.WRITES, MESSAGING_SERVICE,
-            "sendWriteWithCallback(Message, Replica, AbstractWriteResponseHandler)",
-            not(isStatic()).and(named("sendWriteWithCallback")).and(takesArguments(3))
+            "sendWriteWithCallback(Message, Replica, AbstractWriteResponseHandler[, boolean before 4.1.2])",
+            not(isStatic()).and(named("sendWriteWithCallback")).and(sendWriteArguments())
                 .and(takesArgument(0, named("org.apache.cassandra.net.Message")))
                 .and(takesArgument(1, named("org.apache.cassandra.locator.Replica"))),
             WRITE_SEND_ADVICE),
@@ -262,7 +271,13 @@ public final class Hooks {
                 .and(takesArgument(0, named("org.apache.cassandra.net.Verb")))
                 .and(takesArgument(2, named(REQUEST_TIME)))
                 .and(takesArgument(3, named("java.util.List"))),
-            WRITE_MESSAGE_ADVICE),
+            WRITE_MESSAGE_ADVICE)
+            // before 4.1.6 sendToHintedReplicas builds its MUTATION_REQ with outWithFlag (WriteCapture filters alike)
+            .orOlder(MESSAGE, "static outWithFlag(Verb, Object, MessageFlag)",
+                isStatic().and(named("outWithFlag")).and(takesArguments(3))
+                    .and(takesArgument(0, named("org.apache.cassandra.net.Verb")))
+                    .and(takesArgument(2, named("org.apache.cassandra.net.MessageFlag"))),
+                WRITE_MESSAGE_ADVICE),
         new Hook(HookFamily.HINTS, HINT,
             "static create(Mutation, long)",
             isStatic().and(named("create")).and(takesArguments(2))
@@ -288,6 +303,19 @@ public final class Hooks {
     private static final List<Hook> EVERY = concat(ALL, FamilyHooks.ALL);
 
     private Hooks() {
+    }
+
+    /**
+     * The request's start time at {@code index}: {@code Dispatcher$RequestTime} from 4.1.6, a {@code long} (nano time)
+     * before. No advice reads it, so one matcher serves both.
+     */
+    static ElementMatcher.Junction<MethodDescription> requestTimeAt(int index) {
+        return takesArgument(index, named(REQUEST_TIME)).or(takesArgument(index, long.class));
+    }
+
+    /** sendWriteWithCallback's arguments: (Message, Replica, AbstractWriteResponseHandler), plus a boolean before 4.1.2. */
+    static ElementMatcher.Junction<MethodDescription> sendWriteArguments() {
+        return takesArguments(3).or(takesArguments(4).and(takesArgument(3, boolean.class)));
     }
 
     private static List<Hook> concat(List<Hook> first, List<Hook> second) {

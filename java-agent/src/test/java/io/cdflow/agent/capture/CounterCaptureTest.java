@@ -119,4 +119,23 @@ class CounterCaptureTest {
             assertEquals(0, h.runtime.captureErrors());
         }
     }
+
+    /** The older hook point (CounterMutationVerbHandler.doVerb): the leader's coordinator is the message's sender. */
+    @Test
+    void forwardedLeaderThroughDoVerbNamesTheSender() throws Exception {
+        try (CaptureHarness h = new CaptureHarness()) {
+            CounterMutation cm = counterMutation();
+            Message<CounterMutation> message = Message.builder(Verb.COUNTER_MUTATION_REQ, cm).withId(98)
+                    .from(InetAddressAndPort.getByName("127.0.0.4")).build();
+            boolean handling = CounterCapture.verbEnter(message);
+            long started = CounterCapture.applyEnter(cm);
+            CounterCapture.applyExit(cm, new RuntimeException("lock timeout"), started);
+            CounterCapture.messageExit(handling);
+            assertTrue(handling);
+            DecodedFields leader = h.tagged(WireFormat.TABLE_EVENTS, CounterCapture.LEADER_KIND).get(0).fields;
+            assertEquals("127.0.0.4", h.text(leader.str(FieldIds.COORDINATOR)));
+            assertEquals(98, leader.i64(FieldIds.MESSAGE_ID));
+            assertEquals(0, h.runtime.captureErrors());
+        }
+    }
 }

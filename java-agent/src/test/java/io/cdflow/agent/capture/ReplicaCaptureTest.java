@@ -19,6 +19,7 @@ import org.apache.cassandra.net.MessagingService;
 import org.apache.cassandra.net.Verb;
 import org.apache.cassandra.service.ClientState;
 import org.apache.cassandra.service.QueryState;
+import org.apache.cassandra.utils.MonotonicClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,6 +101,44 @@ class ReplicaCaptureTest {
             assertTrue(e.latencyMicros >= 0 && e.latencyMicros < 60_000_000L, "latency " + e.latencyMicros);
             assertEquals(0, e.user);
             assertEquals("orders", h.text(e.table));
+        }
+    }
+
+    /**
+     * The older hook point (MutationVerbHandler.doVerb, releases before applyMutation): a live message is the same
+     * replica write, coordinator = its respond-to address (here its sender); an expired one, which doVerb drops,
+     * and one whose apply threw record nothing.
+     */
+    @Test
+    void doVerbRecordsALiveMessageAndNotAnExpiredOne() throws Exception {
+        try (CaptureHarness h = new CaptureHarness()) {
+            Mutation m = CassandraFixture.mutation(DELETE);
+            InetAddressAndPort coordinator = InetAddressAndPort.getByName("127.0.0.3");
+            long now = MonotonicClock.Global.approxTime.now();
+            Message<Mutation> expired = Message.builder(Verb.MUTATION_REQ, m).withId(4712).from(coordinator)
+                    .withCreatedAt(now - 20_000_000_000L).withExpiresAt(now - 10_000_000_000L).build();
+            boolean applies = ReplicaCapture.remoteVerbEnter(expired);
+            ReplicaCapture.remoteVerbExit(expired, null, applies);
+            assertEquals(false, applies);
+            Message<Mutation> threw = Message.builder(Verb.MUTATION_REQ, m).withId(4713).from(coordinator)
+                    .withCreatedAt(now).withExpiresAt(now + 10_000_000_000L).build();
+            assertTrue(ReplicaCapture.remoteVerbEnter(threw));
+            ReplicaCapture.remoteVerbExit(threw, new RuntimeException("apply failed"), true);
+            assertTrue(h.events().isEmpty());
+
+            Message<Mutation> live = Message.builder(Verb.MUTATION_REQ, m).withId(4714).from(coordinator)
+                    .withCreatedAt(now).withExpiresAt(now + 10_000_000_000L).build();
+            applies = ReplicaCapture.remoteVerbEnter(live);
+            ReplicaCapture.remoteVerbExit(live, null, applies);
+            assertTrue(applies);
+            List<DecodedEvent> events = h.events();
+            assertEquals(1, events.size());
+            DecodedEvent e = events.get(0);
+            assertEquals(WireFormat.KIND_REPLICA_WRITE, e.kind);
+            assertEquals("127.0.0.3", h.text(e.coordinator));
+            assertEquals(4714, e.messageId);
+            assertEquals("orders", h.text(e.table));
+            assertEquals(0, h.runtime.captureErrors());
         }
     }
 
