@@ -140,7 +140,7 @@ public final class BatchlogCapture {
         Object m = st.batchlogMessage;
         if (m instanceof Message && ((Message<?>) m).payload == payload) {
             Message<?> message = (Message<?>) m;
-            f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, (InetAddressAndPort) message.from()));
+            f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, message.from()));
             f.i64(FieldIds.MESSAGE_ID, message.id());
         } else {
             st.request.writeIdentity(f);

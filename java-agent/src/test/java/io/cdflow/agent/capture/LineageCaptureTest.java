@@ -38,6 +38,7 @@ class LineageCaptureTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the harness is used for its scope: it installs the capture runtime, then removes it
     void theFlushReasonFollowsTheSwitchedMemtable() {
         try (CaptureHarness h = new CaptureHarness()) {
             Object memtable = new Object();
