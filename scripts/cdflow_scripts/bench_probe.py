@@ -40,11 +40,14 @@ def proc_cpu_seconds(pid):
 THREAD_GROUPS = (
     ("cdflow-writer", ("cdflow-writer",)),
     ("cdflow-flusher", ("cdflow-flusher",)),
+    ("cdflow-journal", ("cdflow-journal",)),
     ("jit", ("C2 CompilerThre", "C1 CompilerThre")),
     ("gc", ("GC Thread", "G1 ", "VM Thread")),
-    ("requests", ("Native-Transpor",)),
+    # Cassandra's shared worker pool (SEPWorker) runs the native-transport requests and the mutation and read stages
+    # on the same threads, each renaming itself to the stage it serves at the moment: /proc charges a thread's
+    # whole CPU to its name when sampled, so these stages can only be measured together.
+    ("request_stages", ("Native-Transpor", "MutationStage", "ReadStage", "SharedPool-Wor")),
     ("netty", ("epollEventLoop", "nioEventLoopGro")),
-    ("mutation_stage", ("MutationStage",)),
     ("commitlog", ("COMMIT-LOG", "CommitLog")),
     ("memtable_flush", ("MemtableFlushWr", "MemtablePostFlu", "MemtableReclaim", "PerDiskMemtable")),
     ("compaction", ("CompactionExecu",)),
