@@ -1,10 +1,14 @@
 //! `cdflow antipatterns`: Cassandra data-model and access anti-patterns found in the lineage, each a
 //! [`Finding`] with a stable `kind` and its evidence (counts, share, roles, example partitions, time).
-//! One pass over `events`; per table and per partition (bounded) tallies; thresholds from
-//! [`Thresholds`] (docs/cli.md says why each default is what it is).
+//! One pass over `events`, row groups folded on every core into partial tallies that merge in file
+//! order into exactly the tallies of a sequential pass; per table and per partition (bounded) tallies;
+//! thresholds from [`Thresholds`] (docs/cli.md says why each default is what it is).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+use foldhash::fast::FixedState;
+use indexmap::IndexSet;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -15,7 +19,7 @@ use crate::error::CliError;
 use crate::evidence::{RoleCount, Tally};
 use crate::filter::Filters;
 use crate::ids::id_text;
-use crate::rows::{EventRow, Kind, Operation, scan_events};
+use crate::rows::{EventRow, Kind, Operation, fold_events};
 use crate::stats::human_bytes;
 use crate::thresholds::Thresholds;
 
@@ -26,6 +30,38 @@ pub const TRACKED_PARTITIONS: usize = 250_000;
 const TRACKED_IDS: usize = 100_000;
 /// Partitions listed in a hot/large finding.
 const LISTED_PARTITIONS: usize = 5;
+
+/// The `events` columns antipatterns reads: those [`observe`], the partition tallies, the access
+/// classification (`cdflow_core::enrich::access::RowFacts`) and the `--role` attribution
+/// ([`Census::event_matches_role`]) use. A field of a column not listed reads as `None`.
+const ANTIPATTERN_COLUMNS: [&str; 26] = [
+    "event_time",
+    "node",
+    "kind",
+    "keyspace_name",
+    "table_name",
+    "user_name",
+    "coordinator",
+    "bytes",
+    "rows",
+    "tombstones",
+    "partition_key_hash",
+    "write_timestamp",
+    "rows_returned",
+    "tombstones_scanned",
+    "error",
+    "statement_type",
+    "consistency",
+    "cells",
+    "cell_tombstones",
+    "ttl_cells",
+    "batch_id",
+    "batch_partitions",
+    "range_scan",
+    "cas_applied",
+    "paxos_attempts",
+    "counter_write",
+];
 
 /// The kinds of findings, in report order.
 pub const KINDS: [&str; 8] = [
@@ -128,11 +164,11 @@ struct TableStats {
     cells: u64,
     ttl_cells: u64,
     ttl_writes: Tally,
-    ttl_partitions: HashSet<i64>,
+    ttl_partitions: IndexSet<i64, FixedState>,
     tombstones_scanned: u64,
     tombstone_reads: Tally,
     batches: Tally,
-    batch_ids: HashSet<String>,
+    batch_ids: IndexSet<String, FixedState>,
     consistency_all: Tally,
     range_scans: Tally,
     rows_returned_by_scans: u64,
@@ -141,12 +177,102 @@ struct TableStats {
     lwt_failed: Tally,
 }
 
+impl TableStats {
+    /// Merges the partial stats of the rows that follow (see [`Tally::absorb`]); the distinct TTL'd
+    /// partitions and batches in the order `part` first saw them, while fewer than [`TRACKED_IDS`] are.
+    fn absorb(&mut self, part: &TableStats) {
+        self.requests += part.requests;
+        self.writes += part.writes;
+        self.deletes.absorb(&part.deletes);
+        self.tombstones_written += part.tombstones_written;
+        self.cells += part.cells;
+        self.ttl_cells += part.ttl_cells;
+        self.ttl_writes.absorb(&part.ttl_writes);
+        for hash in &part.ttl_partitions {
+            remember(&mut self.ttl_partitions, hash);
+        }
+        self.tombstones_scanned += part.tombstones_scanned;
+        self.tombstone_reads.absorb(&part.tombstone_reads);
+        self.batches.absorb(&part.batches);
+        for id in &part.batch_ids {
+            remember(&mut self.batch_ids, id.as_str());
+        }
+        self.consistency_all.absorb(&part.consistency_all);
+        self.range_scans.absorb(&part.range_scans);
+        self.rows_returned_by_scans += part.rows_returned_by_scans;
+        self.lwt.absorb(&part.lwt);
+        self.lwt_retried.absorb(&part.lwt_retried);
+        self.lwt_failed.absorb(&part.lwt_failed);
+    }
+}
+
+/// Adds `value` to `set` unless it holds it or [`TRACKED_IDS`] values already.
+fn remember<K, Q>(set: &mut IndexSet<K, FixedState>, value: &Q)
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: ToOwned<Owned = K> + std::hash::Hash + Eq + ?Sized,
+{
+    if set.len() < TRACKED_IDS && !set.contains(value) {
+        set.insert(value.to_owned());
+    }
+}
+
 /// What one partition saw (client requests).
 #[derive(Debug, Default)]
 struct PartitionStats {
     requests: Tally,
     bytes: u64,
     rows: u64,
+}
+
+impl PartitionStats {
+    fn absorb(&mut self, part: &PartitionStats) {
+        self.requests.absorb(&part.requests);
+        self.bytes += part.bytes;
+        self.rows += part.rows;
+    }
+}
+
+/// What the rows of one unit of the scan (a row group) saw, merged in unit order.
+struct Partial {
+    tables: BoundedMap<TableStats>,
+    partitions: BoundedMap<PartitionStats>,
+    requests: u64,
+    /// Scratch for labels.
+    label: String,
+}
+
+impl Partial {
+    fn new() -> Partial {
+        Partial {
+            tables: BoundedMap::unbounded(),
+            partitions: BoundedMap::unbounded(),
+            requests: 0,
+            label: String::new(),
+        }
+    }
+
+    /// Adds one row (of the `--role`, when given).
+    fn add(&mut self, row: &EventRow<'_>, thresholds: &Thresholds) {
+        if row.keyspace.is_none() && row.table.is_none() {
+            // The batchlog's own rows: no table to find a pattern on.
+            return;
+        }
+        table_label(row.keyspace, row.table, &mut self.label);
+        observe(self.tables.entry(&self.label), row, thresholds);
+        if row.is_request() {
+            self.requests += 1;
+            if let Some(hash) = row.partition_key_hash {
+                let _ = write!(self.label, " {hash}");
+                let partition = self.partitions.entry(&self.label);
+                partition.requests.add(row);
+                if row.kind == Kind::CoordinatorWrite {
+                    partition.bytes += positive(row.bytes);
+                    partition.rows += positive(row.rows);
+                }
+            }
+        }
+    }
 }
 
 /// The lineage's findings.
@@ -173,35 +299,26 @@ impl Antipatterns {
         };
         let mut tables: BoundedMap<TableStats> = BoundedMap::new(TRACKED_KEYS);
         let mut partitions: BoundedMap<PartitionStats> = BoundedMap::new(TRACKED_PARTITIONS);
-        let mut label = String::new();
         let mut requests = 0u64;
-        scan_events(files, filters, |row| {
-            if census
-                .as_ref()
-                .is_some_and(|census| !census.event_matches_role(row))
-            {
-                return;
-            }
-            if row.keyspace.is_none() && row.table.is_none() {
-                // The batchlog's own rows: no table to find a pattern on.
-                return;
-            }
-            table_label(row.keyspace, row.table, &mut label);
-            let table = tables.entry(&label);
-            observe(table, row, thresholds);
-            if row.is_request() {
-                requests += 1;
-                if let Some(hash) = row.partition_key_hash {
-                    let _ = write!(label, " {hash}");
-                    let partition = partitions.entry(&label);
-                    partition.requests.add(row);
-                    if row.kind == Kind::CoordinatorWrite {
-                        partition.bytes += positive(row.bytes);
-                        partition.rows += positive(row.rows);
-                    }
+        fold_events(
+            files,
+            filters,
+            &ANTIPATTERN_COLUMNS,
+            Partial::new,
+            |part, row| {
+                if census
+                    .as_ref()
+                    .is_none_or(|census| census.event_matches_role(row))
+                {
+                    part.add(row, thresholds);
                 }
-            }
-        })?;
+            },
+            |part| {
+                requests += part.requests;
+                tables.absorb(part.tables, TableStats::absorb);
+                partitions.absorb(part.partitions, PartitionStats::absorb);
+            },
+        )?;
         let mut findings = Vec::new();
         partition_findings(&tables, &partitions, thresholds, &mut findings);
         let mut names: Vec<&String> = tables.iter().map(|(name, _)| name).collect();
@@ -398,19 +515,15 @@ fn observe(table: &mut TableStats, row: &EventRow<'_>, thresholds: &Thresholds) 
             if ttl_cells > 0 {
                 table.ttl_cells += ttl_cells;
                 table.ttl_writes.add(row);
-                if let Some(hash) = row.partition_key_hash
-                    && table.ttl_partitions.len() < TRACKED_IDS
-                {
-                    table.ttl_partitions.insert(hash);
+                if let Some(hash) = row.partition_key_hash {
+                    remember(&mut table.ttl_partitions, &hash);
                 }
             }
             if let (Some(id), Some(size)) = (row.batch_id, row.batch_partitions)
                 && size >= thresholds.batch_partitions
             {
                 table.batches.add(row).max(Some(size));
-                if table.batch_ids.len() < TRACKED_IDS && !table.batch_ids.contains(id) {
-                    table.batch_ids.insert(id.to_string());
-                }
+                remember(&mut table.batch_ids, id);
             }
         }
         Kind::CoordinatorRead => {

@@ -60,14 +60,17 @@ impl<V: Default> BoundedMap<V> {
     /// Merges `part` — the partial map of the rows that follow those already in `self` — key by key in
     /// the order `part` first saw them: the result is the map the rows of both would have built one by
     /// one (a key's fate, tracked or overflow, is decided when it is first seen). `part` must be
-    /// [`BoundedMap::unbounded`].
+    /// [`BoundedMap::unbounded`]. A new key's value is merged into a default value, never taken as is:
+    /// `merge` may bound what a partial value holds unbounded (`evidence::Tally` keeps 8 roles).
     pub fn absorb(&mut self, part: BoundedMap<V>, merge: impl Fn(&mut V, &V)) {
         debug_assert!(!part.overflowed, "a partial map is unbounded");
         for (key, value) in part.map {
             if let Some(known) = self.map.get_mut(&key) {
                 merge(known, &value);
             } else if self.map.len() < self.limit {
-                self.map.insert(key, value);
+                let mut fresh = V::default();
+                merge(&mut fresh, &value);
+                self.map.insert(key, fresh);
             } else {
                 self.overflowed = true;
                 merge(&mut self.overflow, &value);
@@ -284,6 +287,23 @@ mod tests {
         }
         assert_eq!(small.top_keys(3, |n| *n), vec!["a", "c", "b"]);
         assert_eq!(small.top_keys(2, |n| *n), vec!["a"]);
+    }
+
+    #[test]
+    fn a_new_key_is_merged_into_a_default_value_not_taken_as_is() {
+        // A merge that bounds its value (at most 2 items), like evidence::Tally's roles.
+        let bounded = |into: &mut Vec<u32>, from: &Vec<u32>| {
+            for item in from {
+                if into.len() < 2 {
+                    into.push(*item);
+                }
+            }
+        };
+        let mut map: BoundedMap<Vec<u32>> = BoundedMap::new(10);
+        let mut part: BoundedMap<Vec<u32>> = BoundedMap::unbounded();
+        part.entry("a").extend([1, 2, 3]);
+        map.absorb(part, bounded);
+        assert_eq!(map.get("a"), Some(&vec![1, 2]));
     }
 
     #[test]

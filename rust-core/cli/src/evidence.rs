@@ -1,5 +1,9 @@
 //! Evidence gathered while scanning: how many rows matched, when, by which roles, on which example
 //! partitions, and the largest value seen. Bounded: a few roles and partitions per tally.
+//!
+//! A parallel scan builds one partial [`Tally`] per unit (a row group) with [`Tally::add`] and merges the
+//! partials in unit order with [`Tally::absorb`]: the merged tally is exactly the one a sequential scan
+//! would have built row by row (same counts, same roles kept, same example partitions, same order).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -13,6 +17,10 @@ use crate::time::format_time;
 const ROLES: usize = 8;
 /// Example partitions kept per tally.
 const EXAMPLES: usize = 3;
+/// The role of rows without a `user_name`.
+const NO_ROLE: &str = "(no role)";
+/// The roles past the first [`ROLES`], summed.
+const OTHER_ROLES: &str = "(other roles)";
 
 /// Requests of one role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,7 +32,7 @@ pub struct RoleCount {
 }
 
 /// The evidence of one pattern on one table or partition.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Rows that matched.
     pub count: u64,
@@ -39,40 +47,77 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Counts `row`: its time, role and partition.
+    /// Counts `row`: its time, role and partition. Roles are not bounded here — this builds the partial
+    /// tally of one unit of a scan, bounded by its rows — but by [`Tally::absorb`].
     pub fn add(&mut self, row: &EventRow<'_>) -> &mut Self {
         self.count += 1;
         if let Some(time) = row.time {
-            self.first = Some(self.first.map_or(time, |first| first.min(time)));
-            self.last = Some(self.last.map_or(time, |last| last.max(time)));
+            self.widen(time, time);
         }
-        let role = row.user.unwrap_or("(no role)");
+        let role = row.user.unwrap_or(NO_ROLE);
+        match self.roles.iter_mut().find(|known| known.role == role) {
+            Some(known) => known.count += 1,
+            None => self.roles.push(RoleCount {
+                role: role.to_string(),
+                count: 1,
+            }),
+        }
+        if let Some(hash) = row.partition_key_hash {
+            self.example(hash);
+        }
+        self
+    }
+
+    /// Merges `part`, the partial tally of rows that follow those already counted, as if its rows had
+    /// been added one by one: roles in the order `part` first saw them, each kept while fewer than
+    /// [`ROLES`] are, else summed into `(other roles)` (a role's fate is decided when first seen); example
+    /// partitions in `part`'s order, while fewer than [`EXAMPLES`] are kept.
+    pub fn absorb(&mut self, part: &Tally) {
+        self.count += part.count;
+        if let (Some(first), Some(last)) = (part.first, part.last) {
+            self.widen(first, last);
+        }
+        self.max = self.max.max(part.max);
+        for role in &part.roles {
+            self.count_role(&role.role, role.count);
+        }
+        for hash in &part.partitions {
+            self.example(*hash);
+        }
+    }
+
+    /// Counts `count` rows of `role` into the bounded role list.
+    fn count_role(&mut self, role: &str, count: u64) {
         if let Some(known) = self.roles.iter_mut().find(|known| known.role == role) {
-            known.count += 1;
+            known.count += count;
         } else if self.roles.len() < ROLES {
             self.roles.push(RoleCount {
                 role: role.to_string(),
-                count: 1,
+                count,
             });
         } else if let Some(other) = self
             .roles
             .iter_mut()
-            .find(|known| known.role == "(other roles)")
+            .find(|known| known.role == OTHER_ROLES)
         {
-            other.count += 1;
+            other.count += count;
         } else {
             self.roles.push(RoleCount {
-                role: "(other roles)".to_string(),
-                count: 1,
+                role: OTHER_ROLES.to_string(),
+                count,
             });
         }
-        if let Some(hash) = row.partition_key_hash
-            && self.partitions.len() < EXAMPLES
-            && !self.partitions.contains(&hash)
-        {
+    }
+
+    fn widen(&mut self, first: i64, last: i64) {
+        self.first = Some(self.first.map_or(first, |known| known.min(first)));
+        self.last = Some(self.last.map_or(last, |known| known.max(last)));
+    }
+
+    fn example(&mut self, hash: i64) {
+        if self.partitions.len() < EXAMPLES && !self.partitions.contains(&hash) {
             self.partitions.push(hash);
         }
-        self
     }
 
     /// Keeps the largest `value`.
@@ -215,14 +260,27 @@ mod tests {
         assert_eq!(Distinct::<i64>::default().text(3, i64::to_string), "?");
     }
 
+    /// The tally of `rows` merged one row at a time: what a sequential scan builds.
+    fn sequential(rows: &[EventRow<'_>]) -> Tally {
+        let mut tally = Tally::default();
+        for row in rows {
+            let mut part = Tally::default();
+            part.add(row).max(row.tombstones);
+            tally.absorb(&part);
+        }
+        tally
+    }
+
     #[test]
     fn roles_and_partitions_are_bounded() {
         let names: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
-        let mut tally = Tally::default();
-        for (i, name) in names.iter().enumerate() {
-            tally.add(&row(Some(name), i as i64, 100 - i as i64));
-        }
-        tally.add(&row(Some("r0"), 0, 500));
+        let mut rows: Vec<EventRow<'_>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| row(Some(name), i as i64, 100 - i as i64))
+            .collect();
+        rows.push(row(Some("r0"), 0, 500));
+        let tally = sequential(&rows);
         assert_eq!(tally.count, 13);
         assert_eq!((tally.first, tally.last), (Some(89), Some(500)));
         let roles = tally.roles();
@@ -233,5 +291,47 @@ mod tests {
         );
         assert_eq!((roles[1].role.as_str(), roles[1].count), ("r0", 2));
         assert_eq!(tally.partitions(), &[0, 1, 2]);
+    }
+
+    #[test]
+    fn partial_tallies_merged_in_order_equal_the_sequential_tally() {
+        // 400 rows of 14 roles (and no role), 9 partitions, in an order where roles and partitions
+        // first appear late and scattered: the bounds are hit inside and across partials.
+        let names: Vec<String> = (0..14).map(|i| format!("role{i}")).collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let rows: Vec<EventRow<'_>> = (0..400)
+            .map(|i| {
+                let role = next(15) as usize;
+                EventRow {
+                    tombstones: Some(next(1_000) as i64),
+                    ..row(
+                        names.get(role).map(String::as_str),
+                        next(9) as i64 - 4,
+                        1_000 + next(5_000) as i64 - i,
+                    )
+                }
+            })
+            .collect();
+        let expected = sequential(&rows);
+        assert_eq!(expected.count, 400);
+        assert_eq!(expected.roles().len(), ROLES + 1);
+        assert_eq!(expected.partitions().len(), EXAMPLES);
+        for size in [1, 2, 3, 7, 50, 128, 399, 400] {
+            let mut merged = Tally::default();
+            for chunk in rows.chunks(size) {
+                let mut part = Tally::default();
+                for row in chunk {
+                    part.add(row).max(row.tombstones);
+                }
+                merged.absorb(&part);
+            }
+            assert_eq!(merged, expected, "partials of {size} rows");
+        }
     }
 }

@@ -65,10 +65,13 @@ pub struct TableTotals {
     pub replica_writes: u64,
     /// `replica_read` rows.
     pub replica_reads: u64,
-    /// Σ `bytes` of the client writes.
+    /// Σ `bytes` of the client writes that carry sizes (see `unsized_writes`).
     pub bytes_written: u64,
-    /// Σ `tombstones` of the client writes.
+    /// Σ `tombstones` of the client writes that carry sizes.
     pub tombstones_written: u64,
+    /// Client writes whose row carries no sizes (`bytes` NULL: an LWT's `cas` row; its sizes are on its
+    /// `paxos_commit` applies): not in the sums written, which are unknown when every write is unsized.
+    pub unsized_writes: u64,
     /// Σ `tombstones_scanned` of the replica reads.
     pub tombstones_scanned: u64,
     /// `flushes` rows.
@@ -84,12 +87,14 @@ pub struct ClientTotals {
     pub writes: u64,
     /// Client reads (SELECTs).
     pub reads: u64,
-    /// Σ `bytes` written.
+    /// Σ `bytes` written (of the writes that carry sizes).
     pub bytes_written: u64,
     /// Σ `rows` written.
     pub rows_written: u64,
     /// Σ `tombstones` written.
     pub tombstones_written: u64,
+    /// Client writes without sizes (see [`TableTotals::unsized_writes`]).
+    pub unsized_writes: u64,
     /// Σ `rows_returned`.
     pub rows_returned: u64,
     /// Requests that ended with an `error`.
@@ -118,10 +123,12 @@ pub struct PartitionTotals {
     pub writes: u64,
     /// Client reads (SELECTs).
     pub reads: u64,
-    /// Σ `bytes` written.
+    /// Σ `bytes` written (of the writes that carry sizes).
     pub bytes_written: u64,
     /// Σ `tombstones` written.
     pub tombstones_written: u64,
+    /// Client writes without sizes (see [`TableTotals::unsized_writes`]).
+    pub unsized_writes: u64,
 }
 
 /// Client write requests of one write path (`cdflow_core::enrich::access::WritePath`).
@@ -295,10 +302,12 @@ impl Summary {
             Access::Internal | Access::Unknown => return,
         };
         let write = request.operation != Operation::Read;
+        let unsized_write = u64::from(write && row.bytes.is_none());
         if write {
             table.writes += 1;
             table.bytes_written += positive(row.bytes);
             table.tombstones_written += positive(row.tombstones);
+            table.unsized_writes += unsized_write;
             node.coordinator_writes += 1;
         } else {
             table.reads += 1;
@@ -318,6 +327,7 @@ impl Summary {
                 partition.writes += 1;
                 partition.bytes_written += positive(row.bytes);
                 partition.tombstones_written += positive(row.tombstones);
+                partition.unsized_writes += unsized_write;
             } else {
                 partition.reads += 1;
             }
@@ -329,6 +339,7 @@ impl Summary {
             client.bytes_written += positive(row.bytes);
             client.rows_written += positive(row.rows);
             client.tombstones_written += positive(row.tombstones);
+            client.unsized_writes += unsized_write;
         } else {
             client.reads += 1;
             client.rows_returned += positive(row.rows_returned);
@@ -424,8 +435,8 @@ impl Summary {
                         format!("{:.1}", self.span.rate(t.reads)),
                         t.replica_writes.to_string(),
                         t.replica_reads.to_string(),
-                        human_bytes(t.bytes_written),
-                        t.tombstones_written.to_string(),
+                        written(human_bytes(t.bytes_written), t.writes, t.unsized_writes),
+                        written(t.tombstones_written.to_string(), t.writes, t.unsized_writes),
                         t.tombstones_scanned.to_string(),
                         t.flushes.to_string(),
                         t.compactions.to_string(),
@@ -452,9 +463,9 @@ impl Summary {
                         key,
                         c.writes.to_string(),
                         c.reads.to_string(),
-                        human_bytes(c.bytes_written),
-                        c.rows_written.to_string(),
-                        c.tombstones_written.to_string(),
+                        written(human_bytes(c.bytes_written), c.writes, c.unsized_writes),
+                        written(c.rows_written.to_string(), c.writes, c.unsized_writes),
+                        written(c.tombstones_written.to_string(), c.writes, c.unsized_writes),
                         c.rows_returned.to_string(),
                         c.errors.to_string(),
                     ]
@@ -517,8 +528,8 @@ impl Summary {
                         key,
                         p.writes.to_string(),
                         p.reads.to_string(),
-                        human_bytes(p.bytes_written),
-                        p.tombstones_written.to_string(),
+                        written(human_bytes(p.bytes_written), p.writes, p.unsized_writes),
+                        written(p.tombstones_written.to_string(), p.writes, p.unsized_writes),
                     ]
                 })
                 .collect(),
@@ -605,9 +616,40 @@ impl Summary {
     }
 }
 
-/// A value as JSON (the section values always serialize).
+/// A value as JSON (the section values always serialize). A sum written (`bytes_written`,
+/// `rows_written`, `tombstones_written`) is `null` — unknown, not 0 — when every write of the row is
+/// unsized; `unsized_writes` says how many writes a known sum leaves out.
 fn json<T: Serialize>(value: &T) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+    let mut value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    if let Some(object) = value.as_object_mut() {
+        let count = |name: &str| object.get(name).and_then(serde_json::Value::as_u64);
+        if let (Some(writes), Some(unsized_writes)) = (count("writes"), count("unsized_writes"))
+            && writes > 0
+            && unsized_writes == writes
+        {
+            for sum in SUMS_WRITTEN {
+                if let Some(sum) = object.get_mut(sum) {
+                    *sum = serde_json::Value::Null;
+                }
+            }
+        }
+    }
+    value
+}
+
+/// The sums over client writes that unsized writes (no `bytes`, `rows`, `tombstones`) leave unknown.
+const SUMS_WRITTEN: [&str; 3] = ["bytes_written", "rows_written", "tombstones_written"];
+
+/// A text cell of a sum over `writes` client writes of which `unsized_writes` carry no sizes: the sum,
+/// `unknown` when no write carries sizes, `≥ <sum> (<n> unsized)` when some do not.
+fn written(sum: String, writes: u64, unsized_writes: u64) -> String {
+    if unsized_writes == 0 {
+        sum
+    } else if unsized_writes >= writes {
+        "unknown".to_string()
+    } else {
+        format!("≥ {sum} ({unsized_writes} unsized)")
+    }
 }
 
 fn positive(value: Option<i64>) -> u64 {
@@ -623,6 +665,7 @@ fn merge_tables(into: &mut TableTotals, from: &TableTotals) {
     into.replica_reads += from.replica_reads;
     into.bytes_written += from.bytes_written;
     into.tombstones_written += from.tombstones_written;
+    into.unsized_writes += from.unsized_writes;
     into.tombstones_scanned += from.tombstones_scanned;
     into.flushes += from.flushes;
     into.compactions += from.compactions;
@@ -634,6 +677,7 @@ fn merge_clients(into: &mut ClientTotals, from: &ClientTotals) {
     into.bytes_written += from.bytes_written;
     into.rows_written += from.rows_written;
     into.tombstones_written += from.tombstones_written;
+    into.unsized_writes += from.unsized_writes;
     into.rows_returned += from.rows_returned;
     into.errors += from.errors;
 }
@@ -643,6 +687,7 @@ fn merge_partitions(into: &mut PartitionTotals, from: &PartitionTotals) {
     into.reads += from.reads;
     into.bytes_written += from.bytes_written;
     into.tombstones_written += from.tombstones_written;
+    into.unsized_writes += from.unsized_writes;
 }
 
 fn merge_nodes(into: &mut NodeTotals, from: &NodeTotals) {

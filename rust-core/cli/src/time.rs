@@ -1,118 +1,77 @@
-//! Parsing of the `--since` / `--until` bounds: RFC 3339 timestamps (`2026-11-25T14:00:00Z`,
+//! Parsing of the `--since` / `--until` bounds with chrono: RFC 3339 timestamps (`2026-11-25T14:00:00Z`,
 //! `2026-11-25T15:00:00.5+01:00`) or a bare UTC date (`2026-11-25`, meaning its midnight), into
 //! microseconds since the Unix epoch — the unit of the lineage's `event_time` column.
 //!
-//! A timestamp without an offset is taken as UTC (lenient: RFC 3339 requires one).
+//! Accepted (each form is a test below): a `YYYY-MM-DD` date, then optionally `T`, `t` or a space and a
+//! time `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction` (up to nanoseconds; truncated to µs; `:60` is a leap
+//! second), then optionally a UTC offset `Z`, `z`, `±HH:MM`, `±HHMM` or `±HH`. A time without an offset
+//! is taken as UTC (lenient: RFC 3339 requires one). Surrounding whitespace is ignored.
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::format::{Parsed, StrftimeItems, parse};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc};
 
 /// Microseconds in one second.
 const MICROS_PER_SECOND: i64 = 1_000_000;
 
+/// The date every accepted form starts with.
+const DATE: &str = "%Y-%m-%d";
+
+/// What may follow the date: a separator and a time, longest first (`%.f`: an optional fraction).
+const CLOCKS: [&str; 6] = [
+    "T%H:%M:%S%.f",
+    "T%H:%M",
+    "t%H:%M:%S%.f",
+    "t%H:%M",
+    " %H:%M:%S%.f",
+    " %H:%M",
+];
+
+/// What may follow the time: a UTC offset (`Z`, `z`, `±HH:MM`, `±HHMM`, `±HH`).
+const OFFSET: &str = "%#z";
+
 /// Parses `text` into microseconds since the epoch (UTC), or says what is wrong with it.
 pub fn parse_time(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    let (date, rest) = match text.find(['T', 't', ' ']) {
-        Some(at) => (&text[..at], Some(&text[at + 1..])),
-        None => (text, None),
-    };
-    let days = parse_date(date)?;
-    let mut micros = days * 86_400 * MICROS_PER_SECOND;
-    if let Some(rest) = rest {
-        micros += parse_clock_and_offset(rest)?;
+    let (date, rest) = NaiveDate::parse_and_remainder(text, DATE)
+        .map_err(|error| format!("it does not start with a YYYY-MM-DD date ({error})"))?;
+    if rest.is_empty() {
+        return Ok(micros_of(date, NaiveTime::MIN, 0));
     }
-    Ok(micros)
+    for clock in CLOCKS {
+        if let Ok((time, offset)) = NaiveTime::parse_and_remainder(rest, clock)
+            && let Some(offset_seconds) = utc_offset(offset)
+        {
+            return Ok(micros_of(date, time, offset_seconds));
+        }
+    }
+    Err(format!(
+        "{rest:?} after the date is not T (or a space) and a time HH:MM[:SS[.fraction]] with an \
+         optional offset Z, ±HH:MM or ±HHMM"
+    ))
+}
+
+/// Seconds east of UTC of an offset (`""`: UTC), `None` when `text` is not one.
+fn utc_offset(text: &str) -> Option<i64> {
+    if text.is_empty() {
+        return Some(0);
+    }
+    let mut parsed = Parsed::new();
+    parse(&mut parsed, text, StrftimeItems::new(OFFSET)).ok()?;
+    parsed.offset().map(i64::from)
+}
+
+/// Microseconds since the epoch of a local date and time at `offset_seconds` east of UTC.
+fn micros_of(date: NaiveDate, time: NaiveTime, offset_seconds: i64) -> i64 {
+    date.and_time(time).and_utc().timestamp_micros() - offset_seconds * MICROS_PER_SECOND
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
 pub fn parse_date(date: &str) -> Result<i64, String> {
-    let parts: Vec<&str> = date.split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return Err(format!("{date:?} is not a YYYY-MM-DD date"));
-    };
-    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
-        return Err(format!("{date:?} is not a YYYY-MM-DD date"));
-    }
-    let year = number(year, "year")?;
-    let month = number(month, "month")?;
-    let day = number(day, "day")?;
-    if !(1..=12).contains(&month) {
-        return Err(format!("month {month} is out of range"));
-    }
-    // Four digits each way: the numbers fit, and chrono knows every date of years 0000 to 9999.
-    let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
-        .ok_or_else(|| format!("day {day} is out of range for {year:04}-{month:02}"))?;
+    let date = NaiveDate::parse_from_str(date, DATE)
+        .map_err(|error| format!("{date:?} is not a YYYY-MM-DD date ({error})"))?;
     Ok(date
         .signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
         .num_days())
-}
-
-/// Microseconds of `HH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]` relative to midnight UTC.
-fn parse_clock_and_offset(text: &str) -> Result<i64, String> {
-    let (clock, offset_micros) = split_offset(text)?;
-    let (hms, fraction) = match clock.split_once('.') {
-        Some((hms, fraction)) => (hms, Some(fraction)),
-        None => (clock, None),
-    };
-    let parts: Vec<&str> = hms.split(':').collect();
-    let (hour, minute, second) = match parts.as_slice() {
-        [h, m] => (two_digits(h, "hour")?, two_digits(m, "minute")?, 0),
-        [h, m, s] => (
-            two_digits(h, "hour")?,
-            two_digits(m, "minute")?,
-            two_digits(s, "second")?,
-        ),
-        _ => return Err(format!("{clock:?} is not a HH:MM[:SS] time")),
-    };
-    if hour > 23 || minute > 59 || second > 60 {
-        return Err(format!("{clock:?} is not a valid time of day"));
-    }
-    let mut micros = ((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND;
-    if let Some(fraction) = fraction {
-        if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("{fraction:?} is not a fraction of a second"));
-        }
-        let digits: String = fraction.chars().chain("000000".chars()).take(6).collect();
-        micros += number(&digits, "fraction")?;
-    }
-    Ok(micros - offset_micros)
-}
-
-/// Splits the clock from its UTC offset (`Z`, `±HH:MM`, `±HHMM`; none = UTC), the offset in µs.
-fn split_offset(text: &str) -> Result<(&str, i64), String> {
-    if let Some(clock) = text.strip_suffix(['Z', 'z']) {
-        return Ok((clock, 0));
-    }
-    let Some(at) = text.rfind(['+', '-']) else {
-        return Ok((text, 0));
-    };
-    let (clock, offset) = (&text[..at], &text[at..]);
-    let sign = if offset.starts_with('-') { -1 } else { 1 };
-    let digits = offset[1..].replace(':', "");
-    if digits.len() != 4 {
-        return Err(format!("{offset:?} is not a ±HH:MM offset"));
-    }
-    let hours = two_digits(&digits[..2], "offset hour")?;
-    let minutes = two_digits(&digits[2..], "offset minute")?;
-    Ok((
-        clock,
-        sign * (hours * 60 + minutes) * 60 * MICROS_PER_SECOND,
-    ))
-}
-
-fn two_digits(text: &str, what: &str) -> Result<i64, String> {
-    if text.len() != 2 {
-        return Err(format!("{what} {text:?} must have two digits"));
-    }
-    number(text, what)
-}
-
-fn number(text: &str, what: &str) -> Result<i64, String> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{what} {text:?} is not a number"));
-    }
-    text.parse::<i64>()
-        .map_err(|_| format!("{what} {text:?} is not a number"))
 }
 
 /// Formats microseconds since the epoch as RFC 3339 UTC with microseconds
@@ -195,18 +154,87 @@ mod tests {
         );
     }
 
+    /// Every form the hand-written parser accepted before chrono parsed them, with its value.
     #[test]
-    fn rejects_garbage() {
-        for bad in [
-            "",
-            "yesterday",
-            "2026-13-01",
-            "2026-02-30",
-            "2026-11-25T25:00Z",
-            "2026-11-25T14:00:00.Z",
-            "2026-11-25T14:00+1",
+    fn every_accepted_form() {
+        let at = 1_795_616_849_000_000; // 2026-11-25T14:27:29Z
+        let midnight = 1_795_564_800_000_000; // 2026-11-25T00:00:00Z
+        for (text, micros) in [
+            ("2026-11-25", midnight),
+            ("  2026-11-25\t", midnight),
+            ("2026-11-25T14:27:29Z", at),
+            ("2026-11-25t14:27:29z", at),
+            ("2026-11-25 14:27:29", at),
+            ("2026-11-25T14:27:29", at),
+            ("2026-11-25T14:27Z", at - 29_000_000),
+            ("2026-11-25 14:27", at - 29_000_000),
+            ("2026-11-25T14:27:29.5Z", at + 500_000),
+            ("2026-11-25T14:27:29.000001Z", at + 1),
+            ("2026-11-25T14:27:29.1234567Z", at + 123_456),
+            ("2026-11-25T14:27:29.123456789Z", at + 123_456),
+            ("2026-11-25T15:27:29+01:00", at),
+            ("2026-11-25T15:27:29+0100", at),
+            ("2026-11-25T13:27:29-01:00", at),
+            ("2026-11-25T13:27:29-0100", at),
+            ("2026-11-25T19:57:29.5+05:30", at + 500_000),
+            ("2026-11-25T14:27:29+00:00", at),
+            ("2026-11-25T14:27:29-00:00", at),
+            ("2026-11-25T23:59:60Z", midnight + 86_400_000_000),
+            ("1969-12-31T23:59:59.999999Z", -1),
         ] {
-            assert!(parse_time(bad).is_err(), "{bad:?} should be rejected");
+            assert_eq!(parse_time(text), Ok(micros), "{text:?}");
         }
+    }
+
+    #[test]
+    fn rejects_garbage_and_says_what_is_wrong() {
+        for (bad, says) in [
+            (
+                "",
+                "it does not start with a YYYY-MM-DD date (premature end of input)",
+            ),
+            (
+                "yesterday",
+                "it does not start with a YYYY-MM-DD date (input contains invalid characters)",
+            ),
+            (
+                "2026-13-01",
+                "it does not start with a YYYY-MM-DD date (input is out of range)",
+            ),
+            (
+                "2026-02-30",
+                "it does not start with a YYYY-MM-DD date (input is out of range)",
+            ),
+            (
+                "2026-11-25T25:00Z",
+                "\"T25:00Z\" after the date is not T (or a space) and a time",
+            ),
+            (
+                "2026-11-25T14:00:00.Z",
+                "\"T14:00:00.Z\" after the date is not T",
+            ),
+            ("2026-11-25T14:00+1", "\"T14:00+1\" after the date is not T"),
+            (
+                "2026-11-25T14:00:00 UTC",
+                "\"T14:00:00 UTC\" after the date is not T",
+            ),
+            ("2026-11-25X14:00", "\"X14:00\" after the date is not T"),
+            ("2026-11-25T14", "\"T14\" after the date is not T"),
+        ] {
+            let error = parse_time(bad).expect_err(bad);
+            assert!(error.starts_with(says), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn partition_dates() {
+        assert_eq!(parse_date("2026-11-25"), Ok(20_782));
+        assert_eq!(
+            parse_date("2026-11-xx"),
+            Err(
+                "\"2026-11-xx\" is not a YYYY-MM-DD date (input contains invalid characters)"
+                    .into()
+            )
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use cdflow_core::sink::layout::UNKNOWN_NODE;
 use cdflow_core::sink::manifest::{Finding, Note, VerifyReport};
 
 use crate::time::format_time;
@@ -31,8 +32,11 @@ pub fn render(report: &VerifyReport, lineage: &Path, key_file: &Path) -> String 
         };
         let _ = writeln!(
             out,
-            "  node {}: {} line(s), {} file(s) listed, {head}",
-            manifest.node, manifest.lines, manifest.listed_files
+            "  node {}{}: {} line(s), {} file(s) listed, {head}",
+            manifest.node,
+            unknown_node_note(&manifest.node),
+            manifest.lines,
+            manifest.listed_files
         );
     }
     let _ = writeln!(out, "{}", verdict(report, lineage, key_file));
@@ -80,6 +84,16 @@ pub fn to_json(report: &VerifyReport, lineage: &Path, key_file: &Path) -> Value 
         "notes": notes,
         "manifests": manifests,
     })
+}
+
+/// What a manifest of node `unknown` holds: the files of a core that no event ever told its node (an
+/// `agent_stats` row of an agent that saw no event, or events without a node). Empty for a named node.
+fn unknown_node_note(node: &str) -> &'static str {
+    if node == UNKNOWN_NODE {
+        " (files of a core no event told its node: agent_stats of an agent that saw no event)"
+    } else {
+        ""
+    }
 }
 
 /// The last line of the text report.

@@ -224,3 +224,147 @@ fn audit_names_each_write_path_of_a_role_denied_writes() {
         ])
     );
 }
+
+/// The sizes of LWT writes are unknown on their `cas` rows (they are on the `paxos_commit` applies):
+/// `summary` says `unknown` (text) / `null` (JSON) for a table, client or partition whose writes are all
+/// LWTs, `≥ sum (n unsized)` where some are, never `0 B`.
+#[test]
+fn summary_shows_sizes_of_lwt_only_writes_as_unknown() {
+    let dir = TempDir::new("write-paths-unsized");
+    let lineage = dir.path().join("lineage");
+    let base = Event {
+        node: "10.0.0.1",
+        keyspace: "shop",
+        client: Some("10.1.1.1:4000"),
+        coordinator: Some("10.0.0.1"),
+        ..Event::default()
+    };
+    let cas = |time: i64, user: &'static str, table: &'static str, key: i64| Event {
+        time,
+        kind: "cas",
+        table,
+        user: Some(user),
+        partition_key_hash: Some(key),
+        statement_type: Some("INSERT"),
+        cas_applied: Some(true),
+        paxos_attempts: Some(1),
+        ..base.clone()
+    };
+    let write = |time: i64, user: &'static str, table: &'static str, key: i64| Event {
+        time,
+        kind: "coordinator_write",
+        table,
+        user: Some(user),
+        partition_key_hash: Some(key),
+        statement_type: Some("INSERT"),
+        bytes: Some(1_000),
+        rows: Some(2),
+        tombstones: Some(1),
+        cells: Some(3),
+        ..base.clone()
+    };
+    // shop.coupons: 3 LWTs of lwt_only; shop.orders: 2 sized writes and 1 LWT of mixed.
+    let events = vec![
+        cas(T0, "lwt_only", "coupons", 7),
+        cas(T0 + 1, "lwt_only", "coupons", 7),
+        cas(T0 + 2, "lwt_only", "coupons", 8),
+        write(T0 + 3, "mixed", "orders", 9),
+        write(T0 + 4, "mixed", "orders", 9),
+        cas(T0 + 5, "mixed", "orders", 9),
+    ];
+    write_events(&lineage, &events);
+    let lineage = lineage.to_str().unwrap();
+
+    let summary = json_of(&cdflow(&["summary", lineage, "--format", "json"]));
+    let row = |section: &str, key: &str, label: &str| {
+        summary[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row[key] == label)
+            .unwrap_or_else(|| panic!("{section} {label}: {summary}"))
+            .clone()
+    };
+    let coupons = row("tables", "table", "shop.coupons");
+    assert_eq!(
+        (
+            &coupons["writes"],
+            &coupons["unsized_writes"],
+            &coupons["bytes_written"],
+            &coupons["tombstones_written"]
+        ),
+        (&json!(3), &json!(3), &Value::Null, &Value::Null)
+    );
+    let orders = row("tables", "table", "shop.orders");
+    assert_eq!(
+        (
+            &orders["writes"],
+            &orders["unsized_writes"],
+            &orders["bytes_written"],
+            &orders["tombstones_written"]
+        ),
+        (&json!(3), &json!(1), &json!(2_000), &json!(2))
+    );
+    let lwt_only = row("clients", "client", "role:lwt_only");
+    assert_eq!(
+        (
+            &lwt_only["unsized_writes"],
+            &lwt_only["bytes_written"],
+            &lwt_only["rows_written"],
+            &lwt_only["tombstones_written"]
+        ),
+        (&json!(3), &Value::Null, &Value::Null, &Value::Null)
+    );
+    let mixed = row("clients", "client", "role:mixed");
+    assert_eq!(
+        (
+            &mixed["unsized_writes"],
+            &mixed["bytes_written"],
+            &mixed["rows_written"]
+        ),
+        (&json!(1), &json!(2_000), &json!(4))
+    );
+    let partition = row("partitions", "partition", "shop.coupons 7");
+    assert_eq!(
+        (&partition["unsized_writes"], &partition["bytes_written"]),
+        (&json!(2), &Value::Null)
+    );
+
+    let out = text(&cdflow(&["summary", lineage]).stdout);
+    let line = |start: &str| {
+        let line = out
+            .lines()
+            .find(|line| line.starts_with(start))
+            .unwrap_or_else(|| panic!("{start}\n{out}"));
+        line.split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .collect::<Vec<_>>()
+    };
+    // table, writes, writes/s, reads, reads/s, replica writes, replica reads, bytes written,
+    // tombstones written, tombstones scanned, flushes, compactions
+    assert_eq!(line("shop.coupons")[7..9], ["unknown", "unknown"]);
+    assert_eq!(
+        line("shop.orders")[7..9],
+        ["≥ 2.0 KiB (1 unsized)", "≥ 2 (1 unsized)"]
+    );
+    // client, writes, reads, bytes written, rows written, tombstones written, rows returned, errors
+    assert_eq!(
+        line("role:lwt_only")[1..6],
+        ["3", "0", "unknown", "unknown", "unknown"]
+    );
+    assert_eq!(
+        line("role:mixed")[1..6],
+        [
+            "3",
+            "0",
+            "≥ 2.0 KiB (1 unsized)",
+            "≥ 4 (1 unsized)",
+            "≥ 2 (1 unsized)"
+        ]
+    );
+    assert_eq!(
+        line("shop.coupons 7")[1..5],
+        ["2", "0", "unknown", "unknown"]
+    );
+}

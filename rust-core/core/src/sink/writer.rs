@@ -125,6 +125,11 @@ pub(crate) struct Writer {
     next_stats_at: Instant,
     last_stats: Option<CountersSnapshot>,
     last_node: String,
+    /// A periodic stats row taken before any event named the node (Cassandra starting, the node idle):
+    /// appended under the node the first event names, so that no `agent_stats` file — and no manifest —
+    /// is filed under node `unknown` for a node that is known a moment later; under `unknown` only at
+    /// shutdown if no event ever named it. Only the latest is kept (rows are cumulative totals).
+    pending_stats: Option<StatsRow>,
     /// Vectors of the last batch, reused to decode the next.
     scratch: DecodeScratch,
     start_time_us: i64,
@@ -209,6 +214,7 @@ impl Writer {
             next_stats_at: Instant::now() + config.stats_interval(),
             last_stats: None,
             last_node: UNKNOWN_NODE.to_owned(),
+            pending_stats: None,
             scratch: DecodeScratch::default(),
             start_time_us,
             setup,
@@ -286,6 +292,12 @@ impl Writer {
                     node.clone_into(&mut self.last_node);
                 }
             }
+        }
+        if self.last_node != UNKNOWN_NODE
+            && let Some(mut row) = self.pending_stats.take()
+        {
+            row.node.clone_from(&self.last_node);
+            self.append_row_of_stats(&row, now);
         }
         for table in &mut self.tables {
             table.flush_full();
@@ -370,7 +382,7 @@ impl Writer {
             self.next_stats_at = now + self.stats_interval;
             let snapshot = self.shared.counters.snapshot();
             if self.last_stats != Some(snapshot) {
-                self.append_stats_row(snapshot, now);
+                self.append_stats_row(snapshot, now, false);
             }
         }
         self.stats.flush_full();
@@ -383,8 +395,13 @@ impl Writer {
         self.close_flow_windows();
         self.checkpoint(None);
         if !self.setup.recovered {
+            let now = Instant::now();
+            if let Some(row) = self.pending_stats.take() {
+                // No event ever named the node.
+                self.append_row_of_stats(&row, now);
+            }
             let snapshot = self.shared.counters.snapshot();
-            self.append_stats_row(snapshot, Instant::now());
+            self.append_stats_row(snapshot, now, true);
             self.checkpoint(None);
         }
     }
@@ -402,9 +419,7 @@ impl Writer {
 
     /// Appends one `agent_stats` row as given (the row a recovery writes for the run that crashed).
     pub fn append_given_stats_row(&mut self, row: &StatsRow) {
-        let day = day_of_unix_micros(row.stats_time_us);
-        self.stats
-            .append(&row.node, day, Instant::now(), |rows| rows.append(row));
+        self.append_row_of_stats(row, Instant::now());
     }
 
     /// Node of the most recent event.
@@ -412,7 +427,9 @@ impl Writer {
         &self.last_node
     }
 
-    fn append_stats_row(&mut self, counters: CountersSnapshot, now: Instant) {
+    /// Appends a stats row of `counters` under the node of the most recent event; before any event
+    /// named it, a periodic row waits in `pending_stats` (the `last` row of a shutdown never waits).
+    fn append_stats_row(&mut self, counters: CountersSnapshot, now: Instant, last: bool) {
         let row = StatsRow {
             stats_time_us: now_unix_micros(),
             node: self.last_node.clone(),
@@ -420,10 +437,18 @@ impl Writer {
             counters,
             hooks: self.shared.facts.hook_families(),
         };
+        self.last_stats = Some(counters);
+        if row.node == UNKNOWN_NODE && !last {
+            self.pending_stats = Some(row);
+        } else {
+            self.append_row_of_stats(&row, now);
+        }
+    }
+
+    fn append_row_of_stats(&mut self, row: &StatsRow, now: Instant) {
         let day = day_of_unix_micros(row.stats_time_us);
         self.stats
-            .append(&row.node, day, now, |rows| rows.append(&row));
-        self.last_stats = Some(counters);
+            .append(&row.node, day, now, |rows| rows.append(row));
     }
 
     /// Moves rows the lineage tables lost into the counters.

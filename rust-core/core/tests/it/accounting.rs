@@ -175,3 +175,78 @@ fn rows_lost_to_a_failed_write_are_accounted() {
     assert_eq!(c.unaccounted(), 0, "{c:?}");
     assert_row_is(&final_stats_row(&config.output), &c);
 }
+
+/// A stats row taken before any event named the node (Cassandra starting: the first periodic row
+/// comes `stats_seconds` after the core starts, often before the first client request) is filed under
+/// the node the first event names, not `unknown`: no `agent_stats/node=unknown` files and no
+/// `_manifest/node=unknown.manifest`. Only when no event ever names the node is `unknown` right.
+#[test]
+fn stats_rows_taken_before_the_first_event_are_filed_under_its_node() {
+    let dir = TempDir::new("stats-node");
+    let config_in = config;
+    let mut config = config_in(&dir);
+    config.stats_seconds = 1;
+    config.key_file = dir.path().join("key.secret");
+    let lineage = config.output.clone();
+    let pipeline = Pipeline::start(config.clone()).expect("start");
+    // At least one periodic row (all counters 0) is due before the first event.
+    std::thread::sleep(Duration::from_millis(2_300));
+    let one = case("one coordinator write");
+    let node = one
+        .text(one.mutation(0).node)
+        .expect("the vector names its node");
+    let mut records = definitions(&one);
+    records.push(one.events[0].encode());
+    assert_eq!(
+        pipeline.submit(&batch(&records), 1),
+        SubmitOutcome::Accepted
+    );
+    pipeline.shutdown(SHUTDOWN).expect("shutdown");
+
+    let mut rows = read_rows(&lineage.join("agent_stats"));
+    rows.sort_by_key(|row| match row.get("stats_time") {
+        Some(Cell::Int(time)) => *time,
+        _ => i64::MIN,
+    });
+    let written: Vec<Option<&Cell>> = rows.iter().map(|row| row.get("written")).collect();
+    assert_eq!(
+        (written.first(), written.last()),
+        (Some(&Some(&Cell::Int(0))), Some(&Some(&Cell::Int(1)))),
+        "the early row (nothing written yet) first, the final row last: {rows:?}"
+    );
+    for row in &rows {
+        assert_eq!(row.get("node"), Some(&crate::support::text(node)));
+    }
+    let names: Vec<String> = files_below(&lineage)
+        .iter()
+        .map(|path| path.strip_prefix(&lineage).unwrap().display().to_string())
+        .collect();
+    assert!(
+        names.iter().all(|name| !name.contains("unknown")),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|name| name == &format!("_manifest/node={node}.manifest")),
+        "{names:?}"
+    );
+    let key = cdflow_core::enrich::keyhash::read_key(&dir.path().join("key.secret")).unwrap();
+    let verified = cdflow_core::sink::manifest::verify(&lineage, &key).unwrap();
+    assert!(verified.passed(), "{:?}", verified.findings);
+    assert_eq!(verified.manifests.len(), 1);
+    assert_eq!(verified.manifests[0].node, node);
+
+    // No event at all: the node is never named, and `unknown` is what is known.
+    let idle = TempDir::new("stats-node-idle");
+    let mut idle_config = config_in(&idle);
+    idle_config.stats_seconds = 1;
+    let pipeline = Pipeline::start(idle_config.clone()).expect("start");
+    std::thread::sleep(Duration::from_millis(1_300));
+    pipeline.shutdown(SHUTDOWN).expect("shutdown");
+    let rows = read_rows(&idle_config.output.join("agent_stats"));
+    assert_eq!(rows.len(), 2, "the periodic row and the final row");
+    for row in &rows {
+        assert_eq!(row.get("node"), Some(&crate::support::text("unknown")));
+    }
+}
