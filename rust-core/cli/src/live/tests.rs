@@ -345,3 +345,47 @@ fn a_thousand_tables_are_collapsed_and_answered_quickly() {
         .sum();
     assert_eq!(writes, 5 * 10 + 995, "no write lost in the collapse");
 }
+
+/// Every metric name the Grafana dashboard and docs/cli.md use is one `/metrics` declares.
+#[test]
+fn the_dashboard_and_the_docs_use_only_metrics_that_exist() {
+    let text = render(&registry(Arc::new(Mutex::new(Model::new(Vec::new(), 0))))).unwrap();
+    let declared: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dashboard = fs::read_to_string(repo.join("docs/grafana/cdflow.json")).unwrap();
+    let docs = fs::read_to_string(repo.join("docs/cli.md")).unwrap();
+    let metrics_section = docs.split("### `/metrics`").nth(1).unwrap();
+    let metrics_section = metrics_section.split("\n## ").next().unwrap();
+    let mut checked = 0;
+    for (source, text) in [
+        ("docs/grafana/cdflow.json", dashboard.as_str()),
+        ("docs/cli.md", metrics_section),
+    ] {
+        let mut rest = text;
+        while let Some(at) = rest.find("cdflow_") {
+            let name: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            rest = &rest[at + name.len()..];
+            if name == "cdflow_" || name == "cdflow_live" {
+                continue;
+            }
+            let family = ["_bucket", "_total"]
+                .iter()
+                .fold(name.as_str(), |name, suffix| {
+                    name.strip_suffix(suffix).unwrap_or(name)
+                });
+            assert!(
+                declared.contains(&family),
+                "{source} names {name}, /metrics declares {declared:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "{checked} names checked");
+}
