@@ -1,5 +1,6 @@
-"""scripts/demo [--nodes N] [--cassandra 4.1|5.0]: real nodes with the agent, the demo workload, the lineage
-report (with N > 1, the write fan-out across the cluster)."""
+"""scripts/demo [--nodes N] [--cassandra 4.1|5.0] [--live]: real nodes with the agent, the demo workload, the
+lineage report (with N > 1, the write fan-out across the cluster). With --live: `cdflow live` serves the page,
+/api and /metrics while the workload runs in rounds; the nodes and the page stay up until Ctrl-C."""
 import argparse
 import pathlib
 import shutil
@@ -29,6 +30,9 @@ def main():
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--agent-opts", default="")
     parser.add_argument("--cassandra", default=None, help="series (5.0, 4.1) or exact version; default 5.0")
+    parser.add_argument("--live", action="store_true",
+                        help="serve cdflow live (page, /api, /metrics) and keep the nodes and the workload up until Ctrl-C")
+    parser.add_argument("--listen", default="127.0.0.1:8089", help="address of cdflow live (with --live)")
     opts = parser.parse_args()
 
     if opts.dir.exists():
@@ -40,6 +44,8 @@ def main():
     agent_opts = ",".join(o for o in (f"identity_map={identity_map}", opts.agent_opts) if o)
     took = cluster.start(opts.dir, nodes=opts.nodes, agent_opts=agent_opts, cassandra=opts.cassandra)
     host = cluster.address(1)
+    if opts.live:
+        return live_demo(opts, host, took)
     try:
         workload.create_schema(host, replication_factor=min(3, opts.nodes))
         summary = workload.run(host, orders=opts.orders)
@@ -66,6 +72,27 @@ def main():
     n, seconds = con.execute("SELECT count(*), epoch(max(event_time)) - epoch(min(event_time)) FROM events").fetchall()[0]
     print_flow_graph(lineage, opts.dir)
     print(f"\nPipeline: {n} events captured over {seconds:.1f}s of workload = {n / max(seconds, 1e-3):.0f} events/s sustained")
+
+
+def live_demo(opts, host, took):
+    """`cdflow live` on the cluster's lineage while the workload runs in rounds, until Ctrl-C."""
+    live = subprocess.Popen([str(build.build_cli()), "live", str(opts.dir / "lineage"), "--listen", opts.listen])
+    try:
+        workload.create_schema(host, replication_factor=min(3, opts.nodes))
+        print(f"\ncdflow demo: {opts.nodes} node(s) started in {took:.1f}s")
+        print(f"cdflow live: open http://{opts.listen}/  (JSON: /api/all, Prometheus: /metrics); Ctrl-C stops")
+        round_ = 0
+        while live.poll() is None:
+            round_ += 1
+            workload.run(host, orders=max(50, opts.orders // 10), seed=round_)
+            if round_ % 5 == 0:
+                cluster.nodetool(["flush", "shop", "orders"])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.terminate()
+        live.wait(timeout=10)
+        cluster.stop(opts.dir)
 
 
 def print_flow_graph(lineage, out_dir):

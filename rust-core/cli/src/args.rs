@@ -42,6 +42,9 @@ pub enum Command {
     /// Check every lineage file and manifest chain: exit status 1 naming each altered, missing or
     /// unlisted file and each break in a chain.
     Verify(VerifyArgs),
+    /// Serve a live view of the lineage as it is written (journal segments and closed files): a web
+    /// page, /api JSON and Prometheus /metrics. Read-only; loopback unless --listen and a token say so.
+    Live(crate::live::LiveArgs),
 }
 
 /// `cdflow recover`.

@@ -40,6 +40,9 @@ pub enum CliError {
     /// A file named on the command line is not lineage.
     #[error("{0}")]
     NotLineage(String),
+    /// `cdflow live` cannot start (listen address, token, lineage directory).
+    #[error("live: {0}")]
+    Live(String),
     /// A directory could not be listed or a file could not be read or decoded.
     #[error("cannot read {}: {message}", path.display())]
     Unreadable {

@@ -24,6 +24,7 @@ pub mod flow_source;
 pub mod graph;
 pub mod ids;
 pub mod label;
+pub mod live;
 pub mod parallel_scan;
 pub mod policy;
 pub mod policy_file;

@@ -377,6 +377,8 @@ impl EventColumns {
 /// One `flushes` row.
 #[derive(Debug, Clone, Copy)]
 pub struct FlushRow<'a> {
+    /// `event_time`, µs since the epoch.
+    pub time: Option<i64>,
     /// `node`, else the file's `node=` partition.
     pub node: Option<&'a str>,
     /// `keyspace_name`.
@@ -392,6 +394,8 @@ pub struct FlushRow<'a> {
 /// One `compactions` row.
 #[derive(Debug, Clone, Copy)]
 pub struct CompactionRow<'a> {
+    /// `event_time`, µs since the epoch.
+    pub time: Option<i64>,
     /// `node`, else the file's `node=` partition.
     pub node: Option<&'a str>,
     /// `keyspace_name`.
@@ -525,6 +529,7 @@ pub fn scan_flushes(
         |(time, node, keyspace, table, output, bytes_out, rows), path_node| {
             for row in 0..rows {
                 let flush = FlushRow {
+                    time: time.get(row),
                     node: node.get(row).or(path_node),
                     keyspace: keyspace.get(row),
                     table: table.get(row),
@@ -566,6 +571,7 @@ pub fn scan_compactions(
         |columns, path_node| {
             for row in 0..columns.rows {
                 let compaction = CompactionRow {
+                    time: columns.time.get(row),
                     node: columns.node.get(row).or(path_node),
                     keyspace: columns.keyspace.get(row),
                     table: columns.table.get(row),

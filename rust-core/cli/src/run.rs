@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Audit(args) => audit(&args),
         Command::Recover(args) => recover(&args),
         Command::Verify(args) => verify(&args),
+        Command::Live(args) => crate::live::run(&args).map(|()| 0),
     }
 }
 
