@@ -14,6 +14,7 @@ from cassandra.policies import WhiteListRoundRobinPolicy
 from cdflow_scripts import build, cluster
 from cdflow_scripts.cql import create_role
 from conftest import REPO
+from live_client import api, start_live
 
 pytestmark = pytest.mark.every_cassandra_version  # also on 4.1 (conftest.py)
 
@@ -23,6 +24,9 @@ SAME_TIMESTAMP = 2  # of which writes to one partition with the same USING TIMES
 HINTED = 8       # writes while node 3 is down: table `hinted`
 HINT_DELIVERY_TIMEOUT_S = 120
 WRITER = "writer"
+LIVE_HINTS_TIMEOUT_S = 5
+# What `cdflow live`, following the three nodes' lineage, showed for node 3's hints (filled by the fixture)
+LIVE_HINTS = {}
 
 
 class NodeOneClient:
@@ -57,6 +61,19 @@ def hint_replays(lineage):
         f"SELECT count(*) FROM events WHERE kind = 'hint_replay' AND keyspace_name = '{KS}'").fetchone()[0]
 
 
+def live_hints_for(base, target, written, replayed=0, timeout_s=LIVE_HINTS_TIMEOUT_S):
+    """Polls `cdflow live`'s /api/hints until `target` has at least `written` hints stored and `replayed` replayed;
+    returns (its row or None, seconds waited)."""
+    start = time.time()
+    row = None
+    while time.time() - start < timeout_s:
+        row = next((r for r in api(base, "hints") if r["target"] == target), None)
+        if row and row["written"] >= written and row["replayed"] >= replayed:
+            break
+        time.sleep(0.1)
+    return row, round(time.time() - start, 2)
+
+
 def wait_for_replica_applies(lineage, node, table, expected, timeout_s=60):
     """Waits until `node`'s completed lineage files hold `expected` replica_write rows of `table`."""
     deadline = time.time() + timeout_s
@@ -77,6 +94,7 @@ def lineage(start_cluster):
     # Files roll every 2 s, so the test sees hint replays while the nodes still run.
     c = start_cluster("cluster", nodes=3, agent_opts="roll_seconds=2")
     node1, node3 = c.node(1), c.node(3)
+    live, live_base = start_live(str(build.build_cli()), c.lineage)
     with NodeOneClient() as s:
         s.execute(f"CREATE KEYSPACE {KS} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 3}}")
         for table in ("fanned", "hinted"):
@@ -101,6 +119,7 @@ def lineage(start_cluster):
         insert = s.prepare(f"INSERT INTO {KS}.hinted (k, v) VALUES (?, ?)")
         for k in range(HINTED):
             s.execute(insert, (k, "node 3 down"))
+        LIVE_HINTS["while_down"] = live_hints_for(live_base, cluster.address(3), HINTED)
 
     since = node1.log_size()
     cluster.start(c.dir, nodes=3, agent_opts="roll_seconds=2", only=3)
@@ -108,6 +127,9 @@ def lineage(start_cluster):
     deadline = time.time() + HINT_DELIVERY_TIMEOUT_S  # node 1 dispatches hints to live nodes every 10 s
     while hint_replays(c.lineage) < HINTED and time.time() < deadline:
         time.sleep(2)
+    LIVE_HINTS["replayed"] = live_hints_for(live_base, cluster.address(3), HINTED, replayed=HINTED)
+    live.terminate()
+    live.wait(timeout=10)
     c.stop()  # graceful: every agent flushes and renames its files
     return c.lineage
 
@@ -197,3 +219,14 @@ def test_graph_names_every_node_and_counts_the_writes(lineage):
     for node in (n1, n2, n3):
         assert edges[(node, f"{KS}.fanned", "applied")] == FANNED
     assert edges[(n2, f"{KS}.hinted", "applied")] == HINTED
+
+
+def test_live_view_shows_the_stopped_nodes_hints_pending_then_replayed(lineage):
+    """`cdflow live` on the cluster's lineage: the hints stored for node 3 while it is down appear as pending within
+    seconds, and once node 3 is back and the hints are replayed, none is pending."""
+    (down, waited_down), (back, waited_back) = LIVE_HINTS["while_down"], LIVE_HINTS["replayed"]
+    assert down is not None, f"no hints for {cluster.address(3)} in cdflow live within {LIVE_HINTS_TIMEOUT_S} s"
+    assert (down["written"], down["pending"]) == (HINTED, HINTED - down["replayed"]), down
+    assert waited_down < LIVE_HINTS_TIMEOUT_S
+    assert back is not None and (back["written"], back["replayed"], back["pending"]) == (HINTED, HINTED, 0), back
+    assert waited_back < LIVE_HINTS_TIMEOUT_S

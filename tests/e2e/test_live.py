@@ -4,7 +4,6 @@ of the Prometheus Python client; the page drawn by headless Chromium has nodes, 
 cost of following a node under load is measured; a non-loopback address without a token is refused, and with a
 token every request needs it."""
 import json
-import socket
 import statistics
 import subprocess
 import threading
@@ -16,28 +15,13 @@ import pytest
 from cdflow_scripts import build, cluster
 from cdflow_scripts.cql import Client, create_role
 from cdflow_scripts.paths import RUN
+from live_client import api, free_port, get, start_live
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 KS = "live"
 ROLES = {"svc_live_a": 150, "svc_live_b": 100}  # acknowledged writes per role, interleaved
 FRESHNESS_LIMIT_S = 2.0
 RESULTS = RUN / "tests" / "live-results.json"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return response.read().decode()
-
-
-def api(base, name, window=900):
-    return json.loads(get(f"{base}/api/{name}?window={window}"))[name]
 
 
 def role_writes(base):
@@ -61,23 +45,6 @@ def save_result(key, value):
     results[key] = value
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
-
-
-def start_live(cli, *args):
-    port = free_port()
-    proc = subprocess.Popen([cli, "live", *map(str, args), "--listen", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            get(f"{base}/api/status")
-            return proc, base
-        except (urllib.error.URLError, ConnectionError):
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("cdflow live did not answer within 30 s")
 
 
 @pytest.fixture(scope="module")
