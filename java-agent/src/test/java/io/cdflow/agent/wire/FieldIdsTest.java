@@ -1,0 +1,41 @@
+package io.cdflow.agent.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FieldIds} is the core's field registry: the same constants with the same ids as
+ * tests/vectors/fields.json, which the core generates from its one declaration (and checks in its own test).
+ */
+class FieldIdsTest {
+    static Path registryFile() {
+        return Path.of(System.getProperty("cdflow.fieldsJson", "../tests/vectors/fields.json"));
+    }
+
+    @Test
+    void constantsAreTheRegistry() throws IOException, IllegalAccessException {
+        Map<String, Integer> registry = new TreeMap<>();
+        for (JsonNode field : new ObjectMapper().readTree(registryFile().toFile())) {
+            registry.put(field.get("constant").asText(), field.get("id").asInt());
+        }
+        assertTrue(registry.size() >= 83, "expected the registry in " + registryFile() + ", found " + registry.size());
+        Map<String, Integer> constants = new TreeMap<>();
+        for (Field constant : FieldIds.class.getDeclaredFields()) {
+            int modifiers = constant.getModifiers();
+            if (Modifier.isStatic(modifiers) && Modifier.isFinal(modifiers) && constant.getType() == int.class) {
+                constants.put(constant.getName(), constant.getInt(null));
+            }
+        }
+        assertEquals(registry, constants, "FieldIds differs from " + registryFile() + " (the core's registry)");
+    }
+}
