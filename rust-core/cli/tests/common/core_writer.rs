@@ -7,7 +7,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use cdflow_core::decode::fields::{FieldType, REGISTRY};
+use cdflow_core::tables::LineageTable;
 use cdflow_core::{CoreConfig, Pipeline, SubmitOutcome};
+use cdflow_testkit::batch::{batch, string_def, tagged_event};
+use cdflow_testkit::fields::{
+    bool_field, bytes_field, i64_field, str_field, text_field, text_list_field,
+};
 
 /// A field value.
 #[derive(Debug, Clone)]
@@ -20,26 +25,12 @@ pub enum V {
     B(bool),
     /// BYTES (a partition key).
     Bytes(Vec<u8>),
+    /// TEXT_LIST (SSTable ids).
+    L(Vec<&'static str>),
 }
 
-/// One event: the lineage table (`events`, `auth_events`) and its fields by registry name.
+/// One event: the lineage table (`events`, `flushes`, …) and its fields by registry name.
 pub type Tagged = (&'static str, Vec<(&'static str, V)>);
-
-fn record(record_type: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![record_type];
-    out.extend_from_slice(&(payload.len() as u16).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
-fn batch(records: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"CDF1".to_vec();
-    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
-    for record in records {
-        out.extend_from_slice(record);
-    }
-    out
-}
 
 /// Writes `events` into `<root>/lineage` through the core (key file `<root>/cdflow-key-hash.secret`,
 /// identity map `identity_map` when given). Returns the lineage directory.
@@ -62,44 +53,36 @@ pub fn write_with_core(
     let mut defs = Vec::new();
     let mut records = Vec::new();
     for (table, fields) in events {
-        let code = match *table {
-            "events" => 1u8,
-            "auth_events" => 5,
-            other => panic!("table {other}"),
-        };
-        let mut payload = vec![code];
+        let code = LineageTable::ALL
+            .into_iter()
+            .find(|lineage| lineage.name() == *table)
+            .unwrap_or_else(|| panic!("no lineage table {table}"))
+            .code();
+        let mut payload = Vec::new();
         for (name, value) in fields {
-            let (id, field_type, _) = REGISTRY
+            let registered = REGISTRY
                 .iter()
-                .find(|(_, _, known)| known == name)
+                .find(|known| known.column == *name)
                 .unwrap_or_else(|| panic!("no field {name}"));
-            payload.push(*id);
-            payload.push(field_type.code());
-            match (field_type, value) {
-                (FieldType::I64, V::I(v)) => payload.extend_from_slice(&v.to_le_bytes()),
-                (FieldType::Bool, V::B(v)) => payload.push(u8::from(*v)),
-                (FieldType::Bytes, V::Bytes(v)) => {
-                    payload.extend_from_slice(&(v.len() as u16).to_le_bytes());
-                    payload.extend_from_slice(v);
-                }
-                (FieldType::Text, V::S(v)) => {
-                    payload.extend_from_slice(&(v.len() as u16).to_le_bytes());
-                    payload.extend_from_slice(v.as_bytes());
-                }
+            let id = registered.id;
+            match (registered.field_type, value) {
+                (FieldType::I64, V::I(v)) => i64_field(&mut payload, id, *v),
+                (FieldType::Bool, V::B(v)) => bool_field(&mut payload, id, *v),
+                (FieldType::Bytes, V::Bytes(v)) => bytes_field(&mut payload, id, v),
+                (FieldType::Text, V::S(v)) => text_field(&mut payload, id, v),
+                (FieldType::TextList, V::L(v)) => text_list_field(&mut payload, id, v),
                 (FieldType::Str, V::S(v)) => {
                     let next = strings.len() as u32 + 1;
-                    let id = *strings.entry(v).or_insert_with(|| {
-                        let mut def = next.to_le_bytes().to_vec();
-                        def.extend_from_slice(v.as_bytes());
-                        defs.push(record(1, &def));
+                    let string = *strings.entry(v).or_insert_with(|| {
+                        defs.push(string_def(next, v));
                         next
                     });
-                    payload.extend_from_slice(&id.to_le_bytes());
+                    str_field(&mut payload, id, string);
                 }
                 other => panic!("{name}: {other:?}"),
             }
         }
-        records.push(record(3, &payload));
+        records.push(tagged_event(code, &payload));
     }
     pipeline.define(&batch(&defs)).expect("strings defined");
     assert_eq!(
