@@ -9,8 +9,13 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +41,14 @@ class FieldIdsTest {
                 constants.put(constant.getName(), constant.getInt(null));
             }
         }
-        assertEquals(registry, constants, "FieldIds differs from " + registryFile() + " (the core's registry)");
+        Set<String> names = new TreeSet<>(registry.keySet());
+        names.addAll(constants.keySet());
+        List<String> differences = new ArrayList<>();
+        for (String name : names) {
+            if (!Objects.equals(registry.get(name), constants.get(name))) {
+                differences.add(name + ": registry " + registry.get(name) + ", FieldIds " + constants.get(name));
+            }
+        }
+        assertEquals(List.of(), differences, "FieldIds differs from " + registryFile() + " (the core's registry)");
     }
 }
