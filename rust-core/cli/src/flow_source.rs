@@ -201,20 +201,7 @@ fn flow_rows_of(
     filters: &Filters,
     rows: &mut Vec<FlowRow>,
 ) -> Result<(), String> {
-    let FlowColumns {
-        node,
-        edge_kind,
-        source_kind,
-        source,
-        target_kind,
-        target,
-        keyspace,
-        table,
-        count,
-        bytes,
-        latency_count,
-        latency_max,
-    } = FlowColumns::read(batch)?;
+    let columns = FlowColumns::read(batch)?;
     let list = |name: &str| {
         batch
             .column_by_name(name)
@@ -227,7 +214,7 @@ fn flow_rows_of(
         Some((kind.name(), name.get(row).unwrap_or_default().to_owned()))
     };
     for row in 0..batch.num_rows() {
-        let (ks, t) = (keyspace.get(row), table.get(row));
+        let (ks, t) = (columns.keyspace.get(row), columns.table.get(row));
         if !filters.keeps(None, ks, t) {
             continue;
         }
@@ -254,24 +241,27 @@ fn flow_rows_of(
                     .collect();
             }
         }
-        let latency = latency_count.get(row).map(|samples| LatencySummary {
-            count: unsigned(Some(samples)),
-            p50_us: 0,
-            p99_us: 0,
-            max_us: unsigned(latency_max.get(row)),
-        });
+        let latency = columns
+            .latency_count
+            .get(row)
+            .map(|samples| LatencySummary {
+                count: unsigned(Some(samples)),
+                p50_us: 0,
+                p99_us: 0,
+                max_us: unsigned(columns.latency_max.get(row)),
+            });
         rows.push(FlowRow {
             window_start_us: 0,
             window_end_us: 0,
-            node: node.get(row).unwrap_or_default().to_owned(),
-            edge_kind: edge_kind.get(row).unwrap_or_default().to_owned(),
-            source: vertex(&source_kind, &source, row),
-            target: vertex(&target_kind, &target, row),
+            node: columns.node.get(row).unwrap_or_default().to_owned(),
+            edge_kind: columns.edge_kind.get(row).unwrap_or_default().to_owned(),
+            source: vertex(&columns.source_kind, &columns.source, row),
+            target: vertex(&columns.target_kind, &columns.target, row),
             keyspace: ks.map(str::to_owned),
             table: t.map(str::to_owned),
             token: None,
-            count: unsigned(count.get(row)),
-            bytes: unsigned(bytes.get(row)),
+            count: unsigned(columns.count.get(row)),
+            bytes: unsigned(columns.bytes.get(row)),
             latency,
             latency_buckets,
         });
