@@ -5,10 +5,12 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use arrow::array::cast::AsArray;
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::{DataType, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType};
+use cdflow_core::CoreConfig;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
@@ -211,6 +213,28 @@ impl VectorEvent {
         };
         mutation_event(&fixed, &key, &encode_fields(&self.extension))
     }
+}
+
+/// How long a test lets a pipeline shut down.
+pub const SHUTDOWN: Duration = Duration::from_secs(30);
+
+/// Options of a pipeline writing to `<dir>/lineage` that neither rolls files nor writes `agent_stats`
+/// during a test (both at shutdown).
+pub fn config(dir: &TempDir) -> CoreConfig {
+    let mut config = CoreConfig::new(dir.path().join("lineage"));
+    config.roll_seconds = 3600;
+    config.stats_seconds = 3600;
+    config
+}
+
+/// The valid vector named `name` (or, failing that, the first whose name starts with it).
+pub fn case(name: &str) -> Case {
+    let cases = valid_cases();
+    let exact = cases.iter().position(|case| case.name == name);
+    let index = exact
+        .or_else(|| cases.iter().position(|case| case.name.starts_with(name)))
+        .unwrap_or_else(|| panic!("no vector {name:?}"));
+    cases.into_iter().nth(index).unwrap()
 }
 
 /// All cases of the shared vectors.
