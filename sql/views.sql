@@ -6,7 +6,8 @@
 --
 -- `lineage` is the lineage root (the directory holding events/, flushes/, …); unset, it is ./lineage.
 -- A table whose directory does not exist yet (an older agent, no flush yet) becomes an empty view with the
--- documented columns, so every query runs; read this file again after new tables appear.
+-- documented columns, so every query runs; read this file again after new tables appear. The empty views' columns
+-- are the core's (rust-core/core/src/tables/catalog.rs), in file order: its parity test fails when they differ.
 -- sql/mutation_fanout.sql (the `mutation_fanout` view) builds on `events`: read it after this file.
 
 SET VARIABLE lineage = coalesce(getvariable('lineage'), 'lineage');
@@ -74,7 +75,8 @@ SET VARIABLE cdflow_flows_sql = cdflow_table_sql('flows', 'SELECT NULL::TIMESTAM
     NULL::VARCHAR AS source, NULL::VARCHAR AS target_kind, NULL::VARCHAR AS target, NULL::VARCHAR AS keyspace_name,
     NULL::VARCHAR AS table_name, NULL::BIGINT AS token, NULL::BIGINT AS count, NULL::BIGINT AS bytes,
     NULL::BIGINT AS latency_count, NULL::BIGINT AS latency_p50_us, NULL::BIGINT AS latency_p99_us,
-    NULL::BIGINT AS latency_max_us, NULL::DATE AS date WHERE false');
+    NULL::BIGINT AS latency_max_us, NULL::BIGINT[] AS latency_bucket_us, NULL::BIGINT[] AS latency_bucket_count,
+    NULL::DATE AS date WHERE false');
 CREATE OR REPLACE VIEW flows AS FROM query(getvariable('cdflow_flows_sql'));
 
 -- What an `events` row did (docs/schema.md, "What a row did"): the same rules as rust-core/core/src/enrich/access.rs, which

@@ -4,15 +4,23 @@
 This is an independent encoder of the format (the Java agent and the Rust core are the other two).
 Valid cases list their string definitions (emitted first, in id order) and their events; the Java
 tests must encode exactly `hex` from them and the Rust tests must decode `hex` back to them.
-Run it after changing the format and commit the JSON it writes.
+Field ids and types come from fields.json (the core's registry, exported by its parity test); fields
+are named here by the column they feed. Run it after changing the format and commit the JSON it writes;
+`generate.py --check` (run by the core's parity tests) fails when the committed JSON is not what it writes.
 """
 import json
 import pathlib
 import struct
+import sys
 
 MAGIC = b"CDF1"
 STRING_DEF, MUTATION_EVENT, TAGGED_EVENT = 0x01, 0x02, 0x03
 I64, STR, BOOL, BYTES, TEXT, TEXT_LIST = 1, 2, 3, 4, 5, 6
+# The field registry, as the core exports it (rust-core/core/src/decode/fields.rs declares it once): fields
+# are named by their column here, so an id or a type changed there changes the vectors written here.
+REGISTRY = json.loads(pathlib.Path(__file__).with_name("fields.json").read_text())
+TYPE_CODES = {"I64": I64, "STR": STR, "BOOL": BOOL, "BYTES": BYTES, "TEXT": TEXT, "TEXT_LIST": TEXT_LIST}
+FIELDS = {entry["column"]: (entry["id"], TYPE_CODES[entry["type"]]) for entry in REGISTRY}
 TABLES = {"events": 1, "flushes": 2, "compactions": 3, "sstables": 4, "auth_events": 5}
 KINDS = {"coordinator_write": 1, "replica_write": 2}
 FIXED = 100
@@ -48,6 +56,12 @@ def field(fid, ftype, value):
     if ftype == TEXT_LIST:
         return head + struct.pack("<H", len(value)) + b"".join(text(v) for v in value)
     raise ValueError(ftype)
+
+
+def f(column, value):
+    """The registered field feeding `column`, with `value`: [id, type, value] as stored in the vectors."""
+    fid, ftype = FIELDS[column]
+    return [fid, ftype, value]
 
 
 def fields(items):
@@ -129,33 +143,40 @@ def cases():
     undefined = mutation_event(event(node=1, keyspace=1, table=99, user=0, client_address=0, driver_name=0,
                                      driver_version=0, statement_type=0, coordinator=0))
     extended = event(statement_type=8, tombstones=3, extension=[
-        [32, TEXT, "6a1f0c52-9d3e-11ef-8b2a-0242ac120002"], [33, I64, 3], [34, I64, 1], [39, I64, 1],
-        [40, I64, 1], [41, I64, 0], [42, I64, 1], [43, I64, 0], [44, STR, 14], [50, I64, 1_764_000_000_123_000]])
+        f("batch_id", "6a1f0c52-9d3e-11ef-8b2a-0242ac120002"), f("batch_partitions", 3), f("batch_tables", 1),
+        f("partition_tombstones", 1), f("row_tombstones", 1), f("range_tombstones", 0), f("cell_tombstones", 1),
+        f("ttl_rows", 0), f("session_id", 14), f("write_timestamp", 1_764_000_000_123_000)])
     read = {"tagged": "events", "fields": [
-        [1, I64, 1_764_000_000_200_000], [2, STR, 1], [5, STR, 15], [3, STR, 2], [4, STR, 3], [6, STR, 9],
-        [11, I64, 1], [14, I64, -42], [15, BYTES, "0000002a"], [35, BOOL, False], [36, I64, 7],
-        [17, I64, 1500], [20, I64, 1], [44, STR, 14]]}
+        f("event_time", 1_764_000_000_200_000), f("node", 1), f("kind", 15), f("keyspace_name", 2),
+        f("table_name", 3), f("user_name", 9), f("consistency", 1), f("token", -42),
+        f("partition_key", "0000002a"), f("range_scan", False), f("rows_returned", 7), f("latency_us", 1500),
+        f("replicas", 1), f("session_id", 14)]}
     replica_read = {"tagged": "events", "fields": [
-        [1, I64, 1_764_000_000_200_100], [2, STR, 1], [5, STR, 16], [3, STR, 2], [4, STR, 3],
-        [35, BOOL, True], [37, I64, 12], [38, I64, 30], [12, STR, 1]]}
+        f("event_time", 1_764_000_000_200_100), f("node", 1), f("kind", 16), f("keyspace_name", 2),
+        f("table_name", 3), f("range_scan", True), f("tombstones_scanned", 12), f("live_rows", 30),
+        f("coordinator", 1)]}
     flush = {"tagged": "flushes", "fields": [
-        [1, I64, 1_764_000_001_000_000], [2, STR, 1], [3, STR, 2], [4, STR, 3], [60, TEXT, "127.0.0.1-f7"],
-        [61, STR, 17], [62, I64, 12], [63, I64, 57], [64, I64, 4096], [65, TEXT_LIST, ["3", "4"]],
-        [66, I64, 2048]]}
+        f("event_time", 1_764_000_001_000_000), f("node", 1), f("keyspace_name", 2), f("table_name", 3),
+        f("flush_id", "127.0.0.1-f7"), f("flush_reason", 17), f("partitions", 12), f("operations", 57),
+        f("memtable_bytes", 4096), f("output_sstables", ["3", "4"]), f("bytes_out", 2048)]}
     compaction = {"tagged": "compactions", "fields": [
-        [1, I64, 1_764_000_002_000_000], [2, STR, 1], [3, STR, 2], [4, STR, 3],
-        [70, TEXT, "0c2b3f40-9d3f-11ef-8b2a-0242ac120002"], [71, STR, 18], [72, STR, 19],
-        [73, TEXT_LIST, ["3", "4"]], [65, TEXT_LIST, ["5"]], [74, I64, 2048], [66, I64, 1500], [75, I64, 24],
-        [76, I64, 12], [77, I64, 9], [78, I64, 2], [79, I64, 35_000]]}
+        f("event_time", 1_764_000_002_000_000), f("node", 1), f("keyspace_name", 2), f("table_name", 3),
+        f("compaction_id", "0c2b3f40-9d3f-11ef-8b2a-0242ac120002"), f("operation_type", 18), f("strategy", 19),
+        f("input_sstables", ["3", "4"]), f("output_sstables", ["5"]), f("bytes_in", 2048), f("bytes_out", 1500),
+        f("partitions_in", 24), f("partitions_out", 12), f("tombstones_in_estimate", 9),
+        f("tombstones_out_estimate", 2), f("duration_us", 35_000)]}
     sstable = {"tagged": "sstables", "fields": [
-        [1, I64, 1_764_000_002_000_001], [2, STR, 1], [3, STR, 2], [4, STR, 3], [90, TEXT, "5"],
-        [91, STR, 20], [92, STR, 21], [93, TEXT, "0c2b3f40-9d3f-11ef-8b2a-0242ac120002"], [94, I64, 1500],
-        [19, I64, 12], [95, I64, 2], [96, I64, 0]]}
+        f("event_time", 1_764_000_002_000_001), f("node", 1), f("keyspace_name", 2), f("table_name", 3),
+        f("sstable_id", "5"), f("change", 20), f("origin", 21),
+        f("origin_id", "0c2b3f40-9d3f-11ef-8b2a-0242ac120002"), f("size_bytes", 1500), f("rows", 12),
+        f("tombstone_estimate", 2), f("level", 0)]}
     login = {"tagged": "auth_events", "fields": [
-        [1, I64, 1_764_000_003_000_000], [2, STR, 1], [6, STR, 9], [7, STR, 5], [44, STR, 14],
-        [100, STR, 22], [101, TEXT, "Provided username alice and/or password are incorrect"]]}
+        f("event_time", 1_764_000_003_000_000), f("node", 1), f("user_name", 9), f("client_address", 5),
+        f("session_id", 14), f("outcome", 22),
+        f("reason", "Provided username alice and/or password are incorrect")]}
     unknown_field = {"tagged": "events", "fields": [
-        [1, I64, 1_764_000_000_200_000], [2, STR, 1], [5, STR, 15], [3, STR, 2], [4, STR, 3], [200, I64, 5]]}
+        f("event_time", 1_764_000_000_200_000), f("node", 1), f("kind", 15), f("keyspace_name", 2),
+        f("table_name", 3), [200, I64, 5]]}
     more = {14: "9b1d2c3e4f506172", 15: "coordinator_read", 16: "replica_read", 17: "USER_FORCED",
             18: "COMPACTION", 19: "SizeTieredCompactionStrategy", 20: "created", 21: "compaction", 22: "failure"}
     all_strings = {**s, **more}
@@ -165,18 +186,23 @@ def cases():
     bad_table = record(TAGGED_EVENT, struct.pack("<B", 9) + field(1, I64, 5))
     lwt_counter_batchlog = lwt_counter_batchlog_events()
     cluster_strings = {**all_strings, 23: "hint_write", 24: "hint_replay", 25: "127.0.0.3"}
-    fanned_out = event(extension=[[25, I64, 73], [26, I64, 1_764_000_000], [50, I64, 1_764_000_000_123_000]])
+    fanned_out = event(extension=[f("out_message_id", 73), f("coordinator_generation", 1_764_000_000),
+                                  f("write_timestamp", 1_764_000_000_123_000)])
     forwarded = event(kind="replica_write", coordinator=12, message_id=73, latency_us=410, user=0, client_address=0,
                       driver_name=0, driver_version=0, statement_type=0, consistency_code=255, replicas=0,
-                      extension=[[26, I64, 1_764_000_000], [27, STR, 25]])
+                      extension=[f("coordinator_generation", 1_764_000_000), f("forwarded_by", 25)])
     hint_write = {"tagged": "events", "fields": [
-        [1, I64, 1_764_000_000_300_000], [2, STR, 1], [5, STR, 23], [3, STR, 2], [4, STR, 3], [14, I64, -42],
-        [15, BYTES, "0000002a"], [12, STR, 1], [26, I64, 1_764_000_000], [48, STR, 25],
-        [49, I64, 1_764_000_000_290], [28, I64, 61], [18, I64, 48], [19, I64, 1], [50, I64, 1_764_000_000_123_000]]}
+        f("event_time", 1_764_000_000_300_000), f("node", 1), f("kind", 23), f("keyspace_name", 2),
+        f("table_name", 3), f("token", -42), f("partition_key", "0000002a"), f("coordinator", 1),
+        f("coordinator_generation", 1_764_000_000), f("hint_target", 25),
+        f("hint_creation_time", 1_764_000_000_290), f("hint_bytes", 61), f("bytes", 48), f("rows", 1),
+        f("write_timestamp", 1_764_000_000_123_000)]}
     hint_replay = {"tagged": "events", "fields": [
-        [1, I64, 1_764_000_060_000_000], [2, STR, 25], [5, STR, 24], [3, STR, 2], [4, STR, 3], [14, I64, -42],
-        [15, BYTES, "0000002a"], [12, STR, 1], [26, I64, 1_764_000_000], [48, STR, 25],
-        [49, I64, 1_764_000_000_290], [18, I64, 48], [19, I64, 1], [50, I64, 1_764_000_000_123_000]]}
+        f("event_time", 1_764_000_060_000_000), f("node", 25), f("kind", 24), f("keyspace_name", 2),
+        f("table_name", 3), f("token", -42), f("partition_key", "0000002a"), f("coordinator", 1),
+        f("coordinator_generation", 1_764_000_000), f("hint_target", 25),
+        f("hint_creation_time", 1_764_000_000_290), f("bytes", 48), f("rows", 1),
+        f("write_timestamp", 1_764_000_000_123_000)]}
     return [
         valid("empty batch", {}, []),
         valid("cluster: coordinator write with its message id, a forwarded replica write",
@@ -227,29 +253,41 @@ def lwt_counter_batchlog_events():
     """Rows of the LWT, counter and batchlog families (fields 51-59, 102)."""
     ballot = "8a3e0c40-ca0b-11f0-8000-000000000001"
     batchlog = "6a1f0c52-9d3e-11ef-8b2a-0242ac120002"
-    head = [[2, STR, 1], [3, STR, 2], [4, STR, 3]]
+    head = [f("node", 1), f("keyspace_name", 2), f("table_name", 3)]
     return [
-        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_000], [5, STR, 30], *head, [6, STR, 9],
-                                        [11, I64, 4], [52, I64, 8], [102, STR, 36], [14, I64, -42],
-                                        [15, BYTES, "0000002a"], [46, BOOL, True], [47, I64, 1], [53, I64, 1],
-                                        [54, I64, 1], [55, I64, 1], [56, TEXT, ballot], [17, I64, 2100]]},
-        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_100], [5, STR, 31], *head, [14, I64, -42],
-                                        [15, BYTES, "0000002a"], [56, TEXT, ballot], [19, I64, 1], [21, I64, 2],
-                                        [24, BOOL, True], [12, STR, 1]]},
-        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_200], [5, STR, 32], *head, [6, STR, 9],
-                                        [57, STR, 37], [16, I64, 4711], [58, BOOL, True], [11, I64, 1]]},
-        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_300], [5, STR, 33], *head, [12, STR, 1],
-                                        [58, BOOL, True], [24, BOOL, True], [17, I64, 80]]},
-        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_400], [5, STR, 34], [2, STR, 1],
-                                        [51, TEXT, batchlog], [59, I64, 3], [32, TEXT, batchlog]]},
-        {"tagged": "events", "fields": [[1, I64, 1_764_000_004_000_500], [5, STR, 35], [2, STR, 1],
-                                        [51, TEXT, batchlog], [12, STR, 37], [16, I64, 4712]]},
+        {"tagged": "events", "fields": [f("event_time", 1_764_000_004_000_000), f("kind", 30), *head,
+                                        f("user_name", 9), f("consistency", 4), f("serial_consistency", 8),
+                                        f("paxos_variant", 36), f("token", -42), f("partition_key", "0000002a"),
+                                        f("cas_applied", True), f("paxos_attempts", 1), f("paxos_prepares", 1),
+                                        f("paxos_proposes", 1), f("paxos_commits", 1), f("paxos_ballot", ballot),
+                                        f("latency_us", 2100)]},
+        {"tagged": "events", "fields": [f("event_time", 1_764_000_004_000_100), f("kind", 31), *head,
+                                        f("token", -42), f("partition_key", "0000002a"), f("paxos_ballot", ballot),
+                                        f("rows", 1), f("cells", 2), f("applied_locally", True),
+                                        f("coordinator", 1)]},
+        {"tagged": "events", "fields": [f("event_time", 1_764_000_004_000_200), f("kind", 32), *head,
+                                        f("user_name", 9), f("counter_leader", 37), f("message_id", 4711),
+                                        f("counter_write", True), f("consistency", 1)]},
+        {"tagged": "events", "fields": [f("event_time", 1_764_000_004_000_300), f("kind", 33), *head,
+                                        f("coordinator", 1), f("counter_write", True), f("applied_locally", True),
+                                        f("latency_us", 80)]},
+        {"tagged": "events", "fields": [f("event_time", 1_764_000_004_000_400), f("kind", 34), f("node", 1),
+                                        f("batchlog_id", batchlog), f("batchlog_mutations", 3),
+                                        f("batch_id", batchlog)]},
+        {"tagged": "events", "fields": [f("event_time", 1_764_000_004_000_500), f("kind", 35), f("node", 1),
+                                        f("batchlog_id", batchlog), f("coordinator", 37), f("message_id", 4712)]},
     ]
 
 
 def main():
+    """Writes the vectors; with --check, only fails (exit 1) if the committed file is not what it would write."""
     out = pathlib.Path(__file__).with_name("wire-v1.json")
-    out.write_text(json.dumps(cases(), indent=1, ensure_ascii=False) + "\n")
+    text = json.dumps(cases(), indent=1, ensure_ascii=False) + "\n"
+    if sys.argv[1:] == ["--check"]:
+        if out.read_text() != text:
+            sys.exit(f"{out} is not what generate.py writes (from fields.json): run it and commit the result")
+        return
+    out.write_text(text)
     print(f"wrote {out}")
 
 

@@ -146,3 +146,36 @@ fn type_error(name: &str, array: &ArrayRef, error: &dyn std::fmt::Display) -> St
         array.data_type()
     )
 }
+
+/// Declares the columns a reader takes from one table, each once: a struct with one typed column per
+/// field, `read` (every column of one record batch, by name), and the list of the names (what the scan
+/// asks the Parquet reader for). Every name is checked against the core's declaration of the table
+/// ([`cdflow_core::column!`]): one the core does not write fails the build.
+macro_rules! table_columns {
+    (
+        $(#[doc = $doc:literal])*
+        struct $name:ident of $table:literal, listed in $vis:vis $list:ident {
+            $($field:ident: $kind:ident = $column:literal,)*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        struct $name {
+            $($field: $kind,)*
+        }
+
+        /// The columns of
+        #[doc = concat!("`", stringify!($name), "`")]
+        /// in `read` order.
+        $vis const $list: [&str; [$($column),*].len()] = cdflow_core::columns!($table, [$($column),*]);
+
+        impl $name {
+            fn read(batch: &RecordBatch) -> Result<Self, String> {
+                Ok(Self {
+                    $($field: $kind::read(batch, cdflow_core::column!($table, $column))?,)*
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use table_columns;

@@ -16,6 +16,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use cdflow_core::columns;
+
 use crate::error::CliError;
 use crate::reader::Footer;
 use crate::time::parse_date;
@@ -64,12 +66,26 @@ impl Table {
     /// file without them is not lineage.
     pub const fn required_columns(self) -> &'static [&'static str] {
         match self {
-            Table::Events => &["kind", "keyspace_name", "table_name"],
-            Table::Flushes => &["keyspace_name", "table_name", "output_sstables"],
-            Table::Compactions => &["keyspace_name", "table_name", "input_sstables"],
-            Table::AgentStats => &["stats_time"],
-            Table::AuthEvents => &["user_name", "outcome"],
-            Table::Flows => &["window_start", "edge_kind"],
+            Table::Events => const { &columns!("events", ["kind", "keyspace_name", "table_name"]) },
+            Table::Flushes => {
+                const {
+                    &columns!(
+                        "flushes",
+                        ["keyspace_name", "table_name", "output_sstables"]
+                    )
+                }
+            }
+            Table::Compactions => {
+                const {
+                    &columns!(
+                        "compactions",
+                        ["keyspace_name", "table_name", "input_sstables"]
+                    )
+                }
+            }
+            Table::AgentStats => const { &columns!("agent_stats", ["stats_time"]) },
+            Table::AuthEvents => const { &columns!("auth_events", ["user_name", "outcome"]) },
+            Table::Flows => const { &columns!("flows", ["window_start", "edge_kind"]) },
         }
     }
 

@@ -35,7 +35,7 @@ use cdflow_core::tables::LineageTable;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::census::Census;
-use crate::columns::{IntColumn, TextColumn};
+use crate::columns::{IntColumn, TextColumn, table_columns};
 use crate::discover::{LineageFiles, Table};
 use crate::error::CliError;
 use crate::filter::Filters;
@@ -160,30 +160,34 @@ fn footer_rows(files: &LineageFiles, table: Table) -> Result<u64, CliError> {
     Ok(rows)
 }
 
-/// The `flows` columns read.
-const FLOW_COLUMNS: [&str; 15] = [
-    "window_start",
-    "window_end",
-    "node",
-    "edge_kind",
-    "source_kind",
-    "source",
-    "target_kind",
-    "target",
-    "keyspace_name",
-    "table_name",
-    "count",
-    "bytes",
-    "latency_count",
-    "latency_max_us",
-    "latency_bucket_us",
-];
+table_columns! {
+    /// The `flows` columns of one record batch read as values (the latency buckets are lists:
+    /// [`LATENCY_BUCKET_COLUMNS`]).
+    struct FlowColumns of "flows", listed in FLOW_COLUMNS {
+        node: TextColumn = "node",
+        edge_kind: TextColumn = "edge_kind",
+        source_kind: TextColumn = "source_kind",
+        source: TextColumn = "source",
+        target_kind: TextColumn = "target_kind",
+        target: TextColumn = "target",
+        keyspace: TextColumn = "keyspace_name",
+        table: TextColumn = "table_name",
+        count: IntColumn = "count",
+        bytes: IntColumn = "bytes",
+        latency_count: IntColumn = "latency_count",
+        latency_max: IntColumn = "latency_max_us",
+    }
+}
+
+/// The latency histogram of a `flows` row: (highest value µs, count) as two lists.
+const LATENCY_BUCKET_COLUMNS: [&str; 2] =
+    cdflow_core::columns!("flows", ["latency_bucket_us", "latency_bucket_count"]);
 
 /// Every `flows` row that passes the keyspace and table filters.
 fn read_flows(files: &LineageFiles, filters: &Filters) -> Result<Vec<FlowRow>, CliError> {
     let mut rows = Vec::new();
     let mut wanted: Vec<&str> = FLOW_COLUMNS.to_vec();
-    wanted.push("latency_bucket_count");
+    wanted.extend(LATENCY_BUCKET_COLUMNS);
     for file in &files.flows {
         for_each_batch(&file.path, &wanted, |batch| {
             flow_rows_of(batch, filters, &mut rows)
@@ -197,37 +201,20 @@ fn flow_rows_of(
     filters: &Filters,
     rows: &mut Vec<FlowRow>,
 ) -> Result<(), String> {
-    let text = |name| TextColumn::read(batch, name);
-    let (node, edge_kind, source_kind, source, target_kind, target, keyspace, table) = (
-        text("node")?,
-        text("edge_kind")?,
-        text("source_kind")?,
-        text("source")?,
-        text("target_kind")?,
-        text("target")?,
-        text("keyspace_name")?,
-        text("table_name")?,
-    );
-    let int = |name| IntColumn::read(batch, name);
-    let (count, bytes, latency_count, latency_max) = (
-        int("count")?,
-        int("bytes")?,
-        int("latency_count")?,
-        int("latency_max_us")?,
-    );
+    let columns = FlowColumns::read(batch)?;
     let list = |name: &str| {
         batch
             .column_by_name(name)
             .and_then(|column| column.as_list_opt::<i32>().cloned())
     };
-    let (bucket_us, bucket_count) = (list("latency_bucket_us"), list("latency_bucket_count"));
+    let [bucket_us, bucket_count] = LATENCY_BUCKET_COLUMNS.map(list);
     let unsigned = |value: Option<i64>| value.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
     let vertex = |kind: &TextColumn, name: &TextColumn, row| {
         let kind = cdflow_core::flows::key::VertexKind::from_name(kind.get(row)?)?;
         Some((kind.name(), name.get(row).unwrap_or_default().to_owned()))
     };
     for row in 0..batch.num_rows() {
-        let (ks, t) = (keyspace.get(row), table.get(row));
+        let (ks, t) = (columns.keyspace.get(row), columns.table.get(row));
         if !filters.keeps(None, ks, t) {
             continue;
         }
@@ -254,24 +241,27 @@ fn flow_rows_of(
                     .collect();
             }
         }
-        let latency = latency_count.get(row).map(|samples| LatencySummary {
-            count: unsigned(Some(samples)),
-            p50_us: 0,
-            p99_us: 0,
-            max_us: unsigned(latency_max.get(row)),
-        });
+        let latency = columns
+            .latency_count
+            .get(row)
+            .map(|samples| LatencySummary {
+                count: unsigned(Some(samples)),
+                p50_us: 0,
+                p99_us: 0,
+                max_us: unsigned(columns.latency_max.get(row)),
+            });
         rows.push(FlowRow {
             window_start_us: 0,
             window_end_us: 0,
-            node: node.get(row).unwrap_or_default().to_owned(),
-            edge_kind: edge_kind.get(row).unwrap_or_default().to_owned(),
-            source: vertex(&source_kind, &source, row),
-            target: vertex(&target_kind, &target, row),
+            node: columns.node.get(row).unwrap_or_default().to_owned(),
+            edge_kind: columns.edge_kind.get(row).unwrap_or_default().to_owned(),
+            source: vertex(&columns.source_kind, &columns.source, row),
+            target: vertex(&columns.target_kind, &columns.target, row),
             keyspace: ks.map(str::to_owned),
             table: t.map(str::to_owned),
             token: None,
-            count: unsigned(count.get(row)),
-            bytes: unsigned(bytes.get(row)),
+            count: unsigned(columns.count.get(row)),
+            bytes: unsigned(columns.bytes.get(row)),
             latency,
             latency_buckets,
         });

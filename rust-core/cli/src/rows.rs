@@ -6,7 +6,7 @@ use cdflow_core::enrich::access::RowFacts;
 pub use cdflow_core::enrich::access::{Access, Operation, Outcome, WritePath};
 use cdflow_core::stats::{COUNTER_COUNT, COUNTER_FIELDS, CounterField};
 
-use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn};
+use crate::columns::{BoolColumn, IntColumn, ListLenColumn, TextColumn, table_columns};
 use crate::discover::{LineageFile, LineageFiles, Table};
 use crate::error::CliError;
 use crate::filter::Filters;
@@ -169,136 +169,52 @@ impl EventRow<'_> {
     }
 }
 
-/// The `events` columns read (all the fields of an [`EventRow`]).
-pub const EVENT_COLUMNS: [&str; 39] = [
-    "event_time",
-    "node",
-    "kind",
-    "keyspace_name",
-    "table_name",
-    "user_name",
-    "client_address",
-    "coordinator",
-    "bytes",
-    "rows",
-    "tombstones",
-    "latency_us",
-    "applied_locally",
-    "partition_key_hash",
-    "write_timestamp",
-    "rows_returned",
-    "tombstones_scanned",
-    "live_rows",
-    "error",
-    "statement_type",
-    "consistency",
-    "cells",
-    "cell_tombstones",
-    "ttl_cells",
-    "batch_id",
-    "batch_partitions",
-    "range_scan",
-    "cas_applied",
-    "paxos_attempts",
-    "owner",
-    "team",
-    "identity_kind",
-    "external_identity",
-    "driver_name",
-    "driver_version",
-    "session_id",
-    "token",
-    "hint_target",
-    "counter_write",
-];
-
-struct EventColumns {
-    time: IntColumn,
-    node: TextColumn,
-    kind: TextColumn,
-    keyspace: TextColumn,
-    table: TextColumn,
-    user: TextColumn,
-    client: TextColumn,
-    coordinator: TextColumn,
-    bytes: IntColumn,
-    rows: IntColumn,
-    tombstones: IntColumn,
-    latency_us: IntColumn,
-    applied_locally: BoolColumn,
-    partition_key_hash: IntColumn,
-    write_timestamp: IntColumn,
-    rows_returned: IntColumn,
-    tombstones_scanned: IntColumn,
-    live_rows: IntColumn,
-    error: TextColumn,
-    statement_type: TextColumn,
-    consistency: TextColumn,
-    cells: IntColumn,
-    cell_tombstones: IntColumn,
-    ttl_cells: IntColumn,
-    batch_id: TextColumn,
-    batch_partitions: IntColumn,
-    range_scan: BoolColumn,
-    cas_applied: BoolColumn,
-    paxos_attempts: IntColumn,
-    owner: TextColumn,
-    team: TextColumn,
-    identity_kind: TextColumn,
-    external_identity: TextColumn,
-    driver_name: TextColumn,
-    driver_version: TextColumn,
-    session_id: TextColumn,
-    token: IntColumn,
-    hint_target: TextColumn,
-    counter_write: BoolColumn,
+table_columns! {
+    /// The `events` columns of one record batch (all the fields of an [`EventRow`]).
+    struct EventColumns of "events", listed in pub EVENT_COLUMNS {
+        time: IntColumn = "event_time",
+        node: TextColumn = "node",
+        kind: TextColumn = "kind",
+        keyspace: TextColumn = "keyspace_name",
+        table: TextColumn = "table_name",
+        user: TextColumn = "user_name",
+        client: TextColumn = "client_address",
+        coordinator: TextColumn = "coordinator",
+        bytes: IntColumn = "bytes",
+        rows: IntColumn = "rows",
+        tombstones: IntColumn = "tombstones",
+        latency_us: IntColumn = "latency_us",
+        applied_locally: BoolColumn = "applied_locally",
+        partition_key_hash: IntColumn = "partition_key_hash",
+        write_timestamp: IntColumn = "write_timestamp",
+        rows_returned: IntColumn = "rows_returned",
+        tombstones_scanned: IntColumn = "tombstones_scanned",
+        live_rows: IntColumn = "live_rows",
+        error: TextColumn = "error",
+        statement_type: TextColumn = "statement_type",
+        consistency: TextColumn = "consistency",
+        cells: IntColumn = "cells",
+        cell_tombstones: IntColumn = "cell_tombstones",
+        ttl_cells: IntColumn = "ttl_cells",
+        batch_id: TextColumn = "batch_id",
+        batch_partitions: IntColumn = "batch_partitions",
+        range_scan: BoolColumn = "range_scan",
+        cas_applied: BoolColumn = "cas_applied",
+        paxos_attempts: IntColumn = "paxos_attempts",
+        owner: TextColumn = "owner",
+        team: TextColumn = "team",
+        identity_kind: TextColumn = "identity_kind",
+        external_identity: TextColumn = "external_identity",
+        driver_name: TextColumn = "driver_name",
+        driver_version: TextColumn = "driver_version",
+        session_id: TextColumn = "session_id",
+        token: IntColumn = "token",
+        hint_target: TextColumn = "hint_target",
+        counter_write: BoolColumn = "counter_write",
+    }
 }
 
 impl EventColumns {
-    fn read(batch: &RecordBatch) -> Result<Self, String> {
-        Ok(Self {
-            time: IntColumn::read(batch, "event_time")?,
-            node: TextColumn::read(batch, "node")?,
-            kind: TextColumn::read(batch, "kind")?,
-            keyspace: TextColumn::read(batch, "keyspace_name")?,
-            table: TextColumn::read(batch, "table_name")?,
-            user: TextColumn::read(batch, "user_name")?,
-            client: TextColumn::read(batch, "client_address")?,
-            coordinator: TextColumn::read(batch, "coordinator")?,
-            bytes: IntColumn::read(batch, "bytes")?,
-            rows: IntColumn::read(batch, "rows")?,
-            tombstones: IntColumn::read(batch, "tombstones")?,
-            latency_us: IntColumn::read(batch, "latency_us")?,
-            applied_locally: BoolColumn::read(batch, "applied_locally")?,
-            partition_key_hash: IntColumn::read(batch, "partition_key_hash")?,
-            write_timestamp: IntColumn::read(batch, "write_timestamp")?,
-            rows_returned: IntColumn::read(batch, "rows_returned")?,
-            tombstones_scanned: IntColumn::read(batch, "tombstones_scanned")?,
-            live_rows: IntColumn::read(batch, "live_rows")?,
-            error: TextColumn::read(batch, "error")?,
-            statement_type: TextColumn::read(batch, "statement_type")?,
-            consistency: TextColumn::read(batch, "consistency")?,
-            cells: IntColumn::read(batch, "cells")?,
-            cell_tombstones: IntColumn::read(batch, "cell_tombstones")?,
-            ttl_cells: IntColumn::read(batch, "ttl_cells")?,
-            batch_id: TextColumn::read(batch, "batch_id")?,
-            batch_partitions: IntColumn::read(batch, "batch_partitions")?,
-            range_scan: BoolColumn::read(batch, "range_scan")?,
-            cas_applied: BoolColumn::read(batch, "cas_applied")?,
-            paxos_attempts: IntColumn::read(batch, "paxos_attempts")?,
-            owner: TextColumn::read(batch, "owner")?,
-            team: TextColumn::read(batch, "team")?,
-            identity_kind: TextColumn::read(batch, "identity_kind")?,
-            external_identity: TextColumn::read(batch, "external_identity")?,
-            driver_name: TextColumn::read(batch, "driver_name")?,
-            driver_version: TextColumn::read(batch, "driver_version")?,
-            session_id: TextColumn::read(batch, "session_id")?,
-            token: IntColumn::read(batch, "token")?,
-            hint_target: TextColumn::read(batch, "hint_target")?,
-            counter_write: BoolColumn::read(batch, "counter_write")?,
-        })
-    }
-
     fn row<'a>(
         &'a self,
         row: usize,
@@ -414,26 +330,32 @@ pub struct CompactionRow<'a> {
     pub duration_us: Option<i64>,
 }
 
-const FLUSH_COLUMNS: [&str; 6] = [
-    "event_time",
-    "node",
-    "keyspace_name",
-    "table_name",
-    "output_sstables",
-    "bytes_out",
-];
+table_columns! {
+    /// The `flushes` columns of one record batch.
+    struct FlushColumns of "flushes", listed in FLUSH_COLUMNS {
+        time: IntColumn = "event_time",
+        node: TextColumn = "node",
+        keyspace: TextColumn = "keyspace_name",
+        table: TextColumn = "table_name",
+        output: ListLenColumn = "output_sstables",
+        bytes_out: IntColumn = "bytes_out",
+    }
+}
 
-const COMPACTION_COLUMNS: [&str; 9] = [
-    "event_time",
-    "node",
-    "keyspace_name",
-    "table_name",
-    "input_sstables",
-    "output_sstables",
-    "bytes_in",
-    "bytes_out",
-    "duration_us",
-];
+table_columns! {
+    /// The `compactions` columns of one record batch.
+    struct CompactionColumns of "compactions", listed in COMPACTION_COLUMNS {
+        time: IntColumn = "event_time",
+        node: TextColumn = "node",
+        keyspace: TextColumn = "keyspace_name",
+        table: TextColumn = "table_name",
+        input: ListLenColumn = "input_sstables",
+        output: ListLenColumn = "output_sstables",
+        bytes_in: IntColumn = "bytes_in",
+        bytes_out: IntColumn = "bytes_out",
+        duration: IntColumn = "duration_us",
+    }
+}
 
 /// Calls `each` with every `events` row that passes the time and table filters.
 pub fn scan_events(
@@ -515,28 +437,18 @@ pub fn scan_flushes(
         files.of(Table::Flushes),
         &FLUSH_COLUMNS,
         filters,
-        |batch, _| {
-            Ok((
-                IntColumn::read(batch, "event_time")?,
-                TextColumn::read(batch, "node")?,
-                TextColumn::read(batch, "keyspace_name")?,
-                TextColumn::read(batch, "table_name")?,
-                ListLenColumn::read(batch, "output_sstables")?,
-                IntColumn::read(batch, "bytes_out")?,
-                batch.num_rows(),
-            ))
-        },
-        |(time, node, keyspace, table, output, bytes_out, rows), path_node| {
+        |batch, _| Ok((FlushColumns::read(batch)?, batch.num_rows())),
+        |(columns, rows), path_node| {
             for row in 0..rows {
                 let flush = FlushRow {
-                    time: time.get(row),
-                    node: node.get(row).or(path_node),
-                    keyspace: keyspace.get(row),
-                    table: table.get(row),
-                    output_sstables: output.len(row),
-                    bytes_out: bytes_out.get(row),
+                    time: columns.time.get(row),
+                    node: columns.node.get(row).or(path_node),
+                    keyspace: columns.keyspace.get(row),
+                    table: columns.table.get(row),
+                    output_sstables: columns.output.len(row),
+                    bytes_out: columns.bytes_out.get(row),
                 };
-                if filters.keeps(time.get(row), flush.keyspace, flush.table) {
+                if filters.keeps(columns.time.get(row), flush.keyspace, flush.table) {
                     each(&flush);
                 }
             }
@@ -554,22 +466,9 @@ pub fn scan_compactions(
         files.of(Table::Compactions),
         &COMPACTION_COLUMNS,
         filters,
-        |batch, _| {
-            Ok(CompactionColumns {
-                time: IntColumn::read(batch, "event_time")?,
-                node: TextColumn::read(batch, "node")?,
-                keyspace: TextColumn::read(batch, "keyspace_name")?,
-                table: TextColumn::read(batch, "table_name")?,
-                input: ListLenColumn::read(batch, "input_sstables")?,
-                output: ListLenColumn::read(batch, "output_sstables")?,
-                bytes_in: IntColumn::read(batch, "bytes_in")?,
-                bytes_out: IntColumn::read(batch, "bytes_out")?,
-                duration: IntColumn::read(batch, "duration_us")?,
-                rows: batch.num_rows(),
-            })
-        },
-        |columns, path_node| {
-            for row in 0..columns.rows {
+        |batch, _| Ok((CompactionColumns::read(batch)?, batch.num_rows())),
+        |(columns, rows), path_node| {
+            for row in 0..rows {
                 let compaction = CompactionRow {
                     time: columns.time.get(row),
                     node: columns.node.get(row).or(path_node),
@@ -587,19 +486,6 @@ pub fn scan_compactions(
             }
         },
     )
-}
-
-struct CompactionColumns {
-    time: IntColumn,
-    node: TextColumn,
-    keyspace: TextColumn,
-    table: TextColumn,
-    input: ListLenColumn,
-    output: ListLenColumn,
-    bytes_in: IntColumn,
-    bytes_out: IntColumn,
-    duration: IntColumn,
-    rows: usize,
 }
 
 /// One `agent_stats` row: the agent's counters (totals since `agent_start_time`).
@@ -626,9 +512,13 @@ impl AgentStatsRow<'_> {
     }
 }
 
+/// The columns of `agent_stats` that say which agent a row is from and when.
+const AGENT_STATS_IDENTITY: [&str; 3] =
+    cdflow_core::columns!("agent_stats", ["stats_time", "node", "agent_start_time"]);
+
 /// The columns read from `agent_stats`: the row's identity and every counter.
 fn agent_stats_columns() -> Vec<&'static str> {
-    let mut columns = vec!["stats_time", "node", "agent_start_time"];
+    let mut columns = AGENT_STATS_IDENTITY.to_vec();
     columns.extend(COUNTER_FIELDS.iter().map(|field| field.name));
     columns
 }
@@ -648,10 +538,11 @@ pub fn scan_agent_stats(
                 .iter()
                 .map(|field| IntColumn::read(batch, field.name))
                 .collect::<Result<Vec<_>, _>>()?;
+            let [stats_time, node, start] = AGENT_STATS_IDENTITY;
             Ok((
-                IntColumn::read(batch, "stats_time")?,
-                TextColumn::read(batch, "node")?,
-                IntColumn::read(batch, "agent_start_time")?,
+                IntColumn::read(batch, stats_time)?,
+                TextColumn::read(batch, node)?,
+                IntColumn::read(batch, start)?,
                 counters,
                 batch.num_rows(),
             ))
@@ -698,20 +589,6 @@ pub struct AuthRow<'a> {
     pub external_identity: Option<&'a str>,
 }
 
-const AUTH_COLUMNS: [&str; 11] = [
-    "event_time",
-    "node",
-    "user_name",
-    "client_address",
-    "session_id",
-    "outcome",
-    "reason",
-    "owner",
-    "team",
-    "identity_kind",
-    "external_identity",
-];
-
 /// Calls `each` with every `auth_events` row that passes the time filter (a login has no keyspace or
 /// table: with `--keyspace` or `--table`, no login passes).
 pub fn scan_auth_events(
@@ -739,39 +616,24 @@ pub fn scan_auth_events(
     )
 }
 
-/// The `auth_events` columns of one record batch.
-struct AuthColumns {
-    time: IntColumn,
-    node: TextColumn,
-    user: TextColumn,
-    client: TextColumn,
-    session: TextColumn,
-    outcome: TextColumn,
-    reason: TextColumn,
-    owner: TextColumn,
-    team: TextColumn,
-    kind: TextColumn,
-    external: TextColumn,
+table_columns! {
+    /// The `auth_events` columns of one record batch.
+    struct AuthColumns of "auth_events", listed in AUTH_COLUMNS {
+        time: IntColumn = "event_time",
+        node: TextColumn = "node",
+        user: TextColumn = "user_name",
+        client: TextColumn = "client_address",
+        session: TextColumn = "session_id",
+        outcome: TextColumn = "outcome",
+        reason: TextColumn = "reason",
+        owner: TextColumn = "owner",
+        team: TextColumn = "team",
+        kind: TextColumn = "identity_kind",
+        external: TextColumn = "external_identity",
+    }
 }
 
 impl AuthColumns {
-    fn read(batch: &RecordBatch) -> Result<Self, String> {
-        let text = |name| TextColumn::read(batch, name);
-        Ok(AuthColumns {
-            time: IntColumn::read(batch, "event_time")?,
-            node: text("node")?,
-            user: text("user_name")?,
-            client: text("client_address")?,
-            session: text("session_id")?,
-            outcome: text("outcome")?,
-            reason: text("reason")?,
-            owner: text("owner")?,
-            team: text("team")?,
-            kind: text("identity_kind")?,
-            external: text("external_identity")?,
-        })
-    }
-
     fn row<'a>(&'a self, row: usize, path_node: Option<&'a str>) -> AuthRow<'a> {
         AuthRow {
             time: self.time.get(row),

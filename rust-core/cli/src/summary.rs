@@ -27,32 +27,35 @@ const TOP_PARTITIONS: usize = 5;
 /// The `events` columns the summary reads: those [`Summary::add_event`] and the `--role` attribution
 /// ([`Census::event_matches_role`]) use. Reading no others halves the decoding work; a field of a
 /// column not listed here reads as `None`.
-const SUMMARY_COLUMNS: [&str; 23] = [
-    "event_time",
-    "node",
-    "kind",
-    "keyspace_name",
-    "table_name",
-    "user_name",
-    "client_address",
-    "coordinator",
-    "bytes",
-    "rows",
-    "tombstones",
-    "applied_locally",
-    "partition_key_hash",
-    "write_timestamp",
-    "rows_returned",
-    "tombstones_scanned",
-    "error",
-    // what the row did (cdflow_core::enrich::access::RowFacts)
-    "statement_type",
-    "counter_write",
-    "cas_applied",
-    "range_scan",
-    "cells",
-    "cell_tombstones",
-];
+const SUMMARY_COLUMNS: [&str; 23] = cdflow_core::columns!(
+    "events",
+    [
+        "event_time",
+        "node",
+        "kind",
+        "keyspace_name",
+        "table_name",
+        "user_name",
+        "client_address",
+        "coordinator",
+        "bytes",
+        "rows",
+        "tombstones",
+        "applied_locally",
+        "partition_key_hash",
+        "write_timestamp",
+        "rows_returned",
+        "tombstones_scanned",
+        "error",
+        // what the row did (cdflow_core::enrich::access::RowFacts)
+        "statement_type",
+        "counter_write",
+        "cas_applied",
+        "range_scan",
+        "cells",
+        "cell_tombstones",
+    ]
+);
 
 /// Totals of one table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -80,15 +80,3 @@ impl MutationFixed {
         out.extend_from_slice(key);
     }
 }
-
-/// Appends an I64 extension field (`id | 1 | i64`).
-pub fn i64_field(out: &mut Vec<u8>, id: u8, value: i64) {
-    out.extend_from_slice(&[id, 1]);
-    out.extend_from_slice(&value.to_le_bytes());
-}
-
-/// Appends a STR extension field (`id | 2 | string id`).
-pub fn str_field(out: &mut Vec<u8>, id: u8, string: u32) {
-    out.extend_from_slice(&[id, 2]);
-    out.extend_from_slice(&string.to_le_bytes());
-}

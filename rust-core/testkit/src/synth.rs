@@ -9,7 +9,8 @@
 //! reads (one coordinator_read plus one or two replica_reads); 5 % of writes are deletes (tombstones);
 //! 20 roles, also skewed. Simulated time advances at `ops_per_second` from a fixed day.
 
-use crate::batch::BatchBuilder;
+use crate::batch::{BatchBuilder, TAGGED_EVENT};
+use crate::fields::{bool_field, bytes_field, i64_field, id, str_field};
 use crate::mutation_event::{FIXED_BYTES, MUTATION_EVENT, MutationFixed};
 use crate::rng::Rng;
 
@@ -362,38 +363,28 @@ impl Read {
     const MAX_RECORD_BYTES: usize = 3 + 1 + 9 * 10 + 6 * 8 + 4 + 8 + 3 * 10;
 
     fn encode(&self, out: &mut BatchBuilder, replica_tombstones: Option<i64>) {
-        let p = out.begin_record(3);
+        let p = out.begin_record(TAGGED_EVENT);
         p.push(1); // table: events
-        let i64_field = |p: &mut Vec<u8>, id: u8, value: i64| {
-            p.extend_from_slice(&[id, 1]);
-            p.extend_from_slice(&value.to_le_bytes());
-        };
-        let str_field = |p: &mut Vec<u8>, id: u8, value: u32| {
-            p.extend_from_slice(&[id, 2]);
-            p.extend_from_slice(&value.to_le_bytes());
-        };
-        i64_field(p, 1, self.time_us);
-        str_field(p, 2, self.node);
-        str_field(p, 3, self.keyspace);
-        str_field(p, 4, self.table);
-        str_field(p, 5, self.kind);
-        str_field(p, 6, self.user);
-        str_field(p, 7, self.client_address);
-        str_field(p, 8, self.driver_name);
-        str_field(p, 10, self.statement_type);
-        i64_field(p, 11, self.consistency);
-        str_field(p, 12, self.coordinator);
-        i64_field(p, 14, self.token);
-        p.extend_from_slice(&[15, 4]);
-        p.extend_from_slice(&(self.key.len() as u16).to_le_bytes());
-        p.extend_from_slice(&self.key);
-        i64_field(p, 17, self.latency_us);
-        p.extend_from_slice(&[35, 3, 0]); // range_scan false
+        i64_field(p, id::EVENT_TIME, self.time_us);
+        str_field(p, id::NODE, self.node);
+        str_field(p, id::KEYSPACE, self.keyspace);
+        str_field(p, id::TABLE, self.table);
+        str_field(p, id::KIND, self.kind);
+        str_field(p, id::USER, self.user);
+        str_field(p, id::CLIENT_ADDRESS, self.client_address);
+        str_field(p, id::DRIVER_NAME, self.driver_name);
+        str_field(p, id::STATEMENT_TYPE, self.statement_type);
+        i64_field(p, id::CONSISTENCY, self.consistency);
+        str_field(p, id::COORDINATOR, self.coordinator);
+        i64_field(p, id::TOKEN, self.token);
+        bytes_field(p, id::PARTITION_KEY, &self.key);
+        i64_field(p, id::LATENCY_US, self.latency_us);
+        bool_field(p, id::RANGE_SCAN, false);
         match replica_tombstones {
-            None => i64_field(p, 36, self.rows),
+            None => i64_field(p, id::ROWS_RETURNED, self.rows),
             Some(tombstones) => {
-                i64_field(p, 37, tombstones);
-                i64_field(p, 38, self.rows);
+                i64_field(p, id::TOMBSTONES_SCANNED, tombstones);
+                i64_field(p, id::LIVE_ROWS, self.rows);
             }
         }
         out.end_record();

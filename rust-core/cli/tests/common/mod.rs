@@ -1,5 +1,6 @@
-//! Test helpers: temporary lineage directories written with the parquet crate's ArrowWriter, in the
-//! hive layout and with the column names and types of docs/schema.md.
+//! Test helpers: temporary lineage directories in the hive layout. Lineage files are written through the
+//! core's writer ([`core_writer`]); only files that are not what today's core writes (an older lineage,
+//! another schema version, old `agent_stats` counters) are written with a hand-made Arrow schema.
 
 #![allow(dead_code)]
 
@@ -11,7 +12,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Int32Array, Int64Array, ListBuilder, StringArray, StringBuilder,
+    ArrayRef, Int32Array, Int64Array, ListBuilder, StringArray, StringBuilder,
     TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema};
@@ -19,6 +20,10 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 
 pub mod core_writer;
+
+use cdflow_core::enrich::consistency::consistency_name;
+use cdflow_core::tables::LineageTable;
+use core_writer::V;
 
 /// Runs the `cdflow` binary built for these tests.
 pub fn cdflow(args: &[&str]) -> Output {
@@ -209,121 +214,121 @@ fn strings(values: impl Iterator<Item = Option<&'static str>>) -> ArrayRef {
     Arc::new(values.collect::<StringArray>())
 }
 
-/// Writes `events` (all columns read by cdflow) into one file per node under `lineage`.
+/// The fields of `event`, by column name, for [`core_writer::write_file`] (`partition_key_hash` `k` is
+/// sent as the partition key [`core_writer::key_bytes`]`(k)`: the file holds
+/// [`core_writer::key_hash`]`(k)`; `team` and `identity_kind` come from the identity map of
+/// [`identity_map_of`]).
+fn fields_of(event: &Event) -> Vec<(&'static str, V)> {
+    let mut fields = vec![
+        ("event_time", V::I(event.time)),
+        ("node", V::S(event.node)),
+        ("kind", V::S(event.kind)),
+        ("keyspace_name", V::S(event.keyspace)),
+        ("table_name", V::S(event.table)),
+    ];
+    let texts = [
+        ("user_name", event.user),
+        ("client_address", event.client),
+        ("coordinator", event.coordinator),
+        ("statement_type", event.statement_type),
+        ("batch_id", event.batch_id),
+    ];
+    let numbers = [
+        ("bytes", event.bytes),
+        ("rows", event.rows.map(i64::from)),
+        ("tombstones", event.tombstones.map(i64::from)),
+        ("latency_us", event.latency_us),
+        ("write_timestamp", event.write_timestamp),
+        ("message_id", event.message_id),
+        ("cells", event.cells.map(i64::from)),
+        ("ttl_cells", event.ttl_cells.map(i64::from)),
+        ("batch_partitions", event.batch_partitions.map(i64::from)),
+        (
+            "tombstones_scanned",
+            event.tombstones_scanned.map(i64::from),
+        ),
+        ("paxos_attempts", event.paxos_attempts.map(i64::from)),
+        ("rows_returned", event.rows_returned.map(i64::from)),
+        ("consistency", event.consistency.map(consistency_code)),
+    ];
+    let flags = [
+        ("applied_locally", event.applied_locally),
+        ("range_scan", event.range_scan),
+        ("cas_applied", event.cas_applied),
+        ("counter_write", event.counter_write),
+    ];
+    fields.extend(
+        texts
+            .into_iter()
+            .filter_map(|(name, v)| Some((name, V::S(v?)))),
+    );
+    fields.extend(
+        numbers
+            .into_iter()
+            .filter_map(|(name, v)| Some((name, V::I(v?)))),
+    );
+    fields.extend(
+        flags
+            .into_iter()
+            .filter_map(|(name, v)| Some((name, V::B(v?)))),
+    );
+    if let Some(key) = event.partition_key_hash {
+        fields.push(("partition_key", V::Bytes(core_writer::key_bytes(key))));
+    }
+    fields
+}
+
+/// The protocol code of a consistency level's name (the core writes the name).
+fn consistency_code(name: &str) -> i64 {
+    (0..=u8::MAX)
+        .find(|code| consistency_name(*code).as_deref() == Some(name))
+        .map(i64::from)
+        .unwrap_or_else(|| panic!("no consistency level {name}"))
+}
+
+/// The identity map giving each event's `user_name` its `team` and `identity_kind`.
+fn identity_map_of(events: &[Event]) -> Option<String> {
+    let mut roles = std::collections::BTreeMap::new();
+    for event in events {
+        if event.team.is_none() && event.identity_kind.is_none() {
+            continue;
+        }
+        let user = event.user.expect("an identity belongs to a user_name");
+        let entry = format!(
+            "{{team: {}, kind: {}}}",
+            event.team.unwrap_or("null"),
+            event.identity_kind.unwrap_or("null")
+        );
+        let before = roles.insert(user, entry.clone());
+        assert!(
+            before.is_none_or(|before| before == entry),
+            "{user}: two identities"
+        );
+    }
+    (!roles.is_empty()).then(|| {
+        let lines: Vec<String> = roles
+            .iter()
+            .map(|(user, entry)| format!("  {user}: {entry}\n"))
+            .collect();
+        format!("roles:\n{}", lines.concat())
+    })
+}
+
+/// Writes `events` into one file per node under `lineage`, through the core's writer
+/// ([`core_writer::write_file`]).
 pub fn write_events(lineage: &Path, events: &[Event]) {
     let mut nodes: Vec<&str> = events.iter().map(|e| e.node).collect();
     nodes.sort();
     nodes.dedup();
+    let identity_map = identity_map_of(events);
     for node in nodes {
-        let rows: Vec<&Event> = events.iter().filter(|e| e.node == node).collect();
+        let rows: Vec<Vec<(&'static str, V)>> = events
+            .iter()
+            .filter(|e| e.node == node)
+            .map(fields_of)
+            .collect();
         let path = part_path(lineage, "events", node, "part-20261125T140000Z-1-0.parquet");
-        write_batch(
-            &path,
-            vec![
-                (
-                    "event_time",
-                    Arc::new(TimestampMicrosecondArray::from(
-                        rows.iter().map(|e| e.time).collect::<Vec<_>>(),
-                    )),
-                ),
-                ("node", strings(rows.iter().map(|e| Some(e.node)))),
-                ("kind", strings(rows.iter().map(|e| Some(e.kind)))),
-                (
-                    "keyspace_name",
-                    strings(rows.iter().map(|e| Some(e.keyspace))),
-                ),
-                ("table_name", strings(rows.iter().map(|e| Some(e.table)))),
-                (
-                    "partition_key_hash",
-                    Arc::new(
-                        rows.iter()
-                            .map(|e| e.partition_key_hash)
-                            .collect::<Int64Array>(),
-                    ),
-                ),
-                ("user_name", strings(rows.iter().map(|e| e.user))),
-                ("client_address", strings(rows.iter().map(|e| e.client))),
-                (
-                    "bytes",
-                    Arc::new(rows.iter().map(|e| e.bytes).collect::<Int64Array>()),
-                ),
-                (
-                    "rows",
-                    Arc::new(rows.iter().map(|e| e.rows).collect::<Int32Array>()),
-                ),
-                (
-                    "tombstones",
-                    Arc::new(rows.iter().map(|e| e.tombstones).collect::<Int32Array>()),
-                ),
-                ("coordinator", strings(rows.iter().map(|e| e.coordinator))),
-                (
-                    "message_id",
-                    Arc::new(rows.iter().map(|e| e.message_id).collect::<Int64Array>()),
-                ),
-                (
-                    "latency_us",
-                    Arc::new(rows.iter().map(|e| e.latency_us).collect::<Int64Array>()),
-                ),
-                (
-                    "applied_locally",
-                    Arc::new(
-                        rows.iter()
-                            .map(|e| e.applied_locally)
-                            .collect::<BooleanArray>(),
-                    ),
-                ),
-                (
-                    "write_timestamp",
-                    Arc::new(
-                        rows.iter()
-                            .map(|e| e.write_timestamp)
-                            .collect::<Int64Array>(),
-                    ),
-                ),
-                (
-                    "statement_type",
-                    strings(rows.iter().map(|e| e.statement_type)),
-                ),
-                ("consistency", strings(rows.iter().map(|e| e.consistency))),
-                ("cells", ints(rows.iter().map(|e| e.cells))),
-                ("ttl_cells", ints(rows.iter().map(|e| e.ttl_cells))),
-                ("batch_id", strings(rows.iter().map(|e| e.batch_id))),
-                (
-                    "batch_partitions",
-                    ints(rows.iter().map(|e| e.batch_partitions)),
-                ),
-                (
-                    "range_scan",
-                    Arc::new(rows.iter().map(|e| e.range_scan).collect::<BooleanArray>()),
-                ),
-                (
-                    "tombstones_scanned",
-                    ints(rows.iter().map(|e| e.tombstones_scanned)),
-                ),
-                (
-                    "cas_applied",
-                    Arc::new(rows.iter().map(|e| e.cas_applied).collect::<BooleanArray>()),
-                ),
-                (
-                    "paxos_attempts",
-                    ints(rows.iter().map(|e| e.paxos_attempts)),
-                ),
-                (
-                    "counter_write",
-                    Arc::new(
-                        rows.iter()
-                            .map(|e| e.counter_write)
-                            .collect::<BooleanArray>(),
-                    ),
-                ),
-                ("rows_returned", ints(rows.iter().map(|e| e.rows_returned))),
-                ("team", strings(rows.iter().map(|e| e.team))),
-                (
-                    "identity_kind",
-                    strings(rows.iter().map(|e| e.identity_kind)),
-                ),
-            ],
-        );
+        core_writer::write_file(&path, LineageTable::Events, identity_map.as_deref(), &rows);
     }
 }
 
@@ -388,8 +393,8 @@ fn string_lists(lists: &[Vec<&str>]) -> ArrayRef {
     Arc::new(builder.finish())
 }
 
-/// Writes one flush of `keyspace.table` on `node` producing `outputs` (without a `node` column: the
-/// reader takes the node from the path).
+/// Writes one flush of `keyspace.table` on `node` producing `outputs` (with a NULL `node`: the reader
+/// takes the node from the path).
 pub fn write_flush(
     lineage: &Path,
     node: &str,
@@ -403,20 +408,15 @@ pub fn write_flush(
         node,
         "part-20261125T140000Z-1-1.parquet",
     );
-    write_batch(
-        &path,
-        vec![
-            (
-                "event_time",
-                Arc::new(TimestampMicrosecondArray::from(vec![T0 + 1_000_000])),
-            ),
-            ("keyspace_name", strings([Some(keyspace)].into_iter())),
-            ("table_name", strings([Some(table)].into_iter())),
-            ("flush_id", strings([Some("f-1")].into_iter())),
-            ("output_sstables", string_lists(&[outputs.to_vec()])),
-            ("bytes_out", Arc::new(Int64Array::from(vec![4096]))),
-        ],
-    );
+    let flush = vec![
+        ("event_time", V::I(T0 + 1_000_000)),
+        ("keyspace_name", V::S(keyspace)),
+        ("table_name", V::S(table)),
+        ("flush_id", V::S("f-1")),
+        ("output_sstables", V::L(leaked(outputs))),
+        ("bytes_out", V::I(4096)),
+    ];
+    core_writer::write_file(&path, LineageTable::Flushes, None, &[flush]);
 }
 
 /// Writes one compaction of `keyspace.table` on `node`.
@@ -434,23 +434,23 @@ pub fn write_compaction(
         node,
         "part-20261125T140000Z-1-2.parquet",
     );
-    write_batch(
-        &path,
-        vec![
-            (
-                "event_time",
-                Arc::new(TimestampMicrosecondArray::from(vec![T0 + 2_000_000])),
-            ),
-            ("node", strings([Some(node_static(node))].into_iter())),
-            ("keyspace_name", strings([Some(keyspace)].into_iter())),
-            ("table_name", strings([Some(table)].into_iter())),
-            ("input_sstables", string_lists(&[inputs.to_vec()])),
-            ("output_sstables", string_lists(&[outputs.to_vec()])),
-            ("bytes_in", Arc::new(Int64Array::from(vec![8192]))),
-            ("bytes_out", Arc::new(Int64Array::from(vec![6000]))),
-            ("duration_us", Arc::new(Int64Array::from(vec![250_000]))),
-        ],
-    );
+    let compaction = vec![
+        ("event_time", V::I(T0 + 2_000_000)),
+        ("node", V::S(node_static(node))),
+        ("keyspace_name", V::S(keyspace)),
+        ("table_name", V::S(table)),
+        ("input_sstables", V::L(leaked(inputs))),
+        ("output_sstables", V::L(leaked(outputs))),
+        ("bytes_in", V::I(8192)),
+        ("bytes_out", V::I(6000)),
+        ("duration_us", V::I(250_000)),
+    ];
+    core_writer::write_file(&path, LineageTable::Compactions, None, &[compaction]);
+}
+
+/// `items` for the life of the test.
+fn leaked(items: &[&str]) -> Vec<&'static str> {
+    items.iter().map(|item| node_static(item)).collect()
 }
 
 fn node_static(node: &str) -> &'static str {

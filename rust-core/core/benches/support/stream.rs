@@ -1,10 +1,12 @@
 //! Generated agent streams for the benchmarks: encoded batches as one node's agent would send them, with
 //! a realistic mix (skewed tables and partitions, several roles and nodes, writes fanned out to three
-//! replicas, reads), written with an encoder of its own (docs/wire-format.md).
+//! replicas, reads), encoded with the test kit's batch builder (`cdflow_testkit::batch`).
 
 use cdflow_core::decode::fields::id;
 
-use cdflow_testkit::mutation_event::{MUTATION_EVENT, MutationFixed, i64_field, str_field};
+use cdflow_testkit::batch::{BatchBuilder, mutation_event, tagged_event};
+use cdflow_testkit::fields::{bool_field, bytes_field, i64_field, str_field};
+use cdflow_testkit::mutation_event::MutationFixed;
 
 /// The shape of a generated cluster.
 #[derive(Debug, Clone, Copy)]
@@ -94,20 +96,6 @@ impl Rng {
     }
 }
 
-fn record(out: &mut Vec<u8>, record_type: u8, payload: &[u8]) {
-    out.push(record_type);
-    out.extend_from_slice(&(payload.len() as u16).to_le_bytes());
-    out.extend_from_slice(payload);
-}
-
-fn batch(records: &[u8], count: u32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + records.len());
-    out.extend_from_slice(b"CDF1");
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(records);
-    out
-}
-
 /// Every string of `shape`, as one STRING_DEF batch.
 pub fn string_batch(shape: &Shape) -> Vec<u8> {
     let mut defs: Vec<(u32, String)> = Vec::new();
@@ -142,13 +130,11 @@ pub fn string_batch(shape: &Shape) -> Vec<u8> {
             format!("{:016x}", 0x9b1d_2c3e_0000_0000u64 + u64::from(session)),
         ));
     }
-    let mut records = Vec::new();
+    let mut builder = BatchBuilder::new(usize::MAX);
     for (id, text) in &defs {
-        let mut payload = id.to_le_bytes().to_vec();
-        payload.extend_from_slice(text.as_bytes());
-        record(&mut records, 0x01, &payload);
+        builder.string_def(*id, text);
     }
-    batch(&records, defs.len() as u32)
+    builder.take().0
 }
 
 /// One client request as seen by the cluster.
@@ -168,31 +154,41 @@ struct Request {
 }
 
 /// One node's stream while it is generated.
-#[derive(Default)]
 struct PendingStream {
-    /// Records of the batch being filled.
-    records: Vec<u8>,
-    /// Events in `records`.
-    count: u32,
+    /// The batch being filled.
+    filling: BatchBuilder,
     /// Completed batches.
     batches: Vec<Vec<u8>>,
     /// Events in `batches`.
     events: u64,
 }
 
+impl Default for PendingStream {
+    fn default() -> Self {
+        PendingStream {
+            filling: BatchBuilder::new(usize::MAX),
+            batches: Vec::new(),
+            events: 0,
+        }
+    }
+}
+
 impl PendingStream {
     fn push(&mut self, record: &[u8]) {
-        self.records.extend_from_slice(record);
-        self.count += 1;
+        self.filling.push_record(record);
+    }
+
+    /// Events in the batch being filled.
+    fn count(&self) -> u32 {
+        self.filling.events()
     }
 
     /// Closes the batch being filled (if any).
     fn seal(&mut self) {
-        if self.count > 0 {
-            let records = std::mem::take(&mut self.records);
-            self.batches.push(batch(&records, self.count));
-            self.events += u64::from(self.count);
-            self.count = 0;
+        if self.count() > 0 {
+            let (batch, events) = self.filling.take();
+            self.batches.push(batch);
+            self.events += u64::from(events);
         }
     }
 }
@@ -245,7 +241,7 @@ pub fn node_streams(shape: &Shape, requests: usize, seed: u64) -> Vec<NodeStream
             stream.push(&read_event(&request, false));
         }
         for stream in per_node.iter_mut() {
-            if stream.count as usize >= shape.batch_events {
+            if stream.count() as usize >= shape.batch_events {
                 stream.seal();
             }
         }
@@ -300,20 +296,17 @@ fn write_event(request: &Request, kind: u8, node: u32, message_id: i64, flags: u
         ttl_cells: 0,
         replicas: if coordinator_side { 3 } else { 0 },
     };
-    let mut payload = Vec::with_capacity(140);
-    fixed.encode_into(&request.key, &mut payload);
+    let mut extension = Vec::with_capacity(20);
     if !remote_replica {
-        str_field(&mut payload, id::SESSION_ID, request.session);
+        str_field(&mut extension, id::SESSION_ID, request.session);
     }
-    i64_field(&mut payload, id::WRITE_TIMESTAMP, request.time_us);
-    let mut out = Vec::with_capacity(payload.len() + 3);
-    record(&mut out, MUTATION_EVENT, &payload);
-    out
+    i64_field(&mut extension, id::WRITE_TIMESTAMP, request.time_us);
+    mutation_event(&fixed, &request.key, &extension)
 }
 
 /// A tagged `events` read: the coordinator's (`coordinator_read`) or its local replica's.
 fn read_event(request: &Request, coordinator_side: bool) -> Vec<u8> {
-    let mut payload = vec![1u8]; // table: events
+    let mut payload = Vec::with_capacity(128);
     i64_field(
         &mut payload,
         id::EVENT_TIME,
@@ -334,9 +327,7 @@ fn read_event(request: &Request, coordinator_side: bool) -> Vec<u8> {
         ids::NODE + request.coordinator,
     );
     i64_field(&mut payload, id::TOKEN, request.token);
-    payload.extend_from_slice(&[id::PARTITION_KEY, 4]);
-    payload.extend_from_slice(&(request.key.len() as u16).to_le_bytes());
-    payload.extend_from_slice(&request.key);
+    bytes_field(&mut payload, id::PARTITION_KEY, &request.key);
     if coordinator_side {
         str_field(&mut payload, id::USER, request.role);
         str_field(&mut payload, id::CLIENT_ADDRESS, request.client);
@@ -345,11 +336,9 @@ fn read_event(request: &Request, coordinator_side: bool) -> Vec<u8> {
         i64_field(&mut payload, id::LATENCY_US, request.latency_us);
         i64_field(&mut payload, id::ROWS_RETURNED, 1 + (request.token & 7));
     } else {
-        payload.extend_from_slice(&[id::APPLIED_LOCALLY, 3, 1]);
+        bool_field(&mut payload, id::APPLIED_LOCALLY, true);
         i64_field(&mut payload, id::LIVE_ROWS, 1 + (request.token & 7));
         i64_field(&mut payload, id::TOMBSTONES_SCANNED, request.token & 1);
     }
-    let mut out = Vec::with_capacity(payload.len() + 3);
-    record(&mut out, 0x03, &payload);
-    out
+    tagged_event(1, &payload) // table: events
 }

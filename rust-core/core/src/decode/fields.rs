@@ -18,177 +18,210 @@ use std::fmt;
 
 use crate::decode::strings::StringsView;
 
-/// Registered field ids (docs/wire-format.md, "Field registry"). Ids 1–24 mirror the fixed part of a
-/// MUTATION_EVENT.
-pub mod id {
+/// The field registry (docs/wire-format.md, "Field registry"), declared once: each field's constant
+/// (the name `FieldIds.java` uses), id, type and the column it feeds. Everything else is generated from
+/// it: the [`id`] constants, [`REGISTRY`], and `tests/vectors/fields.json` (the machine-readable copy
+/// that the Java tests, tests/vectors/generate.py and the docs parity test compare with; see
+/// [`registry_json`]). Ids 1–24 mirror the fixed part of a MUTATION_EVENT.
+macro_rules! fields {
+    ($($(#[doc = $doc:literal])* $constant:ident = $id:literal: $field_type:ident, $column:literal;)*) => {
+        /// Registered field ids (generated from the `fields!` table).
+        pub mod id {
+            $($(#[doc = $doc])* pub const $constant: u8 = $id;)*
+            /// Highest id of the MUTATION_EVENT fixed part.
+            pub const LAST_FIXED: u8 = APPLIED_LOCALLY;
+        }
+
+        /// The registry, in declaration order.
+        pub const REGISTRY: [RegisteredField; [$($id),*].len()] = [$(RegisteredField {
+            id: id::$constant,
+            field_type: FieldType::$field_type,
+            column: $column,
+            constant: stringify!($constant),
+        }),*];
+    };
+}
+
+fields! {
     /// I64 µs since the epoch.
-    pub const EVENT_TIME: u8 = 1;
+    EVENT_TIME = 1: I64, "event_time";
     /// STR.
-    pub const NODE: u8 = 2;
+    NODE = 2: Str, "node";
     /// STR.
-    pub const KEYSPACE: u8 = 3;
+    KEYSPACE = 3: Str, "keyspace_name";
     /// STR.
-    pub const TABLE: u8 = 4;
+    TABLE = 4: Str, "table_name";
     /// STR.
-    pub const KIND: u8 = 5;
+    KIND = 5: Str, "kind";
     /// STR.
-    pub const USER: u8 = 6;
+    USER = 6: Str, "user_name";
     /// STR.
-    pub const CLIENT_ADDRESS: u8 = 7;
+    CLIENT_ADDRESS = 7: Str, "client_address";
     /// STR.
-    pub const DRIVER_NAME: u8 = 8;
+    DRIVER_NAME = 8: Str, "driver_name";
     /// STR.
-    pub const DRIVER_VERSION: u8 = 9;
+    DRIVER_VERSION = 9: Str, "driver_version";
     /// STR.
-    pub const STATEMENT_TYPE: u8 = 10;
+    STATEMENT_TYPE = 10: Str, "statement_type";
     /// I64 protocol code.
-    pub const CONSISTENCY: u8 = 11;
+    CONSISTENCY = 11: I64, "consistency";
     /// STR.
-    pub const COORDINATOR: u8 = 12;
+    COORDINATOR = 12: Str, "coordinator";
     /// STR.
-    pub const ERROR: u8 = 13;
+    ERROR = 13: Str, "error";
     /// I64.
-    pub const TOKEN: u8 = 14;
+    TOKEN = 14: I64, "token";
     /// BYTES, hashed.
-    pub const PARTITION_KEY: u8 = 15;
+    PARTITION_KEY = 15: Bytes, "partition_key";
     /// I64.
-    pub const MESSAGE_ID: u8 = 16;
+    MESSAGE_ID = 16: I64, "message_id";
     /// I64.
-    pub const LATENCY_US: u8 = 17;
+    LATENCY_US = 17: I64, "latency_us";
     /// I64.
-    pub const BYTES: u8 = 18;
+    BYTES = 18: I64, "bytes";
     /// I64.
-    pub const ROWS: u8 = 19;
+    ROWS = 19: I64, "rows";
     /// I64.
-    pub const REPLICAS: u8 = 20;
+    REPLICAS = 20: I64, "replicas";
     /// I64.
-    pub const CELLS: u8 = 21;
+    CELLS = 21: I64, "cells";
     /// I64.
-    pub const TOMBSTONES: u8 = 22;
+    TOMBSTONES = 22: I64, "tombstones";
     /// I64.
-    pub const TTL_CELLS: u8 = 23;
+    TTL_CELLS = 23: I64, "ttl_cells";
     /// BOOL.
-    pub const APPLIED_LOCALLY: u8 = 24;
-    /// Highest id of the MUTATION_EVENT fixed part.
-    pub const LAST_FIXED: u8 = APPLIED_LOCALLY;
+    APPLIED_LOCALLY = 24: Bool, "applied_locally";
     /// I64: id of the MUTATION_REQ a coordinator sent to the remote replicas of a mutation.
-    pub const OUT_MESSAGE_ID: u8 = 25;
+    OUT_MESSAGE_ID = 25: I64, "out_message_id";
     /// I64: the coordinator's gossip generation (epoch seconds of its start).
-    pub const COORDINATOR_GENERATION: u8 = 26;
+    COORDINATOR_GENERATION = 26: I64, "coordinator_generation";
     /// STR: the node that relayed a write to this replica (remote-DC forwarding).
-    pub const FORWARDED_BY: u8 = 27;
+    FORWARDED_BY = 27: Str, "forwarded_by";
     /// I64: serialized size of a hint.
-    pub const HINT_BYTES: u8 = 28;
+    HINT_BYTES = 28: I64, "hint_bytes";
     /// TEXT.
-    pub const BATCH_ID: u8 = 32;
+    BATCH_ID = 32: Text, "batch_id";
     /// I64.
-    pub const BATCH_PARTITIONS: u8 = 33;
+    BATCH_PARTITIONS = 33: I64, "batch_partitions";
     /// I64.
-    pub const BATCH_TABLES: u8 = 34;
+    BATCH_TABLES = 34: I64, "batch_tables";
     /// BOOL.
-    pub const RANGE_SCAN: u8 = 35;
+    RANGE_SCAN = 35: Bool, "range_scan";
     /// I64.
-    pub const ROWS_RETURNED: u8 = 36;
+    ROWS_RETURNED = 36: I64, "rows_returned";
     /// I64.
-    pub const TOMBSTONES_SCANNED: u8 = 37;
+    TOMBSTONES_SCANNED = 37: I64, "tombstones_scanned";
     /// I64.
-    pub const LIVE_ROWS: u8 = 38;
+    LIVE_ROWS = 38: I64, "live_rows";
     /// I64.
-    pub const PARTITION_TOMBSTONES: u8 = 39;
+    PARTITION_TOMBSTONES = 39: I64, "partition_tombstones";
     /// I64.
-    pub const ROW_TOMBSTONES: u8 = 40;
+    ROW_TOMBSTONES = 40: I64, "row_tombstones";
     /// I64.
-    pub const RANGE_TOMBSTONES: u8 = 41;
+    RANGE_TOMBSTONES = 41: I64, "range_tombstones";
     /// I64.
-    pub const CELL_TOMBSTONES: u8 = 42;
+    CELL_TOMBSTONES = 42: I64, "cell_tombstones";
     /// I64.
-    pub const TTL_ROWS: u8 = 43;
+    TTL_ROWS = 43: I64, "ttl_rows";
     /// STR.
-    pub const SESSION_ID: u8 = 44;
+    SESSION_ID = 44: Str, "session_id";
     /// TEXT.
-    pub const TRACE_SESSION_ID: u8 = 45;
+    TRACE_SESSION_ID = 45: Text, "trace_session_id";
     /// BOOL.
-    pub const CAS_APPLIED: u8 = 46;
+    CAS_APPLIED = 46: Bool, "cas_applied";
     /// I64.
-    pub const PAXOS_ATTEMPTS: u8 = 47;
+    PAXOS_ATTEMPTS = 47: I64, "paxos_attempts";
     /// STR.
-    pub const HINT_TARGET: u8 = 48;
+    HINT_TARGET = 48: Str, "hint_target";
     /// I64 ms since the epoch.
-    pub const HINT_CREATION_TIME: u8 = 49;
+    HINT_CREATION_TIME = 49: I64, "hint_creation_time";
     /// I64 µs.
-    pub const WRITE_TIMESTAMP: u8 = 50;
+    WRITE_TIMESTAMP = 50: I64, "write_timestamp";
     /// TEXT: Cassandra's batchlog UUID (`system.batches` id).
-    pub const BATCHLOG_ID: u8 = 51;
+    BATCHLOG_ID = 51: Text, "batchlog_id";
     /// I64 protocol code of the serial consistency (SERIAL, LOCAL_SERIAL).
-    pub const SERIAL_CONSISTENCY: u8 = 52;
+    SERIAL_CONSISTENCY = 52: I64, "serial_consistency";
     /// I64.
-    pub const PAXOS_PREPARES: u8 = 53;
+    PAXOS_PREPARES = 53: I64, "paxos_prepares";
     /// I64.
-    pub const PAXOS_PROPOSES: u8 = 54;
+    PAXOS_PROPOSES = 54: I64, "paxos_proposes";
     /// I64.
-    pub const PAXOS_COMMITS: u8 = 55;
+    PAXOS_COMMITS = 55: I64, "paxos_commits";
     /// TEXT: the Paxos ballot (a time UUID).
-    pub const PAXOS_BALLOT: u8 = 56;
+    PAXOS_BALLOT = 56: Text, "paxos_ballot";
     /// STR: address of the counter leader.
-    pub const COUNTER_LEADER: u8 = 57;
+    COUNTER_LEADER = 57: Str, "counter_leader";
     /// BOOL.
-    pub const COUNTER_WRITE: u8 = 58;
+    COUNTER_WRITE = 58: Bool, "counter_write";
     /// I64: mutations held by a batchlog entry.
-    pub const BATCHLOG_MUTATIONS: u8 = 59;
+    BATCHLOG_MUTATIONS = 59: I64, "batchlog_mutations";
     /// TEXT.
-    pub const FLUSH_ID: u8 = 60;
+    FLUSH_ID = 60: Text, "flush_id";
     /// STR.
-    pub const FLUSH_REASON: u8 = 61;
+    FLUSH_REASON = 61: Str, "flush_reason";
     /// I64.
-    pub const PARTITIONS: u8 = 62;
+    PARTITIONS = 62: I64, "partitions";
     /// I64.
-    pub const OPERATIONS: u8 = 63;
+    OPERATIONS = 63: I64, "operations";
     /// I64.
-    pub const MEMTABLE_BYTES: u8 = 64;
+    MEMTABLE_BYTES = 64: I64, "memtable_bytes";
     /// TEXT_LIST.
-    pub const OUTPUT_SSTABLES: u8 = 65;
+    OUTPUT_SSTABLES = 65: TextList, "output_sstables";
     /// I64.
-    pub const BYTES_OUT: u8 = 66;
+    BYTES_OUT = 66: I64, "bytes_out";
     /// TEXT.
-    pub const COMPACTION_ID: u8 = 70;
+    COMPACTION_ID = 70: Text, "compaction_id";
     /// STR.
-    pub const OPERATION_TYPE: u8 = 71;
+    OPERATION_TYPE = 71: Str, "operation_type";
     /// STR.
-    pub const STRATEGY: u8 = 72;
+    STRATEGY = 72: Str, "strategy";
     /// TEXT_LIST.
-    pub const INPUT_SSTABLES: u8 = 73;
+    INPUT_SSTABLES = 73: TextList, "input_sstables";
     /// I64.
-    pub const BYTES_IN: u8 = 74;
+    BYTES_IN = 74: I64, "bytes_in";
     /// I64.
-    pub const PARTITIONS_IN: u8 = 75;
+    PARTITIONS_IN = 75: I64, "partitions_in";
     /// I64.
-    pub const PARTITIONS_OUT: u8 = 76;
+    PARTITIONS_OUT = 76: I64, "partitions_out";
     /// I64.
-    pub const TOMBSTONES_IN_ESTIMATE: u8 = 77;
+    TOMBSTONES_IN_ESTIMATE = 77: I64, "tombstones_in_estimate";
     /// I64.
-    pub const TOMBSTONES_OUT_ESTIMATE: u8 = 78;
+    TOMBSTONES_OUT_ESTIMATE = 78: I64, "tombstones_out_estimate";
     /// I64.
-    pub const DURATION_US: u8 = 79;
+    DURATION_US = 79: I64, "duration_us";
     /// TEXT.
-    pub const SSTABLE_ID: u8 = 90;
+    SSTABLE_ID = 90: Text, "sstable_id";
     /// STR.
-    pub const CHANGE: u8 = 91;
+    CHANGE = 91: Str, "change";
     /// STR.
-    pub const ORIGIN: u8 = 92;
+    ORIGIN = 92: Str, "origin";
     /// TEXT.
-    pub const ORIGIN_ID: u8 = 93;
+    ORIGIN_ID = 93: Text, "origin_id";
     /// I64.
-    pub const SIZE_BYTES: u8 = 94;
+    SIZE_BYTES = 94: I64, "size_bytes";
     /// I64.
-    pub const TOMBSTONE_ESTIMATE: u8 = 95;
+    TOMBSTONE_ESTIMATE = 95: I64, "tombstone_estimate";
     /// I64.
-    pub const LEVEL: u8 = 96;
+    LEVEL = 96: I64, "level";
     /// STR.
-    pub const OUTCOME: u8 = 100;
+    OUTCOME = 100: Str, "outcome";
     /// TEXT.
-    pub const REASON: u8 = 101;
+    REASON = 101: Text, "reason";
     /// STR: `v1` or `v2`.
-    pub const PAXOS_VARIANT: u8 = 102;
+    PAXOS_VARIANT = 102: Str, "paxos_variant";
+}
+
+/// One entry of the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisteredField {
+    /// The field id.
+    pub id: u8,
+    /// Its type.
+    pub field_type: FieldType,
+    /// The column it feeds.
+    pub column: &'static str,
+    /// The constant naming it (`id::EVENT_TIME`, Java's `FieldIds.EVENT_TIME`).
+    pub constant: &'static str,
 }
 
 /// The type byte of a field.
@@ -222,6 +255,18 @@ impl FieldType {
         }
     }
 
+    /// The name docs/wire-format.md and `tests/vectors/fields.json` give the type.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FieldType::I64 => "I64",
+            FieldType::Str => "STR",
+            FieldType::Bool => "BOOL",
+            FieldType::Bytes => "BYTES",
+            FieldType::Text => "TEXT",
+            FieldType::TextList => "TEXT_LIST",
+        }
+    }
+
     /// The type byte.
     pub const fn code(self) -> u8 {
         match self {
@@ -235,104 +280,13 @@ impl FieldType {
     }
 }
 
-/// The registry: (id, type, name of the column it feeds).
-pub const REGISTRY: [(u8, FieldType, &str); 83] = {
-    use FieldType::{Bool, Bytes, I64, Str, Text, TextList};
-    use id::*;
-    [
-        (EVENT_TIME, I64, "event_time"),
-        (NODE, Str, "node"),
-        (KEYSPACE, Str, "keyspace_name"),
-        (TABLE, Str, "table_name"),
-        (KIND, Str, "kind"),
-        (USER, Str, "user_name"),
-        (CLIENT_ADDRESS, Str, "client_address"),
-        (DRIVER_NAME, Str, "driver_name"),
-        (DRIVER_VERSION, Str, "driver_version"),
-        (STATEMENT_TYPE, Str, "statement_type"),
-        (CONSISTENCY, I64, "consistency"),
-        (COORDINATOR, Str, "coordinator"),
-        (ERROR, Str, "error"),
-        (TOKEN, I64, "token"),
-        (PARTITION_KEY, Bytes, "partition_key"),
-        (MESSAGE_ID, I64, "message_id"),
-        (LATENCY_US, I64, "latency_us"),
-        (BYTES, I64, "bytes"),
-        (ROWS, I64, "rows"),
-        (REPLICAS, I64, "replicas"),
-        (CELLS, I64, "cells"),
-        (TOMBSTONES, I64, "tombstones"),
-        (TTL_CELLS, I64, "ttl_cells"),
-        (APPLIED_LOCALLY, Bool, "applied_locally"),
-        (OUT_MESSAGE_ID, I64, "out_message_id"),
-        (COORDINATOR_GENERATION, I64, "coordinator_generation"),
-        (FORWARDED_BY, Str, "forwarded_by"),
-        (HINT_BYTES, I64, "hint_bytes"),
-        (BATCH_ID, Text, "batch_id"),
-        (BATCH_PARTITIONS, I64, "batch_partitions"),
-        (BATCH_TABLES, I64, "batch_tables"),
-        (RANGE_SCAN, Bool, "range_scan"),
-        (ROWS_RETURNED, I64, "rows_returned"),
-        (TOMBSTONES_SCANNED, I64, "tombstones_scanned"),
-        (LIVE_ROWS, I64, "live_rows"),
-        (PARTITION_TOMBSTONES, I64, "partition_tombstones"),
-        (ROW_TOMBSTONES, I64, "row_tombstones"),
-        (RANGE_TOMBSTONES, I64, "range_tombstones"),
-        (CELL_TOMBSTONES, I64, "cell_tombstones"),
-        (TTL_ROWS, I64, "ttl_rows"),
-        (SESSION_ID, Str, "session_id"),
-        (TRACE_SESSION_ID, Text, "trace_session_id"),
-        (CAS_APPLIED, Bool, "cas_applied"),
-        (PAXOS_ATTEMPTS, I64, "paxos_attempts"),
-        (HINT_TARGET, Str, "hint_target"),
-        (HINT_CREATION_TIME, I64, "hint_creation_time"),
-        (WRITE_TIMESTAMP, I64, "write_timestamp"),
-        (BATCHLOG_ID, Text, "batchlog_id"),
-        (SERIAL_CONSISTENCY, I64, "serial_consistency"),
-        (PAXOS_PREPARES, I64, "paxos_prepares"),
-        (PAXOS_PROPOSES, I64, "paxos_proposes"),
-        (PAXOS_COMMITS, I64, "paxos_commits"),
-        (PAXOS_BALLOT, Text, "paxos_ballot"),
-        (COUNTER_LEADER, Str, "counter_leader"),
-        (COUNTER_WRITE, Bool, "counter_write"),
-        (BATCHLOG_MUTATIONS, I64, "batchlog_mutations"),
-        (FLUSH_ID, Text, "flush_id"),
-        (FLUSH_REASON, Str, "flush_reason"),
-        (PARTITIONS, I64, "partitions"),
-        (OPERATIONS, I64, "operations"),
-        (MEMTABLE_BYTES, I64, "memtable_bytes"),
-        (OUTPUT_SSTABLES, TextList, "output_sstables"),
-        (BYTES_OUT, I64, "bytes_out"),
-        (COMPACTION_ID, Text, "compaction_id"),
-        (OPERATION_TYPE, Str, "operation_type"),
-        (STRATEGY, Str, "strategy"),
-        (INPUT_SSTABLES, TextList, "input_sstables"),
-        (BYTES_IN, I64, "bytes_in"),
-        (PARTITIONS_IN, I64, "partitions_in"),
-        (PARTITIONS_OUT, I64, "partitions_out"),
-        (TOMBSTONES_IN_ESTIMATE, I64, "tombstones_in_estimate"),
-        (TOMBSTONES_OUT_ESTIMATE, I64, "tombstones_out_estimate"),
-        (DURATION_US, I64, "duration_us"),
-        (SSTABLE_ID, Text, "sstable_id"),
-        (CHANGE, Str, "change"),
-        (ORIGIN, Str, "origin"),
-        (ORIGIN_ID, Text, "origin_id"),
-        (SIZE_BYTES, I64, "size_bytes"),
-        (TOMBSTONE_ESTIMATE, I64, "tombstone_estimate"),
-        (LEVEL, I64, "level"),
-        (OUTCOME, Str, "outcome"),
-        (REASON, Text, "reason"),
-        (PAXOS_VARIANT, Str, "paxos_variant"),
-    ]
-};
-
 /// id → registered type, for O(1) lookups while decoding.
 const TYPES: [Option<FieldType>; 256] = {
     let mut types = [None; 256];
     let mut index = 0;
     while index < REGISTRY.len() {
-        let (field, field_type, _) = REGISTRY[index];
-        types[field as usize] = Some(field_type);
+        let field = REGISTRY[index];
+        types[field.id as usize] = Some(field.field_type);
         index += 1;
     }
     types
@@ -347,8 +301,27 @@ pub const fn registered_type(field: u8) -> Option<FieldType> {
 pub fn registered_name(field: u8) -> &'static str {
     REGISTRY
         .iter()
-        .find(|(registered, _, _)| *registered == field)
-        .map_or("unregistered", |(_, _, name)| name)
+        .find(|registered| registered.id == field)
+        .map_or("unregistered", |registered| registered.column)
+}
+
+/// The registry as `tests/vectors/fields.json` holds it: one object per line, in declaration order
+/// (`{"id": 1, "constant": "EVENT_TIME", "type": "I64", "column": "event_time"}`). A parity test keeps
+/// the committed file equal to this text.
+pub fn registry_json() -> String {
+    let lines: Vec<String> = REGISTRY
+        .iter()
+        .map(|field| {
+            format!(
+                "  {{\"id\": {}, \"constant\": \"{}\", \"type\": \"{}\", \"column\": \"{}\"}}",
+                field.id,
+                field.constant,
+                field.field_type.name(),
+                field.column
+            )
+        })
+        .collect();
+    format!("[\n{}\n]\n", lines.join(",\n"))
 }
 
 /// A set of field ids (256 bits), built at compile time from a table's columns.
@@ -856,7 +829,7 @@ mod tests {
     fn all() -> FieldSet {
         REGISTRY
             .iter()
-            .fold(FieldSet::EMPTY, |set, (field, _, _)| set.with(*field))
+            .fold(FieldSet::EMPTY, |set, field| set.with(field.id))
     }
 
     fn decode<'a>(bytes: &'a [u8], accepted: &FieldSet) -> Result<DecodedFields<'a>, FieldProblem> {
@@ -909,15 +882,14 @@ mod tests {
 
     #[test]
     fn registry_ids_are_unique_and_match_the_lookup() {
-        for (index, (field, field_type, _)) in REGISTRY.iter().enumerate() {
-            assert!(
-                REGISTRY[index + 1..]
-                    .iter()
-                    .all(|(other, _, _)| other != field),
-                "id {field} twice"
-            );
-            assert_eq!(registered_type(*field), Some(*field_type));
+        for (index, field) in REGISTRY.iter().enumerate() {
+            for other in &REGISTRY[index + 1..] {
+                assert_ne!(other.id, field.id, "id {} twice", field.id);
+                assert_ne!(other.constant, field.constant);
+            }
+            assert_eq!(registered_type(field.id), Some(field.field_type));
         }
+        assert_eq!(id::LAST_FIXED, 24);
         assert_eq!(registered_type(0), None);
         assert_eq!(registered_type(200), None);
         assert_eq!(registered_name(3), "keyspace_name");

@@ -795,6 +795,10 @@ fn split_array<const A: usize, const B: usize>(
 
 #[cfg(test)]
 mod tests {
+    use cdflow_testkit::batch::{batch, mutation_event, record, string_def, tagged_event};
+    use cdflow_testkit::fields::FieldBytes;
+    use cdflow_testkit::mutation_event::MutationFixed;
+
     use super::*;
 
     #[test]
@@ -839,37 +843,21 @@ mod tests {
         }
     }
 
-    fn record(record_type: u8, payload: &[u8]) -> Vec<u8> {
-        let mut out = vec![record_type];
-        out.extend_from_slice(&(payload.len() as u16).to_le_bytes());
-        out.extend_from_slice(payload);
-        out
-    }
-
-    fn batch(records: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&(records.len() as u32).to_le_bytes());
-        for record in records {
-            out.extend_from_slice(record);
-        }
-        out
-    }
-
-    fn string_def(id: u32, text: &[u8]) -> Vec<u8> {
-        let mut payload = id.to_le_bytes().to_vec();
-        payload.extend_from_slice(text);
-        record(RECORD_STRING_DEF, &payload)
+    /// A coordinator write on node 1 at consistency 4 with `flags` and `key`, every other fixed value
+    /// 0, and `extension` fields.
+    fn event_with_extension(flags: u16, key: &[u8], extension: &[u8]) -> Vec<u8> {
+        let fixed = MutationFixed {
+            kind: 1,
+            consistency: 4,
+            flags,
+            node: 1,
+            ..MutationFixed::default()
+        };
+        mutation_event(&fixed, key, extension)
     }
 
     fn event(flags: u16, key: &[u8]) -> Vec<u8> {
-        let mut payload = vec![0u8; EVENT_FIXED_LEN];
-        payload[8] = 1;
-        payload[9] = 4;
-        payload[10..12].copy_from_slice(&flags.to_le_bytes());
-        payload[12..16].copy_from_slice(&1u32.to_le_bytes());
-        payload[98..100].copy_from_slice(&(key.len() as u16).to_le_bytes());
-        payload.extend_from_slice(key);
-        record(RECORD_MUTATION_EVENT, &payload)
+        event_with_extension(flags, key, &[])
     }
 
     #[test]
@@ -892,35 +880,20 @@ mod tests {
         assert_eq!(strings.get(1).as_deref(), Some("node"));
     }
 
-    fn event_with_extension(key: &[u8], extension: &[u8]) -> Vec<u8> {
-        let mut full = event(0, key);
-        full.extend_from_slice(extension);
-        let length = (full.len() - RECORD_HEADER_LEN) as u16;
-        full[1..3].copy_from_slice(&length.to_le_bytes());
-        full
-    }
-
-    fn i64_field(field: u8, value: i64) -> Vec<u8> {
-        let mut out = vec![field, 1];
-        out.extend_from_slice(&value.to_le_bytes());
-        out
-    }
-
     #[test]
     fn mutation_extension_fields_join_the_fixed_part() {
         let strings = StringTable::new();
-        let mut extension = vec![id::BATCH_ID, 5, 2, 0, b'b', b'1'];
-        extension.extend(i64_field(id::ROWS, 99)); // fixed-part id: skipped
-        extension.extend(i64_field(200, 5)); // unknown id: skipped
-        extension.extend(i64_field(id::PARTITION_TOMBSTONES, 2));
+        let extension = FieldBytes::new()
+            .text(id::BATCH_ID, "b1")
+            .i64(id::ROWS, 99) // fixed-part id: skipped
+            .i64(200, 5) // unknown id: skipped
+            .i64(id::PARTITION_TOMBSTONES, 2);
+        let truncated = FieldBytes::new().i64(200, 0).raw(&[id::BATCH_ID, 5, 9, 0]);
         let bytes = batch(&[
             string_def(1, b"n"),
-            event_with_extension(b"k", &extension),
-            event_with_extension(
-                b"k",
-                &[200, 1, 0, 0, 0, 0, 0, 0, 0, 0, id::BATCH_ID, 5, 9, 0],
-            ),
-            event_with_extension(b"k", &i64_field(200, 1)[..4]),
+            event_with_extension(0, b"k", extension.as_bytes()),
+            event_with_extension(0, b"k", truncated.as_bytes()),
+            event_with_extension(0, b"k", &FieldBytes::new().i64(200, 1).as_bytes()[..4]),
         ]);
         let decoded = decode_batch(&bytes, &strings);
         let messages: Vec<String> = decoded.errors.iter().map(ToString::to_string).collect();
@@ -959,14 +932,12 @@ mod tests {
     #[test]
     fn tagged_events_keep_batch_order_with_mutation_events() {
         let strings = StringTable::new();
-        let mut tagged = vec![4];
-        tagged.extend(i64_field(id::EVENT_TIME, 7));
-        tagged.extend([id::NODE, 2, 1, 0, 0, 0]);
+        let tagged = FieldBytes::new().i64(id::EVENT_TIME, 7).str(id::NODE, 1);
         let bytes = batch(&[
             string_def(1, b"n"),
-            record(RECORD_TAGGED_EVENT, &tagged),
+            tagged_event(4, tagged.as_bytes()),
             event(0, b""),
-            record(RECORD_TAGGED_EVENT, &[4]),
+            tagged_event(4, &[]),
         ]);
         let decoded = decode_batch(&bytes, &strings);
         assert_eq!(decoded.events.len(), 2);
@@ -984,15 +955,23 @@ mod tests {
 
     /// A batch of two events with extensions, one tagged event and one rejected record.
     fn mixed_batch(time: i64) -> Vec<u8> {
-        let mut tagged = vec![4];
-        tagged.extend(i64_field(id::EVENT_TIME, time));
-        tagged.extend([id::NODE, 2, 1, 0, 0, 0]);
+        let tagged = FieldBytes::new().i64(id::EVENT_TIME, time).str(id::NODE, 1);
         batch(&[
             string_def(1, b"n"),
-            event_with_extension(b"k1", &i64_field(id::OUT_MESSAGE_ID, time)),
-            record(RECORD_TAGGED_EVENT, &tagged),
-            record(RECORD_TAGGED_EVENT, &[4]),
-            event_with_extension(b"k2", &i64_field(id::WRITE_TIMESTAMP, time + 1)),
+            event_with_extension(
+                0,
+                b"k1",
+                FieldBytes::new().i64(id::OUT_MESSAGE_ID, time).as_bytes(),
+            ),
+            tagged_event(4, tagged.as_bytes()),
+            tagged_event(4, &[]),
+            event_with_extension(
+                0,
+                b"k2",
+                FieldBytes::new()
+                    .i64(id::WRITE_TIMESTAMP, time + 1)
+                    .as_bytes(),
+            ),
         ])
     }
 
@@ -1095,16 +1074,20 @@ mod tests {
     #[test]
     fn never_panics_on_random_mutated_or_truncated_input() {
         let strings = StringTable::new();
-        let mut tagged = vec![2];
-        tagged.extend(i64_field(id::EVENT_TIME, 7));
-        tagged.extend([id::OUTPUT_SSTABLES, 6, 2, 0, 1, 0, b'a', 1, 0, b'b']);
+        let tagged = FieldBytes::new()
+            .i64(id::EVENT_TIME, 7)
+            .text_list(id::OUTPUT_SSTABLES, &["a", "b"]);
         let valid = batch(&[
             string_def(1, b"n"),
             event(0, b"key"),
             event(3, b""),
             record(9, b"zz"),
-            record(RECORD_TAGGED_EVENT, &tagged),
-            event_with_extension(b"k", &[id::BATCH_ID, 5, 1, 0, b'x']),
+            tagged_event(2, tagged.as_bytes()),
+            event_with_extension(
+                0,
+                b"k",
+                FieldBytes::new().text(id::BATCH_ID, "x").as_bytes(),
+            ),
         ]);
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         for cut in 0..=valid.len() {

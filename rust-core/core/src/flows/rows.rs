@@ -62,38 +62,73 @@ pub struct FlowRow {
     pub latency_buckets: Vec<(u64, u64)>,
 }
 
-/// The columns of `flows`: (name, type, nullable).
-fn columns() -> [(&'static str, DataType, bool); 19] {
-    let time = || DataType::Timestamp(TimeUnit::Microsecond, None);
-    let list = || DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)));
-    [
-        ("window_start", time(), false),
-        ("window_end", time(), false),
-        ("node", DataType::Utf8, false),
-        ("edge_kind", DataType::Utf8, false),
-        ("source_kind", DataType::Utf8, true),
-        ("source", DataType::Utf8, true),
-        ("target_kind", DataType::Utf8, true),
-        ("target", DataType::Utf8, true),
-        ("keyspace_name", DataType::Utf8, true),
-        ("table_name", DataType::Utf8, true),
-        ("token", DataType::Int64, true),
-        ("count", DataType::Int64, false),
-        ("bytes", DataType::Int64, false),
-        ("latency_count", DataType::Int64, true),
-        ("latency_p50_us", DataType::Int64, true),
-        ("latency_p99_us", DataType::Int64, true),
-        ("latency_max_us", DataType::Int64, true),
-        ("latency_bucket_us", list(), true),
-        ("latency_bucket_count", list(), true),
-    ]
+/// The type of a `flows` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowsType {
+    /// TIMESTAMP (µs, no time zone).
+    Timestamp,
+    /// VARCHAR.
+    Text,
+    /// BIGINT.
+    BigInt,
+    /// BIGINT[] (Arrow List<Int64>, nullable items).
+    BigIntList,
 }
+
+impl FlowsType {
+    /// The DuckDB name (docs/schema.md).
+    pub const fn duckdb_name(self) -> &'static str {
+        match self {
+            FlowsType::Timestamp => "TIMESTAMP",
+            FlowsType::Text => "VARCHAR",
+            FlowsType::BigInt => "BIGINT",
+            FlowsType::BigIntList => "BIGINT[]",
+        }
+    }
+
+    fn arrow_type(self) -> DataType {
+        match self {
+            FlowsType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+            FlowsType::Text => DataType::Utf8,
+            FlowsType::BigInt => DataType::Int64,
+            FlowsType::BigIntList => {
+                DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
+            }
+        }
+    }
+}
+
+/// The columns of `flows`, in file order (docs/schema.md): (name, type, nullable).
+pub const FLOWS_COLUMNS: [(&str, FlowsType, bool); 19] = {
+    use FlowsType::{BigInt, BigIntList, Text, Timestamp};
+    [
+        ("window_start", Timestamp, false),
+        ("window_end", Timestamp, false),
+        ("node", Text, false),
+        ("edge_kind", Text, false),
+        ("source_kind", Text, true),
+        ("source", Text, true),
+        ("target_kind", Text, true),
+        ("target", Text, true),
+        ("keyspace_name", Text, true),
+        ("table_name", Text, true),
+        ("token", BigInt, true),
+        ("count", BigInt, false),
+        ("bytes", BigInt, false),
+        ("latency_count", BigInt, true),
+        ("latency_p50_us", BigInt, true),
+        ("latency_p99_us", BigInt, true),
+        ("latency_max_us", BigInt, true),
+        ("latency_bucket_us", BigIntList, true),
+        ("latency_bucket_count", BigIntList, true),
+    ]
+};
 
 /// The Arrow schema of `flows`.
 pub fn flows_schema() -> SchemaRef {
-    let fields: Vec<Field> = columns()
+    let fields: Vec<Field> = FLOWS_COLUMNS
         .into_iter()
-        .map(|(name, data_type, nullable)| Field::new(name, data_type, nullable))
+        .map(|(name, flows_type, nullable)| Field::new(name, flows_type.arrow_type(), nullable))
         .collect();
     Arc::new(Schema::new(fields))
 }

@@ -441,34 +441,32 @@ mod tests {
     use arrow::array::Array;
     use arrow::array::cast::AsArray;
     use arrow::datatypes::{Int32Type, Int64Type, TimestampMicrosecondType};
-
-    fn i64_field(field: u8, value: i64) -> Vec<u8> {
-        let mut out = vec![field, 1];
-        out.extend_from_slice(&value.to_le_bytes());
-        out
-    }
+    use cdflow_testkit::batch::{batch, string_def, tagged_event};
+    use cdflow_testkit::fields::FieldBytes;
 
     /// A batch of one STRING_DEF (1 = "alice") and one TAGGED_EVENT of `fields`.
-    fn tagged_batch(table: u8, fields: &[Vec<u8>]) -> Vec<u8> {
-        tagged_events_batch(table, &[fields.to_vec()])
+    fn tagged_batch(table: u8, fields: FieldBytes) -> Vec<u8> {
+        tagged_events_batch(table, &[fields])
     }
 
     /// A batch of one STRING_DEF (1 = "alice") and one TAGGED_EVENT per entry of `events`.
-    fn tagged_events_batch(table: u8, events: &[Vec<Vec<u8>>]) -> Vec<u8> {
-        let mut out = b"CDF1".to_vec();
-        out.extend_from_slice(&(1 + events.len() as u32).to_le_bytes());
-        let mut records = vec![(1u8, [&1u32.to_le_bytes()[..], b"alice"].concat())];
+    fn tagged_events_batch(table: u8, events: &[FieldBytes]) -> Vec<u8> {
+        let mut records = vec![string_def(1, "alice")];
         records.extend(
             events
                 .iter()
-                .map(|fields| (3u8, [vec![table], fields.concat()].concat())),
+                .map(|fields| tagged_event(table, fields.as_bytes())),
         );
-        for (record_type, body) in records {
-            out.push(record_type);
-            out.extend_from_slice(&(body.len() as u16).to_le_bytes());
-            out.extend_from_slice(&body);
+        batch(&records)
+    }
+
+    /// Fields of an event at `time` with `rows` when given.
+    fn with_rows(time: i64, rows: Option<i64>) -> FieldBytes {
+        let fields = FieldBytes::new().i64(id::EVENT_TIME, time);
+        match rows {
+            Some(rows) => fields.i64(id::ROWS, rows),
+            None => fields,
         }
-        out
     }
 
     /// Decodes `bytes` (which must be valid, every field one of the table's) and appends every event as one
@@ -497,18 +495,13 @@ mod tests {
     fn a_run_skips_absent_columns_but_keeps_each_rows_values() {
         // `rows` is sent by the 2nd and 4th event only, `hint_creation_time` by none: within one run the
         // first is filled row by row, the second is NULL for the whole run without asking each event.
-        let event = |time: i64, rows: Option<i64>| {
-            let mut fields = vec![i64_field(id::EVENT_TIME, time)];
-            fields.extend(rows.map(|rows| i64_field(id::ROWS, rows)));
-            fields
-        };
         let bytes = tagged_events_batch(
             1,
             &[
-                event(1, None),
-                event(2, Some(20)),
-                event(3, None),
-                event(4, Some(40)),
+                with_rows(1, None),
+                with_rows(2, Some(20)),
+                with_rows(3, None),
+                with_rows(4, Some(40)),
             ],
         );
         let batch = rows_of(LineageTable::Events, &bytes, &IdentityMap::default());
@@ -538,16 +531,15 @@ mod tests {
         let strings = StringTable::new();
         let bytes = tagged_batch(
             1,
-            &[
-                i64_field(id::EVENT_TIME, 5),
-                vec![id::USER, 2, 1, 0, 0, 0],
-                i64_field(id::ROWS, i64::MAX),
-                i64_field(id::ROWS_RETURNED, i64::MIN),
-                i64_field(id::CONSISTENCY, 6),
-                i64_field(id::HINT_CREATION_TIME, 1_700),
-                vec![id::PARTITION_KEY, 4, 2, 0, 0xab, 0x01],
-                vec![id::RANGE_SCAN, 3, 1],
-            ],
+            FieldBytes::new()
+                .i64(id::EVENT_TIME, 5)
+                .str(id::USER, 1)
+                .i64(id::ROWS, i64::MAX)
+                .i64(id::ROWS_RETURNED, i64::MIN)
+                .i64(id::CONSISTENCY, 6)
+                .i64(id::HINT_CREATION_TIME, 1_700)
+                .bytes(id::PARTITION_KEY, &[0xab, 0x01])
+                .bool(id::RANGE_SCAN, true),
         );
         let decoded = decode_batch(&bytes, &strings);
         assert_eq!(decoded.errors, vec![]);
@@ -622,13 +614,11 @@ mod tests {
     #[test]
     fn nulls_counted_lazily_keep_their_rows() {
         let strings = StringTable::new();
-        let with_rows = |rows: Option<i64>| {
-            let mut fields = vec![i64_field(id::EVENT_TIME, 1)];
-            fields.extend(rows.map(|rows| i64_field(id::ROWS, rows)));
-            tagged_batch(1, &fields)
-        };
         let pattern = [None, Some(1), None, None, Some(4), None];
-        let batches: Vec<Vec<u8>> = pattern.iter().map(|rows| with_rows(*rows)).collect();
+        let batches: Vec<Vec<u8>> = pattern
+            .iter()
+            .map(|rows| tagged_batch(1, with_rows(1, *rows)))
+            .collect();
         let identities = IdentityMap::default();
         let hasher = PartitionKeyHasher::new([0; 16]);
         let mut rows = TableRows::new(TableLayout::new(LineageTable::Events, false));
@@ -660,9 +650,10 @@ mod tests {
 
     #[test]
     fn builds_list_columns() {
-        let mut list = vec![id::INPUT_SSTABLES, 6, 2, 0, 1, 0, b'3', 1, 0, b'4'];
-        list.extend([id::OUTPUT_SSTABLES, 6, 0, 0]);
-        let event = vec![i64_field(id::EVENT_TIME, 1), list];
+        let event = FieldBytes::new()
+            .i64(id::EVENT_TIME, 1)
+            .text_list(id::INPUT_SSTABLES, &["3", "4"])
+            .text_list(id::OUTPUT_SSTABLES, &[]);
         let bytes = tagged_events_batch(3, &[event.clone(), event]);
         let batch = rows_of(LineageTable::Compactions, &bytes, &IdentityMap::default());
         let inputs = batch
@@ -682,25 +673,22 @@ mod tests {
 
     #[test]
     fn builds_lwt_counter_and_batchlog_columns() {
-        let ballot = b"8a3e0c40-ca0b-11f0-8000-000000000001";
-        let mut ballot_field = vec![id::PAXOS_BALLOT, 5, ballot.len() as u8, 0];
-        ballot_field.extend_from_slice(ballot);
-        let bytes = tagged_events_batch(
+        let ballot = "8a3e0c40-ca0b-11f0-8000-000000000001";
+        let bytes = tagged_batch(
             1,
-            &[vec![
-                i64_field(id::EVENT_TIME, 9),
-                vec![id::CAS_APPLIED, 3, 0],
-                i64_field(id::PAXOS_ATTEMPTS, 1),
-                i64_field(id::SERIAL_CONSISTENCY, 9),
-                vec![id::PAXOS_VARIANT, 2, 1, 0, 0, 0],
-                i64_field(id::PAXOS_PREPARES, 1),
-                i64_field(id::PAXOS_PROPOSES, 2),
-                i64_field(id::PAXOS_COMMITS, 0),
-                ballot_field,
-                vec![id::COUNTER_LEADER, 2, 1, 0, 0, 0],
-                vec![id::COUNTER_WRITE, 3, 1],
-                i64_field(id::BATCHLOG_MUTATIONS, 3),
-            ]],
+            FieldBytes::new()
+                .i64(id::EVENT_TIME, 9)
+                .bool(id::CAS_APPLIED, false)
+                .i64(id::PAXOS_ATTEMPTS, 1)
+                .i64(id::SERIAL_CONSISTENCY, 9)
+                .str(id::PAXOS_VARIANT, 1)
+                .i64(id::PAXOS_PREPARES, 1)
+                .i64(id::PAXOS_PROPOSES, 2)
+                .i64(id::PAXOS_COMMITS, 0)
+                .text(id::PAXOS_BALLOT, ballot)
+                .str(id::COUNTER_LEADER, 1)
+                .bool(id::COUNTER_WRITE, true)
+                .i64(id::BATCHLOG_MUTATIONS, 3),
         );
         let batch = rows_of(LineageTable::Events, &bytes, &IdentityMap::default());
         let column = |name: &str| batch.column_by_name(name).unwrap().clone();
@@ -716,7 +704,7 @@ mod tests {
         assert_eq!(text("serial_consistency"), "LOCAL_SERIAL");
         assert_eq!(text("paxos_variant"), "alice");
         assert_eq!(text("counter_leader"), "alice");
-        assert_eq!(text("paxos_ballot"), std::str::from_utf8(ballot).unwrap());
+        assert_eq!(text("paxos_ballot"), ballot);
         assert!(column("batchlog_id").is_null(0));
         assert!(column("consistency").is_null(0));
     }

@@ -45,7 +45,7 @@ pub enum StatsColumn {
 
 impl StatsColumn {
     /// The column name.
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             StatsColumn::StatsTime => "stats_time",
             StatsColumn::Node => "node",
@@ -56,7 +56,8 @@ impl StatsColumn {
         }
     }
 
-    fn column_type(&self) -> ColumnType {
+    /// Its type.
+    pub const fn column_type(&self) -> ColumnType {
         match self {
             StatsColumn::StatsTime | StatsColumn::AgentStartTime => ColumnType::Timestamp,
             StatsColumn::Node | StatsColumn::HookFamilies | StatsColumn::SkippedHookFamilies => {

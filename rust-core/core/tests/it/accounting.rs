@@ -5,28 +5,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cdflow_core::stats::COUNTER_FIELDS;
-use cdflow_core::{AgentDrops, CoreConfig, CountersSnapshot, Pipeline, SubmitOutcome};
+use cdflow_core::{AgentDrops, CountersSnapshot, Pipeline, SubmitOutcome};
 
 use crate::support::{
-    Case, Cell, TempDir, batch, files_below, read_rows, record, repeated_batch, string_def,
-    valid_cases,
+    Case, Cell, SHUTDOWN, TempDir, batch, case, config, files_below, read_rows, record,
+    repeated_batch, string_def,
 };
-
-const SHUTDOWN: Duration = Duration::from_secs(30);
-
-fn config(dir: &TempDir) -> CoreConfig {
-    let mut config = CoreConfig::new(dir.path().join("lineage"));
-    config.roll_seconds = 3600;
-    config.stats_seconds = 3600;
-    config
-}
-
-fn case(name: &str) -> Case {
-    valid_cases()
-        .into_iter()
-        .find(|case| case.name == name)
-        .unwrap_or_else(|| panic!("no vector {name:?}"))
-}
 
 fn definitions(case: &Case) -> Vec<Vec<u8>> {
     case.strings

@@ -2,17 +2,15 @@
 //! bytes, latency percentiles, top partitions with `other`, windows, overflow).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use cdflow_core::{CoreConfig, Pipeline, SubmitOutcome};
 use serde_json::json;
 
 use crate::support::{
-    Cell, Row, TempDir, VectorEvent, VectorField, VectorRecord, VectorTagged, batch, parquet_files,
-    read_rows, string_def, text,
+    Cell, Row, SHUTDOWN, TempDir, VectorEvent, VectorField, VectorRecord, VectorTagged, batch,
+    parquet_files, read_rows, string_def, text,
 };
 
-const SHUTDOWN: Duration = Duration::from_secs(30);
 /// A multiple of 60 s (window-aligned).
 const BASE_US: i64 = 1_764_000_000_000_000;
 const WINDOW_US: i64 = 60_000_000;

@@ -4,6 +4,7 @@ mod accounting;
 mod flows;
 mod journal;
 mod modes;
+mod parity;
 mod pipeline;
 mod start;
 mod support;

@@ -11,25 +11,10 @@ use parquet::basic::{Compression, Encoding, LogicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::support::{
-    Case, EventRow, TempDir, VectorEvent, VectorRecord, batch, files_below, from_hex,
-    parquet_files, read_batches, read_event_rows, repeated_batch, string_def, valid_cases,
+    Case, EventRow, SHUTDOWN, TempDir, VectorEvent, VectorRecord, batch, case, config, files_below,
+    from_hex, parquet_files, read_batches, read_event_rows, repeated_batch, string_def,
+    valid_cases,
 };
-
-const SHUTDOWN: Duration = Duration::from_secs(30);
-
-fn config(dir: &TempDir) -> CoreConfig {
-    let mut config = CoreConfig::new(dir.path().join("lineage"));
-    config.roll_seconds = 3600;
-    config.stats_seconds = 3600;
-    config
-}
-
-fn case(name: &str) -> Case {
-    valid_cases()
-        .into_iter()
-        .find(|case| case.name == name)
-        .unwrap_or_else(|| panic!("no vector {name:?}"))
-}
 
 fn file_name(path: &Path) -> String {
     path.file_name()

@@ -1,18 +1,25 @@
-//! Test helpers: the shared wire vectors, a small independent batch encoder (fixed events, extension
-//! fields, tagged events), temporary directories and a Parquet reader that turns `events` files back
+//! Test helpers: the shared wire vectors encoded through the test kit's batch builder
+//! (`cdflow_testkit::batch`), temporary directories and a Parquet reader that turns `events` files back
 //! into comparable rows.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use arrow::array::cast::AsArray;
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::{DataType, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType};
+use cdflow_core::CoreConfig;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
-use cdflow_testkit::mutation_event::{MUTATION_EVENT, MutationFixed};
+pub use cdflow_testkit::batch::{batch, record, string_def};
+use cdflow_testkit::batch::{mutation_event, tagged_event};
+use cdflow_testkit::fields::{
+    bool_field, bytes_field, i64_field, str_field, text_field, text_list_field,
+};
+use cdflow_testkit::mutation_event::MutationFixed;
 
 /// One case of tests/vectors/wire-v1.json.
 #[derive(Debug, Deserialize)]
@@ -83,35 +90,36 @@ impl VectorRecord {
 pub struct VectorField(pub u8, pub u8, pub serde_json::Value);
 
 impl VectorField {
-    /// `id | type | value`.
-    pub fn encode(&self) -> Vec<u8> {
+    /// `id | type | value`, appended to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
         let VectorField(id, field_type, value) = self;
-        let mut out = vec![*id, *field_type];
-        let text = |out: &mut Vec<u8>, text: &str| {
-            out.extend_from_slice(&(text.len() as u16).to_le_bytes());
-            out.extend_from_slice(text.as_bytes());
-        };
         match field_type {
-            1 => out.extend_from_slice(&value.as_i64().expect("I64").to_le_bytes()),
-            2 => out.extend_from_slice(&(value.as_u64().expect("STR") as u32).to_le_bytes()),
-            3 => out.push(u8::from(value.as_bool().expect("BOOL"))),
-            4 => {
-                let bytes = from_hex(value.as_str().expect("BYTES"));
-                out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
-                out.extend_from_slice(&bytes);
-            }
-            5 => text(&mut out, value.as_str().expect("TEXT")),
+            1 => i64_field(out, *id, value.as_i64().expect("I64")),
+            2 => str_field(out, *id, value.as_u64().expect("STR") as u32),
+            3 => bool_field(out, *id, value.as_bool().expect("BOOL")),
+            4 => bytes_field(out, *id, &from_hex(value.as_str().expect("BYTES"))),
+            5 => text_field(out, *id, value.as_str().expect("TEXT")),
             6 => {
-                let items = value.as_array().expect("TEXT_LIST");
-                out.extend_from_slice(&(items.len() as u16).to_le_bytes());
-                for item in items {
-                    text(&mut out, item.as_str().expect("TEXT_LIST item"));
-                }
+                let items: Vec<&str> = value
+                    .as_array()
+                    .expect("TEXT_LIST")
+                    .iter()
+                    .map(|item| item.as_str().expect("TEXT_LIST item"))
+                    .collect();
+                text_list_field(out, *id, &items);
             }
             other => panic!("unknown field type {other}"),
         }
-        out
     }
+}
+
+/// The encoded `fields`, in order.
+fn encode_fields(fields: &[VectorField]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for field in fields {
+        field.encode_into(&mut out);
+    }
+    out
 }
 
 /// A TAGGED_EVENT as the vectors describe it.
@@ -133,11 +141,7 @@ impl VectorTagged {
             "auth_events" => 5,
             other => panic!("unknown table {other}"),
         };
-        let mut payload = vec![table];
-        for field in &self.fields {
-            payload.extend(field.encode());
-        }
-        record(3, &payload)
+        tagged_event(table, &encode_fields(&self.fields))
     }
 }
 
@@ -207,13 +211,30 @@ impl VectorEvent {
             ttl_cells: self.ttl_cells,
             replicas: self.replicas,
         };
-        let mut payload = Vec::new();
-        fixed.encode_into(&key, &mut payload);
-        for field in &self.extension {
-            payload.extend(field.encode());
-        }
-        record(MUTATION_EVENT, &payload)
+        mutation_event(&fixed, &key, &encode_fields(&self.extension))
     }
+}
+
+/// How long a test lets a pipeline shut down.
+pub const SHUTDOWN: Duration = Duration::from_secs(30);
+
+/// Options of a pipeline writing to `<dir>/lineage` that neither rolls files nor writes `agent_stats`
+/// during a test (both at shutdown).
+pub fn config(dir: &TempDir) -> CoreConfig {
+    let mut config = CoreConfig::new(dir.path().join("lineage"));
+    config.roll_seconds = 3600;
+    config.stats_seconds = 3600;
+    config
+}
+
+/// The valid vector named `name` (or, failing that, the first whose name starts with it).
+pub fn case(name: &str) -> Case {
+    let cases = valid_cases();
+    let exact = cases.iter().position(|case| case.name == name);
+    let index = exact
+        .or_else(|| cases.iter().position(|case| case.name.starts_with(name)))
+        .unwrap_or_else(|| panic!("no vector {name:?}"));
+    cases.into_iter().nth(index).unwrap()
 }
 
 /// All cases of the shared vectors.
@@ -241,31 +262,6 @@ pub fn from_hex(hex: &str) -> Vec<u8> {
 
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// A record with its 3-byte header.
-pub fn record(record_type: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![record_type];
-    out.extend_from_slice(&(payload.len() as u16).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
-/// A STRING_DEF record.
-pub fn string_def(id: u32, text: &str) -> Vec<u8> {
-    let mut payload = id.to_le_bytes().to_vec();
-    payload.extend_from_slice(text.as_bytes());
-    record(1, &payload)
-}
-
-/// A batch of records.
-pub fn batch(records: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"CDF1".to_vec();
-    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
-    for record in records {
-        out.extend_from_slice(record);
-    }
-    out
 }
 
 /// A batch defining every string of `case` and holding its events `copies` times.

@@ -2,17 +2,14 @@
 //! layout, read back from Parquet, with the identity map joined on `user_name`.
 
 use std::path::Path;
-use std::time::Duration;
 
 use cdflow_core::enrich::keyhash::PartitionKeyHasher;
 use cdflow_core::{CoreConfig, Pipeline, SubmitOutcome};
 
 use crate::support::{
-    Case, Cell, Row, TempDir, VectorField, VectorRecord, VectorTagged, batch, parquet_files,
-    read_rows, text, valid_cases,
+    self, Case, Cell, Row, SHUTDOWN, TempDir, VectorField, VectorRecord, VectorTagged, batch, case,
+    parquet_files, read_rows, text,
 };
-
-const SHUTDOWN: Duration = Duration::from_secs(30);
 
 /// Both styles of the documented format.
 const IDENTITY_MAP: &str = r#"# who is behind each role
@@ -25,19 +22,10 @@ roles:
     external_identity: okta|00u1abcd
 "#;
 
-fn case(name: &str) -> Case {
-    valid_cases()
-        .into_iter()
-        .find(|case| case.name.starts_with(name))
-        .unwrap_or_else(|| panic!("no vector {name:?}"))
-}
-
 fn config(dir: &TempDir) -> CoreConfig {
     let identity_map = dir.path().join("identity-map.yaml");
     std::fs::write(&identity_map, IDENTITY_MAP).expect("write identity map");
-    let mut config = CoreConfig::new(dir.path().join("lineage"));
-    config.roll_seconds = 3600;
-    config.stats_seconds = 3600;
+    let mut config = support::config(dir);
     config.identity_map = Some(identity_map);
     config
 }
