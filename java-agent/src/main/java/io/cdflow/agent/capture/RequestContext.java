@@ -69,12 +69,12 @@ public final class RequestContext {
             RequestContext ctx = st.request;
             if (ctx.depth == 0) {
                 ctx.fill(rt.strings, cs, statement, options);
-                ctx.session = st.sessionId;
+                ctx.session = st.session.id;
             }
             ctx.depth++;
             return true;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }

@@ -47,7 +47,8 @@ class LineageCaptureTest {
             FlushCapture.memtableSwitched(false, memtable);        // the table
             FlushCapture.memtableSwitched(false, indexMemtable);   // its index table, same flush
             FlushCapture.switchExit(entered);
-            assertNull(CaptureThreadState.current().flushReason);
+            assertNull(CaptureThreadState.current().flush.reason);
+            assertEquals(0, h.runtime.captureErrors());
             FlushCapture.memtableSwitched(true, new Object());    // truncation: not a flush
             FlushCapture.memtableSwitched(false, new Object());   // a switch outside switchMemtable(reason)
             assertEquals(3, FlushCapture.PENDING.size());
