@@ -146,9 +146,7 @@ public final class BatchlogCapture {
             f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, message.from()));
             f.i64(FieldIds.MESSAGE_ID, message.id());
         } else {
-            st.request.writeIdentity(f);
-            f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
-            f.bool(FieldIds.APPLIED_LOCALLY, true);
+            TaggedRows.writeAppliedLocally(rt, st, f);
         }
         return f;
     }

@@ -179,17 +179,9 @@ public final class CasCapture {
             TaggedRows.writeKey(f, update.partitionKey());
             f.uuid(FieldIds.PAXOS_BALLOT, commit.ballot.msb(), commit.ballot.lsb());
             if (local) {
-                st.request.writeIdentity(f);
-                f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
-                f.bool(FieldIds.APPLIED_LOCALLY, true);
+                TaggedRows.writeAppliedLocally(rt, st, f);
             }
-            MutationFacts facts = st.facts.count(update);
-            f.i64(FieldIds.BYTES, update.dataSize());
-            f.i64(FieldIds.ROWS, facts.rows);
-            f.i64(FieldIds.CELLS, facts.cells);
-            f.i64(FieldIds.TOMBSTONES, facts.tombstones);
-            f.i64(FieldIds.TTL_CELLS, facts.ttlCells);
-            MutationEmitter.writeFacts(f, facts);
+            TaggedRows.writeUpdate(f, st.facts, update);
             TraceSession.write(f);
             TaggedRows.emit(rt, st);
         } catch (Throwable t) {
@@ -207,10 +199,7 @@ public final class CasCapture {
         f.strIfPresent(FieldIds.KIND, rt.strings.idOf(KIND));
         f.strIfPresent(FieldIds.KEYSPACE, frame.keyspace);
         f.strIfPresent(FieldIds.TABLE, frame.table);
-        st.request.writeIdentity(f);
-        if (st.request.isActive()) {
-            f.strIfPresent(FieldIds.STATEMENT_TYPE, st.request.statementType);
-        }
+        st.request.writeIdentityAndStatement(f);
         if (frame.key instanceof DecoratedKey) {
             TaggedRows.writeKey(f, (DecoratedKey) frame.key);
         }

@@ -61,10 +61,7 @@ public final class CounterCapture {
             int leader = replica instanceof Replica ? NodeAddress.addressId(rt, ((Replica) replica).endpoint()) : 0;
             for (PartitionUpdate update : mutation.getPartitionUpdates()) {
                 FieldWriter f = start(rt, st, FORWARD_KIND, cm, update.metadata());
-                st.request.writeIdentity(f);
-                if (st.request.isActive()) {
-                    f.strIfPresent(FieldIds.STATEMENT_TYPE, st.request.statementType);
-                }
+                st.request.writeIdentityAndStatement(f);
                 f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
                 f.strIfPresent(FieldIds.COUNTER_LEADER, leader);
                 f.i64(FieldIds.MESSAGE_ID, m.id());
@@ -189,10 +186,7 @@ public final class CounterCapture {
                 ? (Message<?>) frame.message : null;
         for (PartitionUpdate update : mutation.getPartitionUpdates()) {
             FieldWriter f = start(rt, st, LEADER_KIND, cm, update.metadata());
-            st.request.writeIdentity(f);
-            if (st.request.isActive()) {
-                f.strIfPresent(FieldIds.STATEMENT_TYPE, st.request.statementType);
-            }
+            st.request.writeIdentityAndStatement(f);
             if (message != null) {
                 f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, (InetAddressAndPort) frame.respondTo));
                 f.i64(FieldIds.MESSAGE_ID, message.id());

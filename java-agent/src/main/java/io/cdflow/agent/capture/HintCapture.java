@@ -176,13 +176,7 @@ public final class HintCapture {
             if (expired) {
                 f.strIfPresent(FieldIds.ERROR, rt.strings.idOf(EXPIRED));
             }
-            MutationFacts facts = st.facts.count(update);
-            f.i64(FieldIds.BYTES, update.dataSize());
-            f.i64(FieldIds.ROWS, facts.rows);
-            f.i64(FieldIds.CELLS, facts.cells);
-            f.i64(FieldIds.TOMBSTONES, facts.tombstones);
-            f.i64(FieldIds.TTL_CELLS, facts.ttlCells);
-            MutationEmitter.writeFacts(f, facts);
+            TaggedRows.writeUpdate(f, st.facts, update);
             TaggedRows.emit(rt, st);
         }
     }

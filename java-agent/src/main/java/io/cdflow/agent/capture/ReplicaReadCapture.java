@@ -127,9 +127,7 @@ public final class ReplicaReadCapture {
             f.strIfPresent(FieldIds.KEYSPACE, rt.strings.idOf(table.keyspace));
             f.strIfPresent(FieldIds.TABLE, rt.strings.idOf(table.name));
             if (frame.local) {
-                st.request.writeIdentity(f);
-                f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
-                f.bool(FieldIds.APPLIED_LOCALLY, true);
+                TaggedRows.writeAppliedLocally(rt, st, f);
             } else {
                 f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, (InetAddressAndPort) frame.from));
                 f.i64(FieldIds.MESSAGE_ID, frame.messageId);

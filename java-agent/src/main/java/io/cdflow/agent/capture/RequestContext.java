@@ -129,6 +129,14 @@ public final class RequestContext {
         }
     }
 
+    /** {@link #writeIdentity}, and the statement type (field 9) when a request is active. */
+    void writeIdentityAndStatement(FieldWriter f) {
+        if (depth > 0) {
+            writeIdentity(f);
+            f.strIfPresent(FieldIds.STATEMENT_TYPE, statementType);
+        }
+    }
+
     private void fill(StringIds ids, ClientState cs, Object statement, Object options) {
         AuthenticatedUser u = cs.getUser();
         user = u == null ? WireFormat.NO_STRING : ids.idOf(u.getName());
