@@ -41,7 +41,7 @@ public final class ThreadCpuProfiler implements InternalProfiler {
     }
 
     @Override
-    @SuppressWarnings("rawtypes") // JMH's InternalProfiler declares the raw Result type
+    @SuppressWarnings("rawtypes") // JMH's InternalProfiler declares this return type with the raw Result
     public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
                                                        IterationResult result) {
         long cpu = 0;

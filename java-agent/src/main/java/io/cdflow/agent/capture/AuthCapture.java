@@ -24,7 +24,7 @@ import org.apache.cassandra.transport.messages.ErrorMessage;
  *       The password and the token bytes are never read.</li>
  * </ul>
  * Authenticators other than PasswordAuthenticator give no attempted name (NULL on failure). Never throws into
- * Cassandra; keeps nothing after the exit.
+ * Cassandra.
  */
 public final class AuthCapture {
     static final String SUCCESS = "success";
@@ -33,17 +33,24 @@ public final class AuthCapture {
     private AuthCapture() {
     }
 
+    /** The {@code AuthResponse.execute} running on this thread; keeps nothing after its exit ({@link #exit}). */
+    static final class Frame {
+        boolean active;
+        /** The user name it attempts (null until decoded). */
+        String user;
+    }
+
     /** Entry of {@code AuthResponse.execute}. */
     public static boolean enter() {
         if (CaptureRuntime.active() == null) {
             return false;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        if (st.authActive) {
+        Frame f = CaptureThreadState.current().auth;
+        if (f.active) {
             return false;
         }
-        st.authActive = true;
-        st.authUser = null;
+        f.active = true;
+        f.user = null;
         return true;
     }
 
@@ -52,9 +59,9 @@ public final class AuthCapture {
         if (CaptureRuntime.active() == null) {
             return;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        if (st.authActive && username instanceof String) {
-            st.authUser = (String) username;
+        Frame f = CaptureThreadState.current().auth;
+        if (f.active && username instanceof String) {
+            f.user = (String) username;
         }
     }
 
@@ -64,9 +71,9 @@ public final class AuthCapture {
             return;
         }
         CaptureThreadState st = CaptureThreadState.current();
-        String attempted = st.authUser;
-        st.authActive = false;
-        st.authUser = null;
+        String attempted = st.auth.user;
+        st.auth.active = false;
+        st.auth.user = null;
         CaptureRuntime rt = CaptureRuntime.active();
         if (rt == null) {
             return;
@@ -99,14 +106,14 @@ public final class AuthCapture {
             if (cs != null) {
                 f.strIfPresent(FieldIds.CLIENT_ADDRESS, rt.strings.idOf(cs.getRemoteAddress(), RequestContext::clientAddressText));
             }
-            f.strIfPresent(FieldIds.SESSION_ID, st.sessionId);
+            f.strIfPresent(FieldIds.SESSION_ID, st.session.id);
             f.strIfPresent(FieldIds.OUTCOME, rt.strings.idOf(success ? SUCCESS : FAILURE));
             if (reason != null) {
                 f.text(FieldIds.REASON, reason);
             }
             TaggedRows.emit(rt, st);
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 }

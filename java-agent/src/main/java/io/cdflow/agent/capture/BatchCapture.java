@@ -27,10 +27,29 @@ import org.apache.cassandra.utils.TimeUUID;
  *       batch (all of the batch's mutations): {@code batch_partitions} = its (table, partition) pairs, i.e. the
  *       number of coordinator_write rows it gives; {@code batch_tables} = distinct tables.</li>
  * </ul>
- * Everything runs synchronously on the request thread. Holds two longs, no Cassandra object; never throws.
+ * Everything runs synchronously on the request thread. Never throws into Cassandra.
  */
 public final class BatchCapture {
     private BatchCapture() {
+    }
+
+    /**
+     * The client batch running on this thread: its depth and id (two longs), and the scratch set counting its tables,
+     * emptied before {@link #writeFields} returns. Holds no Cassandra object between hook calls.
+     */
+    static final class Frame {
+        /** Nesting depth of {@code BatchStatement.execute}. */
+        int depth;
+        /** The running batch's id (a UUID, as two longs). */
+        long msb;
+        long lsb;
+        /** Scratch for counting a batch's distinct tables. */
+        final TableSet tables = new TableSet();
+
+        /** Whether a client batch runs on this thread. */
+        boolean active() {
+            return depth > 0;
+        }
     }
 
     /** Entry of {@code BatchStatement.execute(QueryState, BatchQueryOptions, RequestTime)}. */
@@ -38,12 +57,12 @@ public final class BatchCapture {
         if (CaptureRuntime.active() == null) {
             return false;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        if (st.batchDepth++ <= 0) {
-            st.batchDepth = 1;
+        Frame b = CaptureThreadState.current().batch;
+        if (b.depth++ <= 0) {
+            b.depth = 1;
             ThreadLocalRandom r = ThreadLocalRandom.current();
-            st.batchMsb = (r.nextLong() & ~0xF000L) | 0x4000L;
-            st.batchLsb = (r.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+            b.msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+            b.lsb = (r.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
         }
         return true;
     }
@@ -51,10 +70,10 @@ public final class BatchCapture {
     /** Exit of the same call (normal or exceptional). */
     public static void exit(boolean entered) {
         if (entered) {
-            CaptureThreadState st = CaptureThreadState.current();
-            if (--st.batchDepth <= 0) {
-                st.batchDepth = 0;
-                st.batchMsb = st.batchLsb = 0;
+            Frame b = CaptureThreadState.current().batch;
+            if (--b.depth <= 0) {
+                b.depth = 0;
+                b.msb = b.lsb = 0;
             }
         }
     }
@@ -65,24 +84,27 @@ public final class BatchCapture {
         if (rt == null || !(uuid instanceof TimeUUID)) {
             return;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        BatchlogCapture.writing(st, uuid);
-        if (st.batchDepth > 0) {
-            TimeUUID id = (TimeUUID) uuid;
-            st.batchMsb = id.msb();
-            st.batchLsb = id.lsb();
+        try {
+            CaptureThreadState st = CaptureThreadState.current();
+            BatchlogCapture.writing(st, uuid);
+            Frame b = st.batch;
+            if (b.active()) {
+                TimeUUID id = (TimeUUID) uuid;
+                b.msb = id.msb();
+                b.lsb = id.lsb();
+            }
+        } catch (Throwable t) {
+            CaptureRuntime.failed(rt, t);
         }
     }
 
-    /** Whether a client batch runs on this thread. */
-    static boolean inBatch(CaptureThreadState st) {
-        return st.batchDepth > 0;
-    }
-
-    /** Writes fields 32, 33, 34 for a batch whose mutations are {@code mutations} (a collection of IMutation). */
-    static void writeFields(CaptureThreadState st, Collection<?> mutations, FieldWriter f) {
-        f.uuid(FieldIds.BATCH_ID, st.batchMsb, st.batchLsb);
-        TableSet tables = st.batchTables;
+    /**
+     * Writes fields 32, 33, 34 for the batch {@code b} whose mutations are {@code mutations} (a collection of
+     * IMutation).
+     */
+    static void writeFields(Frame b, Collection<?> mutations, FieldWriter f) {
+        f.uuid(FieldIds.BATCH_ID, b.msb, b.lsb);
+        TableSet tables = b.tables;
         long partitions = 0;
         try {
             if (mutations instanceof List && mutations instanceof RandomAccess) {

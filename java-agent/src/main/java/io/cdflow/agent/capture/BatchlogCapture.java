@@ -37,23 +37,29 @@ public final class BatchlogCapture {
     private BatchlogCapture() {
     }
 
+    /** The BATCH_STORE_REQ / BATCH_REMOVE_REQ handled on this thread; held only until the handler's exit. */
+    static final class Frame {
+        /** The message (null outside the handler). */
+        Object message;
+    }
+
     /** Entry of {@code BatchStoreVerbHandler.doVerb(message)} or {@code BatchRemoveVerbHandler.doVerb(message)}. */
     public static boolean verbEnter(Object message) {
         if (CaptureRuntime.active() == null) {
             return false;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        if (st.batchlogMessage != null) {
+        Frame f = CaptureThreadState.current().batchlog;
+        if (f.message != null) {
             return false;
         }
-        st.batchlogMessage = message;
+        f.message = message;
         return true;
     }
 
     /** Exit of the same call (normal or exceptional). */
     public static void verbExit(boolean entered) {
         if (entered) {
-            CaptureThreadState.current().batchlogMessage = null;
+            CaptureThreadState.current().batchlog.message = null;
         }
     }
 
@@ -73,8 +79,14 @@ public final class BatchlogCapture {
      * batchlog copy.
      */
     public static void written(Object uuid) {
-        if (CaptureRuntime.active() != null && uuid != null) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null || uuid == null) {
+            return;
+        }
+        try {
             HANDOFF.take(uuid);
+        } catch (Throwable t) {
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -84,11 +96,10 @@ public final class BatchlogCapture {
         if (rt == null) {
             return;
         }
-        CaptureThreadState st = null;
         boolean adopted = false;
         try {
             Batch batch = (Batch) batchObject;
-            st = CaptureThreadState.current();
+            CaptureThreadState st = CaptureThreadState.current();
             RequestSnapshot handed = HANDOFF.take(batch.id);
             adopted = handed != null && handed.adoptInto(st.request);
             FieldWriter f = start(rt, st, STORE_KIND, batch.id, batch);
@@ -96,13 +107,10 @@ public final class BatchlogCapture {
             TraceSession.write(f);
             TaggedRows.emit(rt, st);
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         } finally {
             if (adopted) {
                 RequestContext.exit(true);
-            }
-            if (st != null) {
-                st.tagged.fields.reset();
             }
         }
     }
@@ -113,18 +121,13 @@ public final class BatchlogCapture {
         if (rt == null) {
             return;
         }
-        CaptureThreadState st = null;
         try {
-            st = CaptureThreadState.current();
+            CaptureThreadState st = CaptureThreadState.current();
             FieldWriter f = start(rt, st, REMOVE_KIND, (TimeUUID) id, id);
             TraceSession.write(f);
             TaggedRows.emit(rt, st);
         } catch (Throwable t) {
-            rt.captureFailed(t);
-        } finally {
-            if (st != null) {
-                st.tagged.fields.reset();
-            }
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -137,15 +140,13 @@ public final class BatchlogCapture {
         FieldWriter f = TaggedRows.start(rt, st, WireFormat.TABLE_EVENTS).fields;
         f.strIfPresent(FieldIds.KIND, rt.strings.idOf(kind));
         f.uuid(FieldIds.BATCHLOG_ID, id.msb(), id.lsb());
-        Object m = st.batchlogMessage;
+        Object m = st.batchlog.message;
         if (m instanceof Message && ((Message<?>) m).payload == payload) {
             Message<?> message = (Message<?>) m;
             f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, message.from()));
             f.i64(FieldIds.MESSAGE_ID, message.id());
         } else {
-            st.request.writeIdentity(f);
-            f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
-            f.bool(FieldIds.APPLIED_LOCALLY, true);
+            TaggedRows.writeAppliedLocally(rt, st, f);
         }
         return f;
     }

@@ -56,11 +56,24 @@ public final class CaptureRuntime {
         nodeId = strings.idOf(address);
     }
 
-    /** Counts a failure inside capture code; the first one is logged, later ones only counted. */
-    public void captureFailed(Throwable t) {
-        captureErrors.increment();
-        if (errorLogged.compareAndSet(false, true)) {
-            System.err.println("cdflow-agent: capture error (logged once, later ones only counted): " + t);
+    /**
+     * The one catch clause of capture code: a Throwable of a hook's own code is counted in {@code rt} (the runtime
+     * the hook read at its start; nothing to count in when capture was off), the first one logged, later ones only
+     * counted, and never rethrown. Every hook that calls more than its own frame's fields reads
+     * <pre>
+     * CaptureRuntime rt = CaptureRuntime.active();
+     * if (rt == null) { return; }
+     * try { ... } catch (Throwable t) { CaptureRuntime.failed(rt, t); } finally { frame.exit(); }
+     * </pre>
+     * (the finally only where a frame must drop what it holds). A static method, not a lambda wrapper: the hooks take
+     * their own arguments and primitives, and allocate nothing.
+     */
+    static void failed(CaptureRuntime rt, Throwable t) {
+        if (rt != null) {
+            rt.captureErrors.increment();
+            if (rt.errorLogged.compareAndSet(false, true)) {
+                System.err.println("cdflow-agent: capture error (logged once, later ones only counted): " + t);
+            }
         }
     }
 

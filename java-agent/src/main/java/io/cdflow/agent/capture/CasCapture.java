@@ -63,7 +63,7 @@ public final class CasCapture {
             f.start(rt, (String) keyspace, (String) table, key, serial, commit, Paxos.useV2());
             return true;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -82,10 +82,9 @@ public final class CasCapture {
                 emit(rt, st, frame, thrown == null ? (result == null ? 1 : 0) : -1, thrown, end);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         } finally {
             frame.clear();
-            st.tagged.fields.reset();
         }
     }
 
@@ -119,7 +118,7 @@ public final class CasCapture {
                 }
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -141,7 +140,7 @@ public final class CasCapture {
                 }
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -161,7 +160,6 @@ public final class CasCapture {
         if (rt == null || thrown != null) {
             return;
         }
-        CaptureThreadState st = null;
         boolean adopted = false;
         try {
             RequestSnapshot handed = HANDOFF.take(commitObject);
@@ -171,7 +169,7 @@ public final class CasCapture {
             if (rt.skipsKeyspace(table.keyspace)) {
                 return;
             }
-            st = CaptureThreadState.current();
+            CaptureThreadState st = CaptureThreadState.current();
             boolean local = handed != null || st.cas.active;
             adopted = handed != null && handed.adoptInto(st.request);
             FieldWriter f = TaggedRows.start(rt, st, WireFormat.TABLE_EVENTS).fields;
@@ -181,27 +179,16 @@ public final class CasCapture {
             TaggedRows.writeKey(f, update.partitionKey());
             f.uuid(FieldIds.PAXOS_BALLOT, commit.ballot.msb(), commit.ballot.lsb());
             if (local) {
-                st.request.writeIdentity(f);
-                f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
-                f.bool(FieldIds.APPLIED_LOCALLY, true);
+                TaggedRows.writeAppliedLocally(rt, st, f);
             }
-            MutationFacts facts = st.facts.count(update);
-            f.i64(FieldIds.BYTES, update.dataSize());
-            f.i64(FieldIds.ROWS, facts.rows);
-            f.i64(FieldIds.CELLS, facts.cells);
-            f.i64(FieldIds.TOMBSTONES, facts.tombstones);
-            f.i64(FieldIds.TTL_CELLS, facts.ttlCells);
-            MutationEmitter.writeFacts(f, facts);
+            TaggedRows.writeUpdate(f, st.facts, update);
             TraceSession.write(f);
             TaggedRows.emit(rt, st);
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         } finally {
             if (adopted) {
                 RequestContext.exit(true);
-            }
-            if (st != null) {
-                st.tagged.fields.reset();
             }
         }
     }
@@ -212,10 +199,7 @@ public final class CasCapture {
         f.strIfPresent(FieldIds.KIND, rt.strings.idOf(KIND));
         f.strIfPresent(FieldIds.KEYSPACE, frame.keyspace);
         f.strIfPresent(FieldIds.TABLE, frame.table);
-        st.request.writeIdentity(f);
-        if (st.request.isActive()) {
-            f.strIfPresent(FieldIds.STATEMENT_TYPE, st.request.statementType);
-        }
+        st.request.writeIdentityAndStatement(f);
         if (frame.key instanceof DecoratedKey) {
             TaggedRows.writeKey(f, (DecoratedKey) frame.key);
         }
@@ -243,7 +227,10 @@ public final class CasCapture {
         TaggedRows.emit(rt, st);
     }
 
-    /** The LWT running on this thread; holds the key and the own proposal only while {@code cas} runs. */
+    /**
+     * The LWT running on this thread: its key and own proposal (Cassandra objects), held only until the exit of
+     * {@code StorageProxy.cas} ({@link #exit}).
+     */
     static final class Frame {
         boolean active;
         boolean v2;

@@ -29,8 +29,8 @@ import org.apache.cassandra.utils.TimeUUID;
  *       log is enabled).</li>
  * </ul>
  * Rows are emitted at the task's exit, only when it returned normally after recording its history (an offline,
- * failed or empty task emits nothing). System keyspaces are skipped unless include_system_keyspaces. The frame
- * holds the SSTable readers only while the task runs. Never throws into Cassandra.
+ * failed or empty task emits nothing). System keyspaces are skipped unless include_system_keyspaces. Never throws
+ * into Cassandra.
  */
 public final class CompactionCapture {
     static final String ORIGIN = "compaction";
@@ -38,7 +38,10 @@ public final class CompactionCapture {
     private CompactionCapture() {
     }
 
-    /** One running compaction task. */
+    /**
+     * The compaction task running on this thread (created on first use: compaction threads only): its SSTable
+     * readers (Cassandra objects) held only until the task's exit ({@link #taskExit}).
+     */
     static final class Frame {
         boolean active;
         boolean skip;
@@ -98,7 +101,7 @@ public final class CompactionCapture {
             frame.inputs = new ArrayList<>(txn.originals());
             return true;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -133,7 +136,7 @@ public final class CompactionCapture {
             frame.partitionsIn = in;
             frame.partitionsOut = out;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -156,7 +159,7 @@ public final class CompactionCapture {
                 frame.outputs = new ArrayList<>((Collection<SSTableReader>) output);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -173,7 +176,7 @@ public final class CompactionCapture {
                 emit(rt, st, frame, (System.nanoTime() - frame.startNanos) / 1000);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         } finally {
             if (frame != null) {
                 frame.clear();

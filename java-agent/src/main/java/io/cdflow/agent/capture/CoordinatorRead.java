@@ -4,9 +4,10 @@ import io.cdflow.agent.wire.WireFormat;
 import java.util.Arrays;
 
 /**
- * Per-thread state of one coordinator read (a SELECT, or a StorageProxy read outside one): what the StorageProxy
- * calls inside it read, how long they took, the distinct replicas they contacted. Holds at most one Cassandra
- * object (the single partition's key) and the replica addresses, all dropped by {@link #reset()}.
+ * {@link ReadCapture}'s frame: one coordinator read (a SELECT, or a StorageProxy read outside one) on this thread,
+ * what the StorageProxy calls inside it read, how long they took, the distinct replicas they contacted. Holds at most
+ * one Cassandra object (the single partition's key) and the replica addresses, all dropped by {@link #reset()} at the
+ * SELECT's exit (or the standalone StorageProxy read's).
  */
 final class CoordinatorRead {
     static final int MAX_REPLICAS = 64;

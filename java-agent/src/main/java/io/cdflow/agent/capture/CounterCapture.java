@@ -47,7 +47,6 @@ public final class CounterCapture {
         if (rt == null) {
             return;
         }
-        CaptureThreadState st = null;
         try {
             Message<?> m = (Message<?>) message;
             if (m.verb() != Verb.COUNTER_MUTATION_REQ || !(m.payload instanceof CounterMutation)) {
@@ -58,14 +57,11 @@ public final class CounterCapture {
             if (rt.skipsKeyspace(mutation.getKeyspaceName())) {
                 return;
             }
-            st = CaptureThreadState.current();
+            CaptureThreadState st = CaptureThreadState.current();
             int leader = replica instanceof Replica ? NodeAddress.addressId(rt, ((Replica) replica).endpoint()) : 0;
             for (PartitionUpdate update : mutation.getPartitionUpdates()) {
                 FieldWriter f = start(rt, st, FORWARD_KIND, cm, update.metadata());
-                st.request.writeIdentity(f);
-                if (st.request.isActive()) {
-                    f.strIfPresent(FieldIds.STATEMENT_TYPE, st.request.statementType);
-                }
+                st.request.writeIdentityAndStatement(f);
                 f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
                 f.strIfPresent(FieldIds.COUNTER_LEADER, leader);
                 f.i64(FieldIds.MESSAGE_ID, m.id());
@@ -73,11 +69,7 @@ public final class CounterCapture {
                 TaggedRows.emit(rt, st);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
-        } finally {
-            if (st != null) {
-                st.tagged.fields.reset();
-            }
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -90,7 +82,7 @@ public final class CounterCapture {
         try {
             HANDOFF.put(cm, RequestSnapshot.of(CaptureThreadState.current().request));
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -100,12 +92,14 @@ public final class CounterCapture {
      * to {@code applyMutation}).
      */
     public static boolean verbEnter(Object message) {
-        if (CaptureRuntime.active() == null) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null) {
             return false;
         }
         try {
             return messageEnter(message, ((Message<?>) message).respondTo());
         } catch (Throwable t) {
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -127,9 +121,7 @@ public final class CounterCapture {
     /** Exit of the same call (normal or exceptional). */
     public static void messageExit(boolean entered) {
         if (entered) {
-            Frame f = CaptureThreadState.current().counter;
-            f.message = null;
-            f.respondTo = null;
+            CaptureThreadState.current().counter.messageDone();
         }
     }
 
@@ -156,41 +148,31 @@ public final class CounterCapture {
             f.depth = 1;
             return System.nanoTime();
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return -1;
         }
     }
 
     /** Exit of {@code CounterMutation.applyCounterMutation()} (normal or exceptional). */
     public static void applyExit(Object cmObject, Throwable thrown, long startNanos) {
-        CaptureThreadState st = null;
+        CaptureThreadState st = CaptureThreadState.current();
+        Frame frame = st.counter;
+        if (startNanos == -1) {
+            if (frame.depth > 1) {
+                frame.depth--;
+            }
+            return;
+        }
+        frame.depth = 0;
         CaptureRuntime rt = CaptureRuntime.active();
         try {
-            st = CaptureThreadState.current();
-            Frame frame = st.counter;
-            if (startNanos == -1) {
-                if (frame.depth > 1) {
-                    frame.depth--;
-                }
-                return;
-            }
-            frame.depth = 0;
             if (rt != null) {
                 emitLeader(rt, st, frame, (CounterMutation) cmObject, thrown, (System.nanoTime() - startNanos) / 1000);
             }
         } catch (Throwable t) {
-            if (rt != null) {
-                rt.captureFailed(t);
-            }
+            CaptureRuntime.failed(rt, t);
         } finally {
-            if (st != null && startNanos != -1) {
-                if (st.counter.adopted) {
-                    RequestContext.exit(true);
-                }
-                st.counter.adopted = false;
-                st.counter.local = false;
-                st.tagged.fields.reset();
-            }
+            frame.applyDone();
         }
     }
 
@@ -204,10 +186,7 @@ public final class CounterCapture {
                 ? (Message<?>) frame.message : null;
         for (PartitionUpdate update : mutation.getPartitionUpdates()) {
             FieldWriter f = start(rt, st, LEADER_KIND, cm, update.metadata());
-            st.request.writeIdentity(f);
-            if (st.request.isActive()) {
-                f.strIfPresent(FieldIds.STATEMENT_TYPE, st.request.statementType);
-            }
+            st.request.writeIdentityAndStatement(f);
             if (message != null) {
                 f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, (InetAddressAndPort) frame.respondTo));
                 f.i64(FieldIds.MESSAGE_ID, message.id());
@@ -236,15 +215,34 @@ public final class CounterCapture {
         return f;
     }
 
-    /** Counter leader work on this thread. */
+    /**
+     * Counter leader work on this thread: the COUNTER_MUTATION_REQ being handled and its respond-to address
+     * (Cassandra objects), held only until the verb handler's exit ({@link #messageExit}); the identity adopted for
+     * the leader's apply, released at that apply's exit ({@link #applyExit}).
+     */
     static final class Frame {
         /** The COUNTER_MUTATION_REQ being handled (null outside the verb handler) and its respond-to address. */
         Object message;
         Object respondTo;
+        /** Nesting depth of {@code applyCounterMutation}. */
         int depth;
         /** This node coordinates the write it leads. */
         boolean local;
         /** The request identity was adopted from the coordinator's thread (release at exit). */
         boolean adopted;
+
+        void messageDone() {
+            message = null;
+            respondTo = null;
+        }
+
+        /** End of the outermost apply: releases the adopted identity. */
+        void applyDone() {
+            if (adopted) {
+                RequestContext.exit(true);
+            }
+            adopted = false;
+            local = false;
+        }
     }
 }

@@ -33,23 +33,29 @@ public final class FlushCapture {
     private FlushCapture() {
     }
 
+    /** The {@code switchMemtable} running on this thread: its FlushReason, held only until that call's exit. */
+    static final class Frame {
+        /** The FlushReason (null outside the call). */
+        Object reason;
+    }
+
     /** Entry of {@code ColumnFamilyStore.switchMemtable(reason)}. */
     public static boolean switchEnter(Object reason) {
         if (CaptureRuntime.active() == null) {
             return false;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        if (st.flushReason != null) {
+        Frame f = CaptureThreadState.current().flush;
+        if (f.reason != null) {
             return false;
         }
-        st.flushReason = reason;
+        f.reason = reason;
         return true;
     }
 
     /** Exit of the same call. */
     public static void switchExit(boolean entered) {
         if (entered) {
-            CaptureThreadState.current().flushReason = null;
+            CaptureThreadState.current().flush.reason = null;
         }
     }
 
@@ -60,11 +66,11 @@ public final class FlushCapture {
             return;
         }
         try {
-            Object reason = CaptureThreadState.current().flushReason;
+            Object reason = CaptureThreadState.current().flush.reason;
             TimeUUID id = TimeUUID.Generator.nextTimeUUID();
             PENDING.put(previous, reason instanceof Enum ? ((Enum<?>) reason).name() : null, id.msb(), id.lsb());
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -114,7 +120,7 @@ public final class FlushCapture {
             TaggedRows.emit(rt, st);
             SSTableRows.emit(rt, st, keyspace, tableId, sstables, SSTableRows.CREATED, ORIGIN, msb, lsb);
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 

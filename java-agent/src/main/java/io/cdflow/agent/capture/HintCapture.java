@@ -44,15 +44,29 @@ public final class HintCapture {
     private HintCapture() {
     }
 
+    /**
+     * Hints on this thread: the one the last {@code Hint.create} returned, with its mutation and creation time (ms),
+     * until the {@code HintsService.write} that follows it ({@link #written}; a create without a write keeps one
+     * hint referenced until the thread's next create); the sender of the hint whose {@code HintVerbHandler.doVerb}
+     * runs, until that call's exit ({@link #receiveExit}).
+     */
+    static final class Frame {
+        Object created;
+        Object mutation;
+        long creationTime;
+        /** Null outside {@code HintVerbHandler.doVerb}. */
+        Object sender;
+    }
+
     /** Exit of {@code Hint.create(mutation, creationTime)}. */
     public static void created(Object hint, Object mutation, long creationTime) {
         if (CaptureRuntime.active() == null) {
             return;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        st.hintCreated = hint;
-        st.hintMutation = mutation;
-        st.hintCreationTime = creationTime;
+        Frame f = CaptureThreadState.current().hint;
+        f.created = hint;
+        f.mutation = mutation;
+        f.creationTime = creationTime;
     }
 
     /** Entry of {@code HintsService.write(hostIds, hint)}. */
@@ -62,10 +76,11 @@ public final class HintCapture {
             return;
         }
         CaptureThreadState st = CaptureThreadState.current();
-        Object mutation = st.hintMutation;
-        boolean ours = hint != null && st.hintCreated == hint;
-        st.hintCreated = null;
-        st.hintMutation = null;
+        Frame frame = st.hint;
+        Object mutation = frame.mutation;
+        boolean ours = hint != null && frame.created == hint;
+        frame.created = null;
+        frame.mutation = null;
         if (!ours) {
             return;
         }
@@ -80,10 +95,10 @@ public final class HintCapture {
             for (Object hostId : (Collection<?>) hostIds) {
                 InetAddressAndPort target = StorageService.instance.getEndpointForHostId((UUID) hostId);
                 int targetId = target == null ? WireFormat.NO_STRING : NodeAddress.addressId(rt, target);
-                emit(rt, st, WRITE_KIND, m, self, generation, targetId, st.hintCreationTime, bytes, false);
+                emit(rt, st, WRITE_KIND, m, self, generation, targetId, frame.creationTime, bytes, false);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -103,10 +118,10 @@ public final class HintCapture {
             return false;
         }
         try {
-            CaptureThreadState.current().hintSender = ((Message<?>) message).from();
+            CaptureThreadState.current().hint.sender = ((Message<?>) message).from();
             return true;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -114,7 +129,7 @@ public final class HintCapture {
     /** Exit of {@code HintVerbHandler.doVerb} (normal or exceptional). */
     public static void receiveExit(boolean entered) {
         if (entered) {
-            CaptureThreadState.current().hintSender = null;
+            CaptureThreadState.current().hint.sender = null;
         }
     }
 
@@ -130,13 +145,13 @@ public final class HintCapture {
             if (rt.skipsKeyspace(m.getKeyspaceName())) {
                 return;
             }
-            InetAddressAndPort sender = (InetAddressAndPort) st.hintSender;
+            InetAddressAndPort sender = (InetAddressAndPort) st.hint.sender;
             int senderId = sender == null ? WireFormat.NO_STRING : NodeAddress.addressId(rt, sender);
             int self = NodeAddress.nodeId(rt);
             boolean expired = !((Hint) hint).isLive();
             emit(rt, st, REPLAY_KIND, m, senderId, Generations.of(sender), self, creationTime, -1, expired);
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -161,13 +176,7 @@ public final class HintCapture {
             if (expired) {
                 f.strIfPresent(FieldIds.ERROR, rt.strings.idOf(EXPIRED));
             }
-            MutationFacts facts = st.facts.count(update);
-            f.i64(FieldIds.BYTES, update.dataSize());
-            f.i64(FieldIds.ROWS, facts.rows);
-            f.i64(FieldIds.CELLS, facts.cells);
-            f.i64(FieldIds.TOMBSTONES, facts.tombstones);
-            f.i64(FieldIds.TTL_CELLS, facts.ttlCells);
-            MutationEmitter.writeFacts(f, facts);
+            TaggedRows.writeUpdate(f, st.facts, update);
             TaggedRows.emit(rt, st);
         }
     }

@@ -76,10 +76,9 @@ public final class ReadCapture {
                 emit(rt, st, r, rows, thrown != null ? thrown : r.spError);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         } finally {
             r.reset();
-            st.tagged.fields.reset();
         }
     }
 
@@ -132,11 +131,10 @@ public final class ReadCapture {
                 emit(rt, st, r, -1, thrown);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         } finally {
             if (standalone) {
                 r.reset();
-                st.tagged.fields.reset();
             }
         }
     }
@@ -161,7 +159,7 @@ public final class ReadCapture {
             }
             r.rangeStartNanos = now;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -193,7 +191,7 @@ public final class ReadCapture {
                 r.addReplica(to);
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -209,7 +207,7 @@ public final class ReadCapture {
                 r.addReplica(FBUtilities.getBroadcastAddressAndPort());
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 

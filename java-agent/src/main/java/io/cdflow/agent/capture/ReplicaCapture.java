@@ -38,12 +38,14 @@ public final class ReplicaCapture {
      * counted; one that expires between this test and the handler's own (nanoseconds) would be.
      */
     public static boolean remoteVerbEnter(Object message) {
-        if (CaptureRuntime.active() == null) {
+        CaptureRuntime rt = CaptureRuntime.active();
+        if (rt == null) {
             return false;
         }
         try {
             return MonotonicClock.Global.approxTime.now() <= ((Message<?>) message).expiresAtNanos();
         } catch (Throwable t) {
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -56,10 +58,7 @@ public final class ReplicaCapture {
         try {
             remoteApplied(message, ((Message<?>) message).respondTo(), thrown);
         } catch (Throwable t) {
-            CaptureRuntime rt = CaptureRuntime.active();
-            if (rt != null) {
-                rt.captureFailed(t);
-            }
+            CaptureRuntime.failed(CaptureRuntime.active(), t);
         }
     }
 
@@ -69,7 +68,6 @@ public final class ReplicaCapture {
         if (rt == null || thrown != null) {
             return;
         }
-        CaptureThreadState st = null;
         try {
             Message<?> msg = (Message<?>) message;
             if (!(msg.payload instanceof Mutation)) {
@@ -79,7 +77,7 @@ public final class ReplicaCapture {
             if (rt.skipsKeyspace(mutation.getKeyspaceName())) {
                 return;
             }
-            st = CaptureThreadState.current();
+            CaptureThreadState st = CaptureThreadState.current();
             long latency = (System.nanoTime() - msg.createdAtNanos()) / 1000;
             MutationEvent e = st.event.clear();
             e.eventTimeMicros = EventClock.nowMicros();
@@ -97,11 +95,7 @@ public final class ReplicaCapture {
             }
             MutationEmitter.emit(rt, st, mutation);
         } catch (Throwable t) {
-            rt.captureFailed(t);
-        } finally {
-            if (st != null) {
-                st.event.key = null;
-            }
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -111,13 +105,12 @@ public final class ReplicaCapture {
         if (rt == null || thrown != null) {
             return;
         }
-        CaptureThreadState st = null;
         try {
             Mutation mutation = (Mutation) mutationObject;
             if (rt.skipsKeyspace(mutation.getKeyspaceName())) {
                 return;
             }
-            st = CaptureThreadState.current();
+            CaptureThreadState st = CaptureThreadState.current();
             MutationEvent e = st.event.clear();
             e.eventTimeMicros = EventClock.nowMicros();
             e.kind = WireFormat.KIND_REPLICA_WRITE;
@@ -134,11 +127,7 @@ public final class ReplicaCapture {
             }
             MutationEmitter.emit(rt, st, mutation);
         } catch (Throwable t) {
-            rt.captureFailed(t);
-        } finally {
-            if (st != null) {
-                st.event.key = null;
-            }
+            CaptureRuntime.failed(rt, t);
         }
     }
 }

@@ -25,12 +25,37 @@ import org.apache.cassandra.schema.TableMetadata;
  *       from the start of the local execution. Emitted only for the frame's own command, so internal reads
  *       (system tables, paging, view builds, Paxos) are never reported.</li>
  * </ul>
- * Holds the frame's command and sender only while the handler runs. Never throws into Cassandra.
+ * Never throws into Cassandra.
  */
 public final class ReplicaReadCapture {
     static final String KIND = "replica_read";
 
     private ReplicaReadCapture() {
+    }
+
+    /**
+     * The read a replica read handler on this thread executes: its command and sender (Cassandra objects), held only
+     * until the handler's exit ({@link #exit}; the command also until its one row is emitted).
+     */
+    static final class Frame {
+        /** The ReadCommand (null outside a handler). */
+        Object command;
+        /** Its sender (remote) or null (local). */
+        Object from;
+        long messageId = -1;
+        boolean local;
+
+        void set(Object readCommand, Object sender, long id, boolean isLocal) {
+            command = readCommand;
+            from = sender;
+            messageId = id;
+            local = isLocal;
+        }
+
+        void clear() {
+            command = null;
+            from = null;
+        }
     }
 
     /** Entry of {@code ReadCommandVerbHandler.doVerb(message)}. */
@@ -40,18 +65,15 @@ public final class ReplicaReadCapture {
             return false;
         }
         try {
-            CaptureThreadState st = CaptureThreadState.current();
-            if (st.replicaCommand != null) {
+            Frame f = CaptureThreadState.current().replicaRead;
+            if (f.command != null) {
                 return false;
             }
             Message<?> m = (Message<?>) message;
-            st.replicaCommand = m.payload;
-            st.replicaFrom = m.from();
-            st.replicaMessageId = m.id();
-            st.replicaLocal = false;
+            f.set(m.payload, m.from(), m.id(), false);
             return true;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -61,23 +83,18 @@ public final class ReplicaReadCapture {
         if (CaptureRuntime.active() == null || command == null) {
             return false;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        if (st.replicaCommand != null) {
+        Frame f = CaptureThreadState.current().replicaRead;
+        if (f.command != null) {
             return false;
         }
-        st.replicaCommand = command;
-        st.replicaFrom = null;
-        st.replicaMessageId = -1;
-        st.replicaLocal = true;
+        f.set(command, null, -1, true);
         return true;
     }
 
     /** Exit of either handler (normal or exceptional). */
     public static void exit(boolean entered) {
         if (entered) {
-            CaptureThreadState st = CaptureThreadState.current();
-            st.replicaCommand = null;
-            st.replicaFrom = null;
+            CaptureThreadState.current().replicaRead.clear();
         }
     }
 
@@ -92,13 +109,13 @@ public final class ReplicaReadCapture {
         if (rt == null) {
             return;
         }
-        CaptureThreadState st = null;
         try {
-            st = CaptureThreadState.current();
-            if (command == null || st.replicaCommand != command) {
+            CaptureThreadState st = CaptureThreadState.current();
+            Frame frame = st.replicaRead;
+            if (command == null || frame.command != command) {
                 return;
             }
-            st.replicaCommand = null; // one row per frame
+            frame.command = null; // one row per frame
             ReadCommand cmd = (ReadCommand) command;
             TableMetadata table = cmd.metadata();
             if (rt.skipsKeyspace(table.keyspace)) {
@@ -109,13 +126,11 @@ public final class ReplicaReadCapture {
             f.strIfPresent(FieldIds.KIND, rt.strings.idOf(KIND));
             f.strIfPresent(FieldIds.KEYSPACE, rt.strings.idOf(table.keyspace));
             f.strIfPresent(FieldIds.TABLE, rt.strings.idOf(table.name));
-            if (st.replicaLocal) {
-                st.request.writeIdentity(f);
-                f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
-                f.bool(FieldIds.APPLIED_LOCALLY, true);
+            if (frame.local) {
+                TaggedRows.writeAppliedLocally(rt, st, f);
             } else {
-                f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, (InetAddressAndPort) st.replicaFrom));
-                f.i64(FieldIds.MESSAGE_ID, st.replicaMessageId);
+                f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.addressId(rt, (InetAddressAndPort) frame.from));
+                f.i64(FieldIds.MESSAGE_ID, frame.messageId);
             }
             if (cmd instanceof SinglePartitionReadCommand) {
                 TaggedRows.writeKey(f, ((SinglePartitionReadCommand) cmd).partitionKey());
@@ -129,7 +144,7 @@ public final class ReplicaReadCapture {
             TraceSession.write(f);
             TaggedRows.emit(rt, st);
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 }

@@ -69,12 +69,12 @@ public final class RequestContext {
             RequestContext ctx = st.request;
             if (ctx.depth == 0) {
                 ctx.fill(rt.strings, cs, statement, options);
-                ctx.session = st.sessionId;
+                ctx.session = st.session.id;
             }
             ctx.depth++;
             return true;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -126,6 +126,14 @@ public final class RequestContext {
             f.strIfPresent(FieldIds.DRIVER_NAME, driverName);
             f.strIfPresent(FieldIds.DRIVER_VERSION, driverVersion);
             f.strIfPresent(FieldIds.SESSION_ID, session);
+        }
+    }
+
+    /** {@link #writeIdentity}, and the statement type (field 9) when a request is active. */
+    void writeIdentityAndStatement(FieldWriter f) {
+        if (depth > 0) {
+            writeIdentity(f);
+            f.strIfPresent(FieldIds.STATEMENT_TYPE, statementType);
         }
     }
 

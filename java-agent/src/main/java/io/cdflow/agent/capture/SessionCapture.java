@@ -30,6 +30,11 @@ public final class SessionCapture {
     private SessionCapture() {
     }
 
+    /** The session of the request on this thread: its interned id (0 = none), until the exit ({@link #exit}). */
+    static final class Frame {
+        int id;
+    }
+
     /**
      * Entry of {@code Dispatcher.processRequest(Channel, ...)}.
      *
@@ -47,10 +52,10 @@ public final class SessionCapture {
                 id = rt.strings.idOf(s.text);
                 s.id = id;
             }
-            CaptureThreadState.current().sessionId = id;
+            CaptureThreadState.current().session.id = id;
             return true;
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
             return false;
         }
     }
@@ -58,7 +63,7 @@ public final class SessionCapture {
     /** Exit of {@code Dispatcher.processRequest(Channel, ...)}: forgets the session. */
     public static void exit(boolean entered) {
         if (entered) {
-            CaptureThreadState.current().sessionId = 0;
+            CaptureThreadState.current().session.id = 0;
         }
     }
 

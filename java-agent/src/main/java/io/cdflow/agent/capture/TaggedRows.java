@@ -7,6 +7,7 @@ import io.cdflow.agent.wire.TaggedEvent;
 import java.nio.ByteBuffer;
 import java.util.function.Function;
 import org.apache.cassandra.db.DecoratedKey;
+import org.apache.cassandra.db.partitions.PartitionUpdate;
 
 /** Building blocks shared by the captures that emit TAGGED_EVENT records. */
 final class TaggedRows {
@@ -33,6 +34,27 @@ final class TaggedRows {
         f.i64(FieldIds.TOKEN, MutationEmitter.murmur3Token(key.getToken()));
         ByteBuffer k = key.getKey();
         f.bytes(FieldIds.PARTITION_KEY, k, k.position(), k.remaining());
+    }
+
+    /**
+     * Who asked, for work this node coordinates and applies itself: the request's identity (when one is active on
+     * this thread), coordinator = this node, applied_locally.
+     */
+    static void writeAppliedLocally(CaptureRuntime rt, CaptureThreadState st, FieldWriter f) {
+        st.request.writeIdentity(f);
+        f.strIfPresent(FieldIds.COORDINATOR, NodeAddress.nodeId(rt));
+        f.bool(FieldIds.APPLIED_LOCALLY, true);
+    }
+
+    /** What one PartitionUpdate writes: bytes (its data size), the counts of {@link MutationFacts}, write_timestamp. */
+    static void writeUpdate(FieldWriter f, MutationFacts scratch, PartitionUpdate update) {
+        MutationFacts facts = scratch.count(update);
+        f.i64(FieldIds.BYTES, update.dataSize());
+        f.i64(FieldIds.ROWS, facts.rows);
+        f.i64(FieldIds.CELLS, facts.cells);
+        f.i64(FieldIds.TOMBSTONES, facts.tombstones);
+        f.i64(FieldIds.TTL_CELLS, facts.ttlCells);
+        MutationEmitter.writeFacts(f, facts);
     }
 
     /** Error (13): simple class name of {@code thrown}, if any. */

@@ -37,6 +37,30 @@ public final class WriteCapture {
     }
 
     /**
+     * The outermost hooked StorageProxy write call on this thread. Holds the mutations it contacted replicas for and
+     * the one whose local replica it applies (Cassandra objects) until that call's exit ({@link #exit}).
+     */
+    static final class Frame {
+        /** Nesting depth of hooked StorageProxy write methods. */
+        int depth;
+        /** System.nanoTime() at entry of the outermost one. */
+        long startNanos;
+        /** Replicas contacted per mutation during the outermost call. */
+        final ReplicaContacts contacts = new ReplicaContacts();
+        /**
+         * The mutation whose {@code sendToHintedReplicas} runs on this thread and will apply it on this node, until
+         * the message for its remote replicas is built (or the outermost exit).
+         */
+        Object localReplicaMutation;
+
+        /** Drops what the outermost call recorded. */
+        void clear() {
+            contacts.clear();
+            localReplicaMutation = null;
+        }
+    }
+
+    /**
      * Entry of a hooked StorageProxy write method.
      *
      * @return whether this call was counted (pass it to {@link #exit})
@@ -45,10 +69,10 @@ public final class WriteCapture {
         if (CaptureRuntime.active() == null) {
             return false;
         }
-        CaptureThreadState st = CaptureThreadState.current();
-        if (st.coordinatorDepth++ <= 0) {
-            st.coordinatorDepth = 1;
-            st.coordinatorStartNanos = System.nanoTime();
+        Frame f = CaptureThreadState.current().write;
+        if (f.depth++ <= 0) {
+            f.depth = 1;
+            f.startNanos = System.nanoTime();
         }
         return true;
     }
@@ -70,14 +94,14 @@ public final class WriteCapture {
             return;
         }
         try {
-            CaptureThreadState st = CaptureThreadState.current();
-            if (st.coordinatorDepth > 0) {
+            Frame f = CaptureThreadState.current().write;
+            if (f.depth > 0) {
                 ReplicaPlan.ForWrite forWrite = (ReplicaPlan.ForWrite) plan;
-                st.contacts.record(mutation, forWrite.contacts().size());
-                st.localReplicaMutation = hasLiveSelf(forWrite) ? mutation : null;
+                f.contacts.record(mutation, forWrite.contacts().size());
+                f.localReplicaMutation = hasLiveSelf(forWrite) ? mutation : null;
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -93,17 +117,17 @@ public final class WriteCapture {
             return;
         }
         try {
-            CaptureThreadState st = CaptureThreadState.current();
+            Frame f = CaptureThreadState.current().write;
             Message<?> m = (Message<?>) message;
-            if (st.coordinatorDepth > 0 && m.payload instanceof Mutation) {
-                st.contacts.recordMessage(m.payload, m.id());
-                if (m.payload == st.localReplicaMutation) {
-                    st.localReplicaMutation = null;
+            if (f.depth > 0 && m.payload instanceof Mutation) {
+                f.contacts.recordMessage(m.payload, m.id());
+                if (m.payload == f.localReplicaMutation) {
+                    f.localReplicaMutation = null;
                     LocalFanouts.put(m.payload, m.id());
                 }
             }
         } catch (Throwable t) {
-            rt.captureFailed(t);
+            CaptureRuntime.failed(rt, t);
         }
     }
 
@@ -121,29 +145,25 @@ public final class WriteCapture {
         }
         long endNanos = System.nanoTime();
         CaptureThreadState st = CaptureThreadState.current();
-        if (--st.coordinatorDepth > 0) {
+        Frame f = st.write;
+        if (--f.depth > 0) {
             return;
         }
-        st.coordinatorDepth = 0;
+        f.depth = 0;
         CaptureRuntime rt = CaptureRuntime.active();
         try {
             if (rt != null && mutations instanceof Collection) {
-                emitAll(rt, st, (Collection<?>) mutations, consistency, thrown, endNanos);
+                emitAll(rt, st, f, (Collection<?>) mutations, consistency, thrown, endNanos);
             }
         } catch (Throwable t) {
-            if (rt != null) {
-                rt.captureFailed(t);
-            }
+            CaptureRuntime.failed(rt, t);
         } finally {
-            st.contacts.clear();
-            st.localReplicaMutation = null;
-            st.event.key = null;
-            st.event.extension.reset();
+            f.clear();
         }
     }
 
-    private static void emitAll(CaptureRuntime rt, CaptureThreadState st, Collection<?> mutations, Object consistency,
-                                Throwable thrown, long endNanos) {
+    private static void emitAll(CaptureRuntime rt, CaptureThreadState st, Frame f, Collection<?> mutations,
+                                Object consistency, Throwable thrown, long endNanos) {
         MutationEvent e = st.event.clear();
         e.eventTimeMicros = EventClock.microsAt(endNanos);
         e.kind = WireFormat.KIND_COORDINATOR_WRITE;
@@ -151,11 +171,11 @@ public final class WriteCapture {
                 ? ((ConsistencyLevel) consistency).code : WireFormat.CONSISTENCY_UNKNOWN;
         e.flags = thrown == null ? 0 : WireFormat.FLAG_FAILED;
         e.error = thrown == null ? WireFormat.NO_STRING : rt.strings.idOf(thrown.getClass(), SIMPLE_NAME);
-        e.latencyMicros = (endNanos - st.coordinatorStartNanos) / 1000;
+        e.latencyMicros = (endNanos - f.startNanos) / 1000;
         e.messageId = -1;
         st.request.copyIdentityTo(e);
-        if (BatchCapture.inBatch(st)) {
-            BatchCapture.writeFields(st, mutations, e.extension);
+        if (st.batch.active()) {
+            BatchCapture.writeFields(st.batch, mutations, e.extension);
         }
         st.request.writeSession(e.extension);
         TraceSession.write(e.extension);
@@ -163,16 +183,17 @@ public final class WriteCapture {
         if (mutations instanceof List && mutations instanceof RandomAccess) {
             List<?> list = (List<?>) mutations;
             for (int n = list.size(); index < n; index++) {
-                emitOne(rt, st, list.get(index), index);
+                emitOne(rt, st, f.contacts, list.get(index), index);
             }
         } else {
             for (Object m : mutations) {
-                emitOne(rt, st, m, index++);
+                emitOne(rt, st, f.contacts, m, index++);
             }
         }
     }
 
-    private static void emitOne(CaptureRuntime rt, CaptureThreadState st, Object item, int index) {
+    private static void emitOne(CaptureRuntime rt, CaptureThreadState st, ReplicaContacts contacts, Object item,
+                                int index) {
         Mutation mutation = item instanceof Mutation ? (Mutation) item
                 : item instanceof CounterMutation ? ((CounterMutation) item).getMutation() : null;
         if (mutation == null || rt.skipsKeyspace(mutation.getKeyspaceName())) {
@@ -181,10 +202,10 @@ public final class WriteCapture {
         MutationEvent e = st.event;
         e.node = NodeAddress.nodeId(rt);
         e.coordinator = e.node;
-        e.replicas = Math.min(MAX_REPLICAS, st.contacts.countFor(mutation, index));
+        e.replicas = Math.min(MAX_REPLICAS, contacts.countFor(mutation, index));
         FieldWriter ext = e.extension;
         int common = ext.length();
-        long messageId = st.contacts.messageIdFor(mutation, index);
+        long messageId = contacts.messageIdFor(mutation, index);
         if (messageId >= 0) {
             ext.i64(FieldIds.OUT_MESSAGE_ID, messageId);
         }

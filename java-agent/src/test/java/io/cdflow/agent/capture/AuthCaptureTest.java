@@ -100,8 +100,8 @@ class AuthCaptureTest {
             authResponse(new EmbeddedChannel(), connection(null), "bob", new AuthChallenge(new byte[] {1}), null);
             AuthCapture.credentialsDecoded("outside");   // no AuthResponse running: ignored
             assertTrue(h.tagged().isEmpty());
-            assertFalse(CaptureThreadState.current().authActive);
-            assertNull(CaptureThreadState.current().authUser);
+            assertFalse(CaptureThreadState.current().auth.active);
+            assertNull(CaptureThreadState.current().auth.user);
             assertEquals(0, h.runtime.captureErrors());
         }
     }
@@ -111,6 +111,6 @@ class AuthCaptureTest {
         CaptureRuntime.uninstall();
         assertFalse(AuthCapture.enter());
         AuthCapture.exit(connection(null), new AuthSuccess(new byte[0]), null, false);
-        assertFalse(CaptureThreadState.current().authActive);
+        assertFalse(CaptureThreadState.current().auth.active);
     }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** LWT capture with real Cassandra keys, updates and Paxos commits. */
-@SuppressWarnings("deprecation") // Commit.newProposal: Paxos v1, which the capture must still handle
+@SuppressWarnings("deprecation") // Commit.newProposal: deprecated in 5.0, still what Paxos v1 proposes
 class CasCaptureTest {
     static final String INSERT = "INSERT INTO shop.orders (pk, ck, v) VALUES (42, 1, 'x')";
     static final Ballot BALLOT = Ballot.atUnixMicrosWithLsb(1_764_000_000_000_000L, 77, Ballot.Flag.GLOBAL);

@@ -138,4 +138,17 @@ class CounterCaptureTest {
             assertEquals(0, h.runtime.captureErrors());
         }
     }
+
+    @Test
+    void wrongArgumentsAreCountedNotThrown() {
+        try (CaptureHarness h = new CaptureHarness()) {
+            assertFalse(CounterCapture.verbEnter("not a message"));
+            CounterCapture.leaderIsCoordinator("not a counter mutation"); // kept by identity only: no failure
+            long started = CounterCapture.applyEnter("not a counter mutation");
+            CounterCapture.applyExit("not a counter mutation", null, started);
+            assertEquals(2, h.runtime.captureErrors());
+            assertTrue(h.tagged().isEmpty());
+            assertEquals(0, CaptureThreadState.current().counter.depth);
+        }
+    }
 }

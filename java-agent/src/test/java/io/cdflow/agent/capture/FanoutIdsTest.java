@@ -28,7 +28,7 @@ class FanoutIdsTest {
             Message<Mutation> message = Message.builder(Verb.MUTATION_REQ, m).withId(73).build();
             boolean entered = WriteCapture.enter();
             // sendToHintedReplicas entry found this node among the live contacts (replicasContacted)
-            CaptureThreadState.current().localReplicaMutation = m;
+            CaptureThreadState.current().write.localReplicaMutation = m;
             WriteCapture.messageSent(message);       // Message.outWithFlags exit
             WriteCapture.messageSent(message);       // sendWriteWithCallback, one per remote replica: same id
             WriteCapture.messageSent(message);

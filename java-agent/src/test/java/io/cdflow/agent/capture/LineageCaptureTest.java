@@ -38,7 +38,6 @@ class LineageCaptureTest {
     }
 
     @Test
-    @SuppressWarnings("try") // the harness is used for its scope: it installs the capture runtime, then removes it
     void theFlushReasonFollowsTheSwitchedMemtable() {
         try (CaptureHarness h = new CaptureHarness()) {
             Object memtable = new Object();
@@ -48,7 +47,8 @@ class LineageCaptureTest {
             FlushCapture.memtableSwitched(false, memtable);        // the table
             FlushCapture.memtableSwitched(false, indexMemtable);   // its index table, same flush
             FlushCapture.switchExit(entered);
-            assertNull(CaptureThreadState.current().flushReason);
+            assertNull(CaptureThreadState.current().flush.reason);
+            assertEquals(0, h.runtime.captureErrors());
             FlushCapture.memtableSwitched(true, new Object());    // truncation: not a flush
             FlushCapture.memtableSwitched(false, new Object());   // a switch outside switchMemtable(reason)
             assertEquals(3, FlushCapture.PENDING.size());

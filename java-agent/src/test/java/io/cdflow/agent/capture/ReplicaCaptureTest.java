@@ -2,6 +2,7 @@ package io.cdflow.agent.capture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cdflow.agent.testutil.CassandraFixture;
@@ -147,7 +148,9 @@ class ReplicaCaptureTest {
         try (CaptureHarness h = new CaptureHarness()) {
             ReplicaCapture.localApplied("not a mutation", null);
             ReplicaCapture.remoteApplied("not a message", null, null);
-            assertEquals(2, h.runtime.captureErrors());
+            assertFalse(ReplicaCapture.remoteVerbEnter("not a message"));
+            ReplicaCapture.remoteVerbExit("not a message", null, true);
+            assertEquals(4, h.runtime.captureErrors());
             assertTrue(h.events().isEmpty());
         }
     }

@@ -73,8 +73,8 @@ class ReplicaReadCaptureTest {
             assertEquals(cmd.partitionKey().getToken().getLongValue(), f.i64(FieldIds.TOKEN));
             assertTrue(f.i64(FieldIds.LATENCY_US) >= 3000);
             assertFalse(f.has(FieldIds.APPLIED_LOCALLY));
-            assertNull(CaptureThreadState.current().replicaCommand);
-            assertNull(CaptureThreadState.current().replicaFrom);
+            assertNull(CaptureThreadState.current().replicaRead.command);
+            assertNull(CaptureThreadState.current().replicaRead.from);
         }
     }
 
@@ -155,7 +155,7 @@ class ReplicaReadCaptureTest {
             ReplicaReadCapture.closed("not a command", 0, 0, 0);
             ReplicaReadCapture.exit(entered);
             assertEquals(2, h.runtime.captureErrors());
-            assertNull(CaptureThreadState.current().replicaCommand);
+            assertNull(CaptureThreadState.current().replicaRead.command);
         }
     }
 }

@@ -90,7 +90,7 @@ class WriteCaptureTest {
             List<Mutation> ms = List.of(CassandraFixture.mutation(INSERT));
             boolean outer = WriteCapture.enter();     // mutateWithTriggers
             boolean inner = WriteCapture.enter();     // mutate
-            CaptureThreadState.current().contacts.record(ms.get(0), 3); // sendToHintedReplicas inside mutate
+            CaptureThreadState.current().write.contacts.record(ms.get(0), 3); // sendToHintedReplicas inside mutate
             WriteCapture.exit(ms, ConsistencyLevel.ONE, null, inner);
             assertTrue(h.events().isEmpty());
             WriteCapture.exit(ms, ConsistencyLevel.ONE, null, outer);
@@ -98,8 +98,8 @@ class WriteCaptureTest {
             assertEquals(1, events.size());
             assertEquals(3, events.get(0).replicas);
             assertEquals(1, events.get(0).consistency);
-            assertTrue(CaptureThreadState.current().contacts.isEmpty(), "scratch cleared at the outermost exit");
-            assertEquals(0, CaptureThreadState.current().coordinatorDepth);
+            assertTrue(CaptureThreadState.current().write.contacts.isEmpty(), "scratch cleared at the outermost exit");
+            assertEquals(0, CaptureThreadState.current().write.depth);
         }
     }
 
@@ -144,8 +144,8 @@ class WriteCaptureTest {
             assertEquals(2, ms.size());
             CaptureThreadState st = CaptureThreadState.current();
             boolean entered = WriteCapture.enter();
-            st.contacts.record(ms.get(1), 2);
-            st.contacts.record(ms.get(0), 1);
+            st.write.contacts.record(ms.get(1), 2);
+            st.write.contacts.record(ms.get(0), 1);
             WriteCapture.exit(new ArrayList<>(ms), ConsistencyLevel.ONE, null, entered);
             List<DecodedEvent> events = h.events();
             assertEquals(2, events.size());
@@ -249,7 +249,7 @@ class WriteCaptureTest {
         CaptureRuntime.uninstall();
         assertFalse(WriteCapture.enter());
         WriteCapture.exit(List.of(), ConsistencyLevel.ONE, null, false);
-        assertEquals(0, CaptureThreadState.current().coordinatorDepth);
+        assertEquals(0, CaptureThreadState.current().write.depth);
     }
 
     @Test

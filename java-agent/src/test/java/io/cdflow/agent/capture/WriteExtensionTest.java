@@ -120,7 +120,7 @@ class WriteExtensionTest {
                 RequestContext.exit(request);
                 SessionCapture.exit(session);
             }
-            assertEquals(0, CaptureThreadState.current().sessionId, "cleared at exit");
+            assertEquals(0, CaptureThreadState.current().session.id, "cleared at exit");
             List<DecodedEvent> events = h.events();
             assertEquals(6, events.size());
             int first = events.get(0).extension.str(FieldIds.SESSION_ID);
@@ -188,7 +188,7 @@ class WriteExtensionTest {
             assertEquals(1, single.i64(FieldIds.BATCH_PARTITIONS));
             assertEquals(1, single.i64(FieldIds.BATCH_TABLES));
             assertFalse(events.get(4).extension.has(FieldIds.BATCH_ID), "no batch id outside batches");
-            assertEquals(0, CaptureThreadState.current().batchDepth);
+            assertEquals(0, CaptureThreadState.current().batch.depth);
         }
     }
 
