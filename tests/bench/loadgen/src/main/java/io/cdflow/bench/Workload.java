@@ -78,23 +78,20 @@ final class Workload {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long pk = (long) Math.floor(Math.exp(random.nextDouble() * logKeys)) - 1;
         long ck = random.nextInt(1_000_000);
-        switch (shape) {
-            case "tiny":
-                // one column: a random key (so every insert is a new row, as the skew would make it an overwrite)
-                return new Request(insert.bind(random.nextLong()), false);
-            case "wide":
-                return new Request(insert.bind(pk, ck, random.nextInt(), random.nextInt(1000), random.nextLong(),
-                        random.nextDouble(), "user-" + random.nextInt(100_000), "region-" + random.nextInt(16),
-                        random.nextBoolean(), ByteBuffer.wrap(randomBytes(random))), false);
-            case "mixed":
-                if (random.nextInt(10) == 0) {
-                    // a row delete writes a tombstone whether or not the row exists
-                    return new Request(delete.bind(pk, ck), true);
-                }
-                // fall through: an insert
-            default:
-                return new Request(insert.bind(pk, ck, ByteBuffer.wrap(randomBytes(random))), false);
+        if (shape.equals("tiny")) {
+            // one column: a random key (so every insert is a new row, as the skew would make it an overwrite)
+            return new Request(insert.bind(random.nextLong()), false);
         }
+        if (shape.equals("wide")) {
+            return new Request(insert.bind(pk, ck, random.nextInt(), random.nextInt(1000), random.nextLong(),
+                    random.nextDouble(), "user-" + random.nextInt(100_000), "region-" + random.nextInt(16),
+                    random.nextBoolean(), ByteBuffer.wrap(randomBytes(random))), false);
+        }
+        if (shape.equals("mixed") && random.nextInt(10) == 0) {
+            // a row delete writes a tombstone whether or not the row exists
+            return new Request(delete.bind(pk, ck), true);
+        }
+        return new Request(insert.bind(pk, ck, ByteBuffer.wrap(randomBytes(random))), false);
     }
 
     private byte[] randomBytes(ThreadLocalRandom random) {
