@@ -38,7 +38,7 @@ pub const DEFAULT_MIN_FREE_CAP_BYTES: u64 = 4 << 30;
 /// File name of the default key file, placed in the parent directory of `output`.
 pub const DEFAULT_KEY_FILE_NAME: &str = "cdflow-key-hash.secret";
 
-/// Upper bound of `row_group_rows` (rows are buffered in memory per open file).
+/// Upper bound of `row_group_rows` (the encoded pages of a row group stay in memory per open file).
 const MAX_ROW_GROUP_ROWS: u64 = 16 * 1024 * 1024;
 /// Upper bound of `queue_batches` (the queue's slots are allocated up front).
 const MAX_QUEUE_BATCHES: u64 = 1024 * 1024;
@@ -100,7 +100,9 @@ pub struct CoreConfig {
     pub roll_seconds: u64,
     /// A file is closed once its estimated size reaches this (`roll_bytes`, > 0).
     pub roll_bytes: u64,
-    /// Rows buffered per open file before they are encoded as one row group (`row_group_rows`, > 0).
+    /// Rows per row group of each file (`row_group_rows`, > 0); rows reach the encoder every
+    /// [`crate::sink::rolling::ENCODE_ROWS`] rows, and the row group's encoded pages stay in memory
+    /// until it is complete.
     pub row_group_rows: usize,
     /// Capacity of the queue between JNI callers and the writer, in batches (`queue_batches`, > 0).
     pub queue_batches: usize,

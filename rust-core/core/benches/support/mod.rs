@@ -16,7 +16,7 @@ use cdflow_core::enrich::keyhash::PartitionKeyHasher;
 use cdflow_core::flows::{FlowAggregator, FlowLimits};
 use cdflow_core::log::RateLimitedLog;
 use cdflow_core::sink::file_modes::FileModes;
-use cdflow_core::sink::rolling::{RollPolicy, RollingWriter, TableSpec};
+use cdflow_core::sink::rolling::{ENCODE_ROWS, RollPolicy, RollingWriter, TableSpec};
 use cdflow_core::tables::LineageTable;
 use cdflow_core::tables::rows::{RowContext, TableLayout, TableRows};
 use cdflow_core::tables::schema::{lineage_writer_properties, written_columns};
@@ -171,6 +171,15 @@ pub fn row_group_rows() -> usize {
         .unwrap_or(cdflow_core::config::DEFAULT_ROW_GROUP_ROWS)
 }
 
+/// Rows handed to the Parquet writer at a time: the core's [`ENCODE_ROWS`], or
+/// `CDFLOW_BENCH_ENCODE_ROWS`.
+pub fn encode_rows() -> usize {
+    std::env::var("CDFLOW_BENCH_ENCODE_ROWS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(ENCODE_ROWS)
+}
+
 /// The writer's lineage path without its thread: decode, append rows per (table, node, day), encode
 /// and write Parquet files under `root`, close them. Returns the rows written.
 pub fn write_lineage(workload: &Workload, root: &Path) -> u64 {
@@ -183,6 +192,7 @@ pub fn write_lineage_columns(workload: &Workload, root: &Path, max_columns: usiz
     let policy = RollPolicy {
         max_bytes: 128 << 20,
         row_group_rows: row_group_rows(),
+        encode_rows: encode_rows(),
     };
     let properties = lineage_writer_properties(policy.row_group_rows);
     let mut tables = LineageTable::ALL.map(|table| {

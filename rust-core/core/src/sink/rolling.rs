@@ -7,9 +7,12 @@
 //!   closed to make room, so wild timestamps cannot exhaust file handles or memory);
 //! - [`RollingWriter::append`] only buffers rows in Arrow builders (no file I/O, except when a partition
 //!   must be evicted), so the caller may hold the string-table read lock while appending; encoding,
-//!   file creation and renames happen in [`RollingWriter::flush_full`], [`RollingWriter::roll_due`] and
-//!   [`RollingWriter::close_all`];
-//! - a partition's file is created when its first row group is encoded (or when it is completed), under
+//!   file creation and renames happen in [`RollingWriter::flush_full`] and [`RollingWriter::close_all`];
+//! - buffered rows are handed to the Parquet writer every [`RollPolicy::encode_rows`] rows, which keeps
+//!   only encoded, compressed pages until its row group reaches [`RollPolicy::row_group_rows`] rows (the
+//!   table's `WriterProperties` close row groups there): an open file holds a few MiB, not a row group
+//!   of Arrow arrays (docs/performance.md, "Memory");
+//! - a partition's file is created when its first rows are encoded (or when it is completed), under
 //!   the hidden in-progress name; a completed file is footed and fsynced but keeps its hidden name
 //!   until the checkpoint that covers its journal segment publishes it ([`RollingWriter::take_pending`],
 //!   [`crate::journal::commit`]), so a crash never leaves a visible file whose rows the journal will
@@ -36,6 +39,10 @@ use crate::sink::parquet_file::{FileError, InProgressFile, PendingFile};
 
 /// Most files open at once per table.
 pub const MAX_OPEN_PARTITIONS: usize = 16;
+/// Rows buffered in Arrow builders before they are handed to the Parquet writer (the default
+/// [`RollPolicy::encode_rows`]): 8192 rows of the 61 `events` columns are a few MiB of arrays, and
+/// columns of 8192 values stay in the caches while they are encoded.
+pub const ENCODE_ROWS: usize = 8192;
 /// Pause before a new file is attempted after an I/O failure.
 pub const RETRY_DELAY: Duration = Duration::from_secs(1);
 
@@ -65,8 +72,11 @@ pub trait RowBuffer {
 pub struct RollPolicy {
     /// Close a file once its estimated size reaches this.
     pub max_bytes: u64,
-    /// Encode buffered rows as a row group once this many are buffered.
+    /// Rows per row group (the writer properties of the table must close row groups at this count).
     pub row_group_rows: usize,
+    /// Hand buffered rows to the Parquet writer once this many are buffered (at most
+    /// `row_group_rows`); [`ENCODE_ROWS`] unless measuring.
+    pub encode_rows: usize,
 }
 
 /// What a table is and where it goes.
@@ -133,8 +143,10 @@ impl<B: RowBuffer> RollingWriter<B> {
         policy: RollPolicy,
         log: Arc<RateLimitedLog>,
     ) -> Self {
+        let row_group_rows = policy.row_group_rows.max(1);
         let policy = RollPolicy {
-            row_group_rows: policy.row_group_rows.max(1),
+            row_group_rows,
+            encode_rows: policy.encode_rows.clamp(1, row_group_rows),
             ..policy
         };
         RollingWriter {
@@ -190,12 +202,12 @@ impl<B: RowBuffer> RollingWriter<B> {
         true
     }
 
-    /// Encodes every buffer holding at least `row_group_rows` rows and closes files that reached
+    /// Encodes every buffer holding at least `encode_rows` rows and closes files that reached
     /// `max_bytes`.
     pub fn flush_full(&mut self) {
         let mut index = 0;
         while index < self.open.len() {
-            if self.open[index].buffer.len() < self.policy.row_group_rows {
+            if self.open[index].buffer.len() < self.policy.encode_rows {
                 index += 1;
                 continue;
             }
@@ -402,4 +414,33 @@ fn unix_seconds_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ENCODE_ROWS;
+
+    /// Thousands separated by commas, as the docs write numbers.
+    fn with_commas(value: usize) -> String {
+        let digits = value.to_string();
+        let mut out = String::new();
+        for (index, digit) in digits.chars().enumerate() {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(digit);
+        }
+        out
+    }
+
+    #[test]
+    fn the_documented_encode_batch_is_the_one_the_writer_uses() {
+        let interface = include_str!("../../../../docs/native-interface.md");
+        let expected = format!("rows are encoded every {}", with_commas(ENCODE_ROWS));
+        assert_eq!(with_commas(8192), "8,192");
+        assert!(
+            interface.contains(&expected),
+            "docs/native-interface.md (row_group_rows) should say \"{expected}\""
+        );
+    }
 }

@@ -37,7 +37,7 @@ use crate::journal::commit::{CommitFile, commit};
 use crate::journal::instance::commit_record_path;
 use crate::log::RateLimitedLog;
 use crate::sink::layout::UNKNOWN_NODE;
-use crate::sink::rolling::{RollPolicy, RollingWriter, TableSpec};
+use crate::sink::rolling::{ENCODE_ROWS, RollPolicy, RollingWriter, TableSpec};
 use crate::stats::{AgentFacts, Counters, CountersSnapshot};
 use crate::tables::LineageTable;
 use crate::tables::rows::{RowContext, TableLayout, TableRows};
@@ -151,6 +151,7 @@ impl Writer {
         let policy = RollPolicy {
             max_bytes: config.roll_bytes,
             row_group_rows: config.row_group_rows,
+            encode_rows: ENCODE_ROWS,
         };
         let properties = lineage_writer_properties(config.row_group_rows);
         let tables = LineageTable::ALL.map(|table| {
@@ -174,7 +175,7 @@ impl Writer {
                 root: config.output.clone(),
                 table: AGENT_STATS_TABLE,
                 schema: Arc::clone(&stats_schema),
-                properties: agent_stats_writer_properties(),
+                properties: agent_stats_writer_properties(config.row_group_rows),
                 modes: config.file_modes,
             },
             stats_schema,
@@ -187,7 +188,7 @@ impl Writer {
                 root: config.output.clone(),
                 table: FLOWS_TABLE,
                 schema: Arc::clone(&flows_schema),
-                properties: agent_stats_writer_properties(),
+                properties: agent_stats_writer_properties(config.row_group_rows),
                 modes: config.file_modes,
             },
             flows_schema,

@@ -233,10 +233,12 @@ pub fn lineage_writer_properties(row_group_rows: usize) -> WriterProperties {
     builder.build()
 }
 
-/// Writer settings of `agent_stats` files: zstd 1, defaults otherwise (a few rows per file).
-pub fn agent_stats_writer_properties() -> WriterProperties {
+/// Writer settings of `agent_stats` and `flows` files: zstd 1, row groups of `row_group_rows`,
+/// defaults otherwise (few rows per file).
+pub fn agent_stats_writer_properties(row_group_rows: usize) -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(zstd_level()))
+        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_key_value_metadata(Some(vec![schema_version()]))
         .build()
 }
@@ -313,7 +315,7 @@ mod tests {
     fn every_file_is_stamped_with_the_schema_version() {
         for properties in [
             lineage_writer_properties(10),
-            agent_stats_writer_properties(),
+            agent_stats_writer_properties(10),
         ] {
             let stamped = properties.key_value_metadata().cloned().unwrap_or_default();
             assert_eq!(stamped, vec![schema_version()]);

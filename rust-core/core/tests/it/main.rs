@@ -1,4 +1,5 @@
-//! The single integration-test binary of cdflow-core.
+//! The integration-test binary of cdflow-core (`tests/sink_memory.rs` is its own binary: it counts the
+//! whole process's allocations).
 
 mod accounting;
 mod flows;
