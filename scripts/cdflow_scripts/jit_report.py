@@ -2,15 +2,15 @@
 
   scripts/jit-report sizes DUMP_DIR
       Bytecode size of every method ByteBuddy changed, before and after, from a node started with
-      CDFLOW_JVM_OPTS=-Dnet.bytebuddy.dump=DUMP_DIR (ByteBuddy writes each transformed class twice:
+      CDFLOW_JVM_OPTS=-Dio.cdflow.shaded.bytebuddy.dump=DUMP_DIR (the agent's relocated ByteBuddy; it writes each transformed class twice:
       <name>-original.<stamp>.class and <name>.<stamp>.class). Sizes come from `javap -c -p`.
   scripts/jit-report inlining NO_AGENT_LOG AGENT_LOG [--match REGEX]
       The C2/C1 inlining decisions for the callees matching REGEX (default: Cassandra's write path), from two node
       stdout logs written with -XX:+UnlockDiagnosticVMOptions -XX:+PrintCompilation -XX:+PrintInlining: per
       callee, its size as the JIT saw it and how often each decision was printed, without and with the agent.
-  scripts/jit-report run [--seconds S] [--warmup W]
-      Both of the above in one go: one no_agent and one agent_on run of scripts/bench (kept under
-      run/bench/), with the flags set, then the two reports. Wrap it in `flock /tmp/cdflow-cassandra.lock`.
+  scripts/jit-report run [--seconds S] [--warmup W] [--agent-jar JAR] [--reference-jar OLD_JAR]
+      Both of the above in one go: one no_agent, one agent_on (and agent_ref) run of scripts/bench (kept under
+      run/bench/), with the flags set, then the reports per agent build. Wrap it in `flock /tmp/cdflow-cassandra.lock`.
 
 HotSpot's thresholds (JDK 17 defaults): a callee of at most MaxInlineSize = 35 bytes is inlined wherever it is
 called; one up to FreqInlineSize = 325 bytes only at a hot call site; a method above HugeMethodLimit = 8000 bytes
@@ -65,20 +65,26 @@ def limits_crossed(before, after):
     return ", ".join(crossed) or "–"
 
 
-def dumped_pairs(dump_dir):
-    """(class name, original file, transformed file) for every class ByteBuddy dumped (the last of each)."""
-    originals, transformed = {}, {}
-    for f in sorted(pathlib.Path(dump_dir).rglob("*.class")):
-        m = re.match(r"^(.*?)(-original)?\.\d+\.class$", f.name)
-        if not m:
-            continue
-        (originals if m.group(2) else transformed)[m.group(1)] = f
-    return [(name, originals[name], transformed[name]) for name in sorted(transformed) if name in originals]
+def dumped_pairs(dump_dir, variant=-1):
+    """(class name, original file, transformed file) for every class ByteBuddy dumped. Each JVM that ran with the
+    dump directory left one pair per class, named by the time of its transformation: `variant` picks, per class,
+    the pair of the n-th JVM in time order (-1: the latest)."""
+    stamps = collections.defaultdict(dict)
+    for f in pathlib.Path(dump_dir).rglob("*.class"):
+        m = re.match(r"^(.*?)(-original)?\.(\d+)\.class$", f.name)
+        if m:
+            stamps[m.group(1)].setdefault(int(m.group(3)), {})["original" if m.group(2) else "transformed"] = f
+    pairs = []
+    for name in sorted(stamps):
+        complete = [files for _, files in sorted(stamps[name].items()) if len(files) == 2]
+        if -len(complete) <= variant < len(complete):
+            pairs.append((name, complete[variant]["original"], complete[variant]["transformed"]))
+    return pairs
 
 
-def sizes_report(dump_dir):
+def sizes_report(dump_dir, variant=-1):
     rows = []
-    for name, original, transformed in dumped_pairs(dump_dir):
+    for name, original, transformed in dumped_pairs(dump_dir, variant):
         before, after = method_sizes(original), method_sizes(transformed)
         for method, size in after.items():
             if before.get(method) != size:
@@ -136,19 +142,25 @@ def decisions(counter):
 
 
 def run(opts):
+    """no_agent, agent_on (this tree's jar or --agent-jar) and, with --reference-jar, agent_ref, in this order
+    (one round), with the JIT's logs and ByteBuddy's dump; then the reports."""
     from cdflow_scripts.paths import REPO, RUN
     dump = RUN / "jit-report" / "bbdump"
     dump.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, CDFLOW_JVM_OPTS=("-XX:+UnlockDiagnosticVMOptions -XX:+PrintCompilation -XX:+PrintInlining "
                                               f"-Dnet.bytebuddy.dump={dump} -Dio.cdflow.shaded.bytebuddy.dump={dump}"))
+    configs = ["no_agent", "agent_on"] + (["agent_ref"] if opts.reference_jar else [])
+    jars = (["--agent-jar", str(opts.agent_jar)] if opts.agent_jar else []) + (
+        ["--reference-jar", str(opts.reference_jar)] if opts.reference_jar else [])
     subprocess.run([str(REPO / "scripts" / "bench"), "--rounds", "1", "--seconds", str(opts.seconds),
-                    "--warmup", str(opts.warmup), "--configs", "no_agent,agent_on", "--keep", "--quiet-wait", "0",
-                    "--out", str(RUN / "jit-report" / "bench.json")], env=env, check=True)
-    logs = [RUN / "bench" / f"{c}-1" / "node1" / "logs" / "stdout.log" for c in ("no_agent", "agent_on")]
-    print("\n## Bytecode sizes\n")
-    sizes_report(dump)
-    print("\n## Inlining decisions\n")
-    inlining_report(*logs)
+                    "--warmup", str(opts.warmup), "--configs", ",".join(configs), "--keep", "--quiet-wait", "0",
+                    "--out", str(RUN / "jit-report" / "bench.json"), *jars], env=env, check=True)
+    logs = {c: RUN / "bench" / f"{c}-1" / "node1" / "logs" / "stdout.log" for c in configs}
+    for variant, config in enumerate(configs[1:]):  # round 1 runs the configurations in this order
+        print(f"\n## Bytecode sizes, {config}\n")
+        sizes_report(dump, variant)
+        print(f"\n## Inlining decisions, no_agent vs {config}\n")
+        inlining_report(logs["no_agent"], logs[config])
 
 
 def main(argv):
@@ -164,6 +176,8 @@ def main(argv):
     r = sub.add_parser("run")
     r.add_argument("--seconds", type=float, default=30)
     r.add_argument("--warmup", type=float, default=30)
+    r.add_argument("--agent-jar", type=pathlib.Path, help="the agent for agent_on (default: build this tree's)")
+    r.add_argument("--reference-jar", type=pathlib.Path, help="another agent build, run as agent_ref")
     opts = parser.parse_args(argv)
     if opts.command == "sizes":
         sizes_report(opts.dump_dir)
