@@ -15,7 +15,7 @@ public final class CounterVerbAdvice {
         return CounterCapture.messageEnter(message, respondTo);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
     public static void exit(@Advice.Enter boolean entered) {
         CounterCapture.messageExit(entered);
     }

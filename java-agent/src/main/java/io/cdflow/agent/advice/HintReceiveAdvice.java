@@ -14,7 +14,7 @@ public final class HintReceiveAdvice {
         return HintCapture.receiveEnter(message);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
     public static void exit(@Advice.Enter boolean entered) {
         HintCapture.receiveExit(entered);
     }

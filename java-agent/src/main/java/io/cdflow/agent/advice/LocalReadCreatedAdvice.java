@@ -14,7 +14,7 @@ public final class LocalReadCreatedAdvice {
     private LocalReadCreatedAdvice() {
     }
 
-    @Advice.OnMethodExit(suppress = Throwable.class)
+    @Advice.OnMethodExit(suppress = Throwable.class, backupArguments = false)
     public static void exit() {
         ReadCapture.localReadCreated();
     }

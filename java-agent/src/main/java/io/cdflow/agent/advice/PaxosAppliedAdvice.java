@@ -14,7 +14,7 @@ public final class PaxosAppliedAdvice {
         return commit;
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
     public static void exit(@Advice.Enter Object commit, @Advice.Thrown Throwable thrown) {
         CasCapture.applied(commit, thrown);
     }
