@@ -182,7 +182,9 @@ mod tests {
         for n in 0..10_000u32 {
             assert_eq!(table.find(&key(n)), None);
             let slot = table.insert(key(n), n);
-            table.slot_mut(slot).add(u64::from(n), Some(u64::from(n) * 2));
+            table
+                .slot_mut(slot)
+                .add(u64::from(n), Some(u64::from(n) * 2));
         }
         // A second event on every edge, after the table grew several times.
         for n in 0..10_000u32 {

@@ -172,7 +172,11 @@ mod tests {
             }
         }
         assert!(top.counters.len() <= 16 && top.slots.len() <= 16);
-        assert_eq!(top.counters.capacity(), 16, "never more counters than the capacity");
+        assert_eq!(
+            top.counters.capacity(),
+            16,
+            "never more counters than the capacity"
+        );
         let (largest, other, _) = top.top(1);
         assert_eq!(largest[0].token, -42);
         assert!(largest[0].count >= 100_000);

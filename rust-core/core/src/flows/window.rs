@@ -139,7 +139,10 @@ impl Window {
         self.record_pending();
         if self.totals_stale {
             for hot in self.edges.iter() {
-                if let Some(edge) = self.graph.edge_weight_mut(EdgeIndex::new(hot.edge as usize)) {
+                if let Some(edge) = self
+                    .graph
+                    .edge_weight_mut(EdgeIndex::new(hot.edge as usize))
+                {
                     edge.stats
                         .set_totals(hot.count, hot.bytes, hot.latency_max_us);
                 }
