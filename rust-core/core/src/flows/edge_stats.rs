@@ -12,8 +12,10 @@ use hdrhistogram::Histogram;
 pub const HIGHEST_TRACKED_US: u64 = 60_000_000;
 /// Range of a new histogram (1 s); it grows when a larger latency arrives.
 pub const INITIAL_HIGHEST_US: u64 = 1_000_000;
-/// Significant decimal digits of the histogram (values within 1 %).
-pub const SIGNIFICANT_DIGITS: u8 = 2;
+/// Significant decimal digits of the histogram: 16 buckets per half octave (each bucket's highest value is
+/// within 1/16 = 6.25 % of any value in it; values below 32 µs are exact). One digit rather than two
+/// keeps a histogram at ≤ 1.5 KiB instead of ≤ 10 KiB (docs/schema.md, `flows`).
+pub const SIGNIFICANT_DIGITS: u8 = 1;
 
 /// Latency percentiles of one edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,14 @@ impl EdgeStats {
             // Within bounds after the clamp, so recording cannot fail.
             let _ = histogram.record(latency_us.min(HIGHEST_TRACKED_US));
         }
+    }
+
+    /// Sets count, bytes and maximum latency (kept apart from the histogram on the hot path: see
+    /// [`super::edge_table`]).
+    pub fn set_totals(&mut self, count: u64, bytes: u64, latency_max_us: u64) {
+        self.count = count;
+        self.bytes = bytes;
+        self.latency_max_us = latency_max_us;
     }
 
     /// Adds another edge's totals (two ids that resolve to the same vertex name).
@@ -138,7 +148,7 @@ impl EdgeStats {
         if histogram.is_empty() {
             return None;
         }
-        // Percentiles are bucket values (within 1 %), never above the exact maximum.
+        // Percentiles are bucket values (within 6.25 %), never above the exact maximum.
         let max = self.latency_max_us;
         Some(LatencySummary {
             count: histogram.len(),
@@ -184,7 +194,8 @@ mod tests {
         assert_eq!(stats.bytes, 1005);
         let summary = stats.latency().unwrap();
         assert_eq!(summary.count, 100);
-        assert_eq!(summary.p50_us, 50);
+        // One significant digit: 50 is in the bucket 50..=51 (values below 32 are exact), 99 in 96..=99.
+        assert_eq!(summary.p50_us, 51);
         assert_eq!(summary.p99_us, 99);
         assert_eq!(summary.max_us, 100);
     }
@@ -247,7 +258,8 @@ mod tests {
     #[test]
     fn a_histogram_is_a_few_kilobytes() {
         // The numbers docs/schema.md states.
-        assert_eq!(max_histogram_bytes(), 10_240);
-        assert_eq!(histogram_bytes(INITIAL_HIGHEST_US), 7_168);
+        // 16 counters per half octave of 4 bytes: 23 halves up to 60 s, 17 up to 1 s.
+        assert_eq!(max_histogram_bytes(), 1_472);
+        assert_eq!(histogram_bytes(INITIAL_HIGHEST_US), 1_088);
     }
 }

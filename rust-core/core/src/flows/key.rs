@@ -261,6 +261,12 @@ impl EdgeKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PackedEdgeKey([u64; 4]);
 
+impl PackedEdgeKey {
+    /// Four zero words: no edge packs to it (the first word holds the kind's code, ≥ 1), so tables
+    /// use it to mark an empty slot.
+    pub const EMPTY: PackedEdgeKey = PackedEdgeKey([0; 4]);
+}
+
 impl std::hash::Hash for PackedEdgeKey {
     #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {

@@ -16,6 +16,7 @@
 
 pub mod classify;
 pub mod edge_stats;
+pub mod edge_table;
 pub mod key;
 pub mod partitions;
 pub mod rows;

@@ -61,6 +61,12 @@ impl TopPartitions {
             return;
         }
         if self.counters.len() < self.capacity {
+            if self.counters.len() == self.counters.capacity() {
+                // Doubling, but never past `capacity` (a Vec would round 80 counters up to 128).
+                let len = self.counters.len();
+                self.counters
+                    .reserve_exact((len * 2).clamp(4, self.capacity) - len);
+            }
             self.slots.insert(token, self.counters.len() as u32);
             self.counters.push(PartitionCount {
                 token,
@@ -81,9 +87,12 @@ impl TopPartitions {
             return;
         }
         let slot = loop {
-            let found = (0..len)
-                .map(|step| (self.cursor + step) % len)
-                .find(|&slot| self.counters[slot].count <= self.floor);
+            // From the cursor to the end, then from the start (no division per step).
+            let floor = self.floor;
+            let cursor = self.cursor.min(len);
+            let found = (cursor..len)
+                .chain(0..cursor)
+                .find(|&slot| self.counters[slot].count <= floor);
             match found {
                 Some(slot) => break slot,
                 None => {
@@ -163,6 +172,11 @@ mod tests {
             }
         }
         assert!(top.counters.len() <= 16 && top.slots.len() <= 16);
+        assert_eq!(
+            top.counters.capacity(),
+            16,
+            "never more counters than the capacity"
+        );
         let (largest, other, _) = top.top(1);
         assert_eq!(largest[0].token, -42);
         assert!(largest[0].count >= 100_000);

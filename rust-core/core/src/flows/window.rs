@@ -3,22 +3,26 @@
 //!
 //! Invariants: at most `max_edges` edges plus partition summaries exist in a window (an event whose
 //! edge or summary would exceed it is counted in the window's overflow of its node instead, so memory is
-//! bounded whatever the number of tables, clients or partitions); an edge is found by one hash lookup
-//! of its packed [`EdgeKey`]; vertices are created only with their first edge.
+//! bounded whatever the number of tables, clients or partitions); vertices are created only with their
+//! first edge.
 //!
-//! Latencies are recorded in batches: [`Window::add`] updates an edge's count, bytes and maximum at
-//! once but queues the (edge, latency) pair; the queue ([`PENDING_LATENCIES`] pairs at most) is
+//! An edge has a hot half and a cold half. The hot half ([`EdgeTable`]) is found by its packed
+//! [`EdgeKey`] and holds the count, bytes and maximum latency in the same cache line, so an event costs
+//! one cache miss there; the cold half is the graph's [`FlowEdge`] (kind, scope, histogram), touched on
+//! an edge's first event and when latencies are recorded. Latencies are recorded in batches:
+//! [`Window::add`] queues the (edge, latency) pair; the queue ([`PENDING_LATENCIES`] pairs at most) is
 //! recorded into the histograms when full and by [`Window::settle`], which the aggregator calls before
-//! anybody reads the window. Why: with ≥ 10,000 edges the histograms' counters (tens of MiB) do not fit
-//! in the caches, and recording a latency right after its edge lookup costs one cache miss per event,
-//! each waiting for the last; recorded in a tight loop, the misses of successive pairs overlap
-//! (docs/performance.md, "Rust core").
+//! anybody reads the window and which also copies the hot totals into the graph. Why: with ≥ 10,000
+//! edges the histograms' counters do not fit in the caches, and recording a latency right after its
+//! edge lookup costs a cache miss per event, each waiting for the last; recorded in a tight loop, the
+//! misses of successive pairs overlap (docs/performance.md, "Rust core").
 
 use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
 use super::edge_stats::EdgeStats;
+use super::edge_table::EdgeTable;
 use super::key::{EdgeKey, EdgeKind, IdKeyBuild, PackedEdgeKey, Scope, VertexKey};
 use super::partitions::TopPartitions;
 
@@ -67,14 +71,16 @@ pub struct Window {
     pub start_us: i64,
     graph: DiGraph<Vertex, FlowEdge>,
     vertices: HashMap<Vertex, NodeIndex, IdKeyBuild>,
-    edges: HashMap<PackedEdgeKey, EdgeIndex, IdKeyBuild>,
+    edges: EdgeTable,
     partitions: Vec<PartitionSummary>,
     partition_slots: HashMap<(EdgeKind, Scope), u32, IdKeyBuild>,
     overflow: Overflow,
     max_edges: usize,
     partition_capacity: usize,
-    /// (edge, latency µs) not yet in the edge's histogram.
-    pending_latencies: Vec<(EdgeIndex, u64)>,
+    /// (graph edge index, latency µs) not yet in the edge's histogram.
+    pending_latencies: Vec<(u32, u64)>,
+    /// The graph's totals lag the hot ones (until [`Window::settle`]).
+    totals_stale: bool,
 }
 
 impl Window {
@@ -84,13 +90,14 @@ impl Window {
             start_us,
             graph: DiGraph::default(),
             vertices: HashMap::default(),
-            edges: HashMap::default(),
+            edges: EdgeTable::default(),
             partitions: Vec::new(),
             partition_slots: HashMap::default(),
             overflow: Overflow::default(),
             max_edges,
             partition_capacity,
             pending_latencies: Vec::with_capacity(PENDING_LATENCIES),
+            totals_stale: false,
         }
     }
 
@@ -98,37 +105,55 @@ impl Window {
     #[inline]
     pub fn add(&mut self, key: &EdgeKey, bytes: u64, latency_us: Option<u64>) {
         let packed = key.packed();
-        let index = match self.edges.get(&packed) {
-            Some(&index) => index,
+        let slot = match self.edges.find(&packed) {
+            Some(slot) => slot,
             None => match self.new_edge(key, packed) {
-                Some(index) => index,
+                Some(slot) => slot,
                 None => return self.count_overflow(key.scope.node, bytes),
             },
         };
-        if let Some(edge) = self.graph.edge_weight_mut(index) {
-            edge.stats.add_totals_of_one(bytes, latency_us);
-        }
+        let hot = self.edges.slot_mut(slot);
+        hot.add(bytes, latency_us);
+        let edge = hot.edge;
+        self.totals_stale = true;
         if let Some(latency) = latency_us {
-            self.pending_latencies.push((index, latency));
+            self.pending_latencies.push((edge, latency));
             if self.pending_latencies.len() >= PENDING_LATENCIES {
-                self.settle();
+                self.record_pending();
             }
         }
     }
 
     /// Records the queued latencies into their edges' histograms.
-    pub fn settle(&mut self) {
-        for &(index, latency) in &self.pending_latencies {
-            if let Some(edge) = self.graph.edge_weight_mut(index) {
+    fn record_pending(&mut self) {
+        for &(edge, latency) in &self.pending_latencies {
+            if let Some(edge) = self.graph.edge_weight_mut(EdgeIndex::new(edge as usize)) {
                 edge.stats.record_latency(latency);
             }
         }
         self.pending_latencies.clear();
     }
 
-    /// True when every latency added is in the histograms.
+    /// Records the queued latencies and copies the hot totals into the graph's edges.
+    pub fn settle(&mut self) {
+        self.record_pending();
+        if self.totals_stale {
+            for hot in self.edges.iter() {
+                if let Some(edge) = self
+                    .graph
+                    .edge_weight_mut(EdgeIndex::new(hot.edge as usize))
+                {
+                    edge.stats
+                        .set_totals(hot.count, hot.bytes, hot.latency_max_us);
+                }
+            }
+            self.totals_stale = false;
+        }
+    }
+
+    /// True when every event added is in the graph's totals and histograms.
     pub fn is_settled(&self) -> bool {
-        self.pending_latencies.is_empty()
+        self.pending_latencies.is_empty() && !self.totals_stale
     }
 
     /// Counts one event on partition `token` of `scope`'s table.
@@ -157,7 +182,8 @@ impl Window {
         self.edges.len() + self.partitions.len() >= self.max_edges
     }
 
-    fn new_edge(&mut self, key: &EdgeKey, packed: PackedEdgeKey) -> Option<EdgeIndex> {
+    /// A new edge's slot in the hot table, `None` when the window is full.
+    fn new_edge(&mut self, key: &EdgeKey, packed: PackedEdgeKey) -> Option<usize> {
         if self.is_full() {
             return None;
         }
@@ -173,8 +199,7 @@ impl Window {
                 stats: EdgeStats::default(),
             },
         );
-        self.edges.insert(packed, index);
-        Some(index)
+        Some(self.edges.insert(packed, index.index() as u32))
     }
 
     fn vertex(&mut self, key: VertexKey, table: (u32, u32)) -> NodeIndex {
