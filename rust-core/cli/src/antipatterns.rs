@@ -1,33 +1,27 @@
 //! `cdflow antipatterns`: Cassandra data-model and access anti-patterns found in the lineage, each a
 //! [`Finding`] with a stable `kind` and its evidence (counts, share, roles, example partitions, time).
 //! One pass over `events`, row groups folded on every core into partial tallies that merge in file
-//! order into exactly the tallies of a sequential pass; per table and per partition (bounded) tallies;
-//! thresholds from [`Thresholds`] (docs/cli.md says why each default is what it is).
+//! order into exactly the tallies of a sequential pass ([`crate::antipattern_tallies`]); per table and
+//! per partition (bounded) tallies; thresholds from [`Thresholds`] (docs/cli.md says why each default
+//! is what it is).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use foldhash::fast::FixedState;
-use indexmap::IndexSet;
-
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::census::{BoundedMap, Census, TRACKED_KEYS, table_label};
+use crate::antipattern_tallies::{Partial, PartitionStats, TableStats, Tallies};
+use crate::census::Census;
 use crate::discover::LineageFiles;
 use crate::error::CliError;
-use crate::evidence::{RoleCount, Tally};
+use crate::evidence::{RoleCount, Roles, Tally};
 use crate::filter::Filters;
 use crate::ids::id_text;
-use crate::rows::{EventRow, Kind, Operation, fold_events};
+use crate::rows::fold_events;
 use crate::stats::human_bytes;
 use crate::thresholds::Thresholds;
 
-/// Most partitions tracked (later new ones are not: a partition must be among the first this many
-/// seen to be reported hot or large).
-pub const TRACKED_PARTITIONS: usize = 250_000;
-/// Most distinct batches and TTL'd partitions remembered per table.
-const TRACKED_IDS: usize = 100_000;
 /// Partitions listed in a hot/large finding.
 const LISTED_PARTITIONS: usize = 5;
 
@@ -127,7 +121,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(kind: &'static str, table: &str, message: String, tally: &Tally) -> Finding {
+    fn new(
+        kind: &'static str,
+        table: &str,
+        message: String,
+        tally: &Tally,
+        roles: &Roles,
+    ) -> Finding {
         Finding {
             kind,
             severity: severity(kind),
@@ -135,7 +135,7 @@ impl Finding {
             message,
             count: tally.count,
             share: None,
-            roles: tally.roles(),
+            roles: tally.roles(roles),
             partitions: tally.partitions().to_vec(),
             first: tally.first_text(),
             last: tally.last_text(),
@@ -151,127 +151,6 @@ impl Finding {
     fn detail(mut self, name: &'static str, value: Value) -> Finding {
         self.details.insert(name, value);
         self
-    }
-}
-
-/// What one table saw.
-#[derive(Debug, Default)]
-struct TableStats {
-    requests: u64,
-    writes: u64,
-    deletes: Tally,
-    tombstones_written: u64,
-    cells: u64,
-    ttl_cells: u64,
-    ttl_writes: Tally,
-    ttl_partitions: IndexSet<i64, FixedState>,
-    tombstones_scanned: u64,
-    tombstone_reads: Tally,
-    batches: Tally,
-    batch_ids: IndexSet<String, FixedState>,
-    consistency_all: Tally,
-    range_scans: Tally,
-    rows_returned_by_scans: u64,
-    lwt: Tally,
-    lwt_retried: Tally,
-    lwt_failed: Tally,
-}
-
-impl TableStats {
-    /// Merges the partial stats of the rows that follow (see [`Tally::absorb`]); the distinct TTL'd
-    /// partitions and batches in the order `part` first saw them, while fewer than [`TRACKED_IDS`] are.
-    fn absorb(&mut self, part: &TableStats) {
-        self.requests += part.requests;
-        self.writes += part.writes;
-        self.deletes.absorb(&part.deletes);
-        self.tombstones_written += part.tombstones_written;
-        self.cells += part.cells;
-        self.ttl_cells += part.ttl_cells;
-        self.ttl_writes.absorb(&part.ttl_writes);
-        for hash in &part.ttl_partitions {
-            remember(&mut self.ttl_partitions, hash);
-        }
-        self.tombstones_scanned += part.tombstones_scanned;
-        self.tombstone_reads.absorb(&part.tombstone_reads);
-        self.batches.absorb(&part.batches);
-        for id in &part.batch_ids {
-            remember(&mut self.batch_ids, id.as_str());
-        }
-        self.consistency_all.absorb(&part.consistency_all);
-        self.range_scans.absorb(&part.range_scans);
-        self.rows_returned_by_scans += part.rows_returned_by_scans;
-        self.lwt.absorb(&part.lwt);
-        self.lwt_retried.absorb(&part.lwt_retried);
-        self.lwt_failed.absorb(&part.lwt_failed);
-    }
-}
-
-/// Adds `value` to `set` unless it holds it or [`TRACKED_IDS`] values already.
-fn remember<K, Q>(set: &mut IndexSet<K, FixedState>, value: &Q)
-where
-    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
-    Q: ToOwned<Owned = K> + std::hash::Hash + Eq + ?Sized,
-{
-    if set.len() < TRACKED_IDS && !set.contains(value) {
-        set.insert(value.to_owned());
-    }
-}
-
-/// What one partition saw (client requests).
-#[derive(Debug, Default)]
-struct PartitionStats {
-    requests: Tally,
-    bytes: u64,
-    rows: u64,
-}
-
-impl PartitionStats {
-    fn absorb(&mut self, part: &PartitionStats) {
-        self.requests.absorb(&part.requests);
-        self.bytes += part.bytes;
-        self.rows += part.rows;
-    }
-}
-
-/// What the rows of one unit of the scan (a row group) saw, merged in unit order.
-struct Partial {
-    tables: BoundedMap<TableStats>,
-    partitions: BoundedMap<PartitionStats>,
-    requests: u64,
-    /// Scratch for labels.
-    label: String,
-}
-
-impl Partial {
-    fn new() -> Partial {
-        Partial {
-            tables: BoundedMap::unbounded(),
-            partitions: BoundedMap::unbounded(),
-            requests: 0,
-            label: String::new(),
-        }
-    }
-
-    /// Adds one row (of the `--role`, when given).
-    fn add(&mut self, row: &EventRow<'_>, thresholds: &Thresholds) {
-        if row.keyspace.is_none() && row.table.is_none() {
-            // The batchlog's own rows: no table to find a pattern on.
-            return;
-        }
-        table_label(row.keyspace, row.table, &mut self.label);
-        observe(self.tables.entry(&self.label), row, thresholds);
-        if row.is_request() {
-            self.requests += 1;
-            if let Some(hash) = row.partition_key_hash {
-                let _ = write!(self.label, " {hash}");
-                let partition = self.partitions.entry(&self.label);
-                partition.requests.add(row);
-                if row.kind == Kind::CoordinatorWrite {
-                    partition.bytes += positive(row.bytes);
-                    partition.rows += positive(row.rows);
-                }
-            }
-        }
     }
 }
 
@@ -297,9 +176,7 @@ impl Antipatterns {
             Some(_) => Some(Census::take(files, filters)?),
             None => None,
         };
-        let mut tables: BoundedMap<TableStats> = BoundedMap::new(TRACKED_KEYS);
-        let mut partitions: BoundedMap<PartitionStats> = BoundedMap::new(TRACKED_PARTITIONS);
-        let mut requests = 0u64;
+        let mut tallies = Tallies::new();
         fold_events(
             files,
             filters,
@@ -313,19 +190,15 @@ impl Antipatterns {
                     part.add(row, thresholds);
                 }
             },
-            |part| {
-                requests += part.requests;
-                tables.absorb(part.tables, TableStats::absorb);
-                partitions.absorb(part.partitions, PartitionStats::absorb);
-            },
+            |part| tallies.absorb(part),
         )?;
         let mut findings = Vec::new();
-        partition_findings(&tables, &partitions, thresholds, &mut findings);
-        let mut names: Vec<&String> = tables.iter().map(|(name, _)| name).collect();
+        partition_findings(&tallies, thresholds, &mut findings);
+        let mut names: Vec<&String> = tallies.tables.iter().map(|(name, _)| name).collect();
         names.sort();
         for name in names {
-            if let Some(stats) = tables.get(name) {
-                table_findings(name, stats, thresholds, &mut findings);
+            if let Some(stats) = tallies.tables.get(name) {
+                table_findings(name, stats, &tallies.roles, thresholds, &mut findings);
             }
         }
         findings.sort_by_key(|finding| {
@@ -337,7 +210,7 @@ impl Antipatterns {
         });
         Ok(Antipatterns {
             findings,
-            requests,
+            requests: tallies.requests,
             thresholds: thresholds.clone(),
         })
     }
@@ -485,83 +358,13 @@ pub fn severity_name(severity: Severity) -> &'static str {
     }
 }
 
-/// Adds one row to its table's tallies.
-fn observe(table: &mut TableStats, row: &EventRow<'_>, thresholds: &Thresholds) {
-    if row.is_request() {
-        table.requests += 1;
-        if matches!(row.consistency, Some("ALL" | "EACH_QUORUM")) {
-            table.consistency_all.add(row);
-        }
-    }
-    if row.is_lwt() {
-        table.lwt.add(row);
-        if row.paxos_attempts.is_some_and(|attempts| attempts > 1) {
-            table.lwt_retried.add(row).max(row.paxos_attempts);
-        }
-        if row.cas_applied == Some(false) {
-            table.lwt_failed.add(row);
-        }
-    }
-    // Deletes of every write path (cdflow_core::enrich::access), LWTs included.
-    if row.write_operation() == Some(Operation::Delete) {
-        table.deletes.add(row);
-    }
-    match row.kind {
-        Kind::CoordinatorWrite => {
-            table.writes += 1;
-            table.cells += positive(row.cells);
-            table.tombstones_written += positive(row.tombstones);
-            let ttl_cells = positive(row.ttl_cells);
-            if ttl_cells > 0 {
-                table.ttl_cells += ttl_cells;
-                table.ttl_writes.add(row);
-                if let Some(hash) = row.partition_key_hash {
-                    remember(&mut table.ttl_partitions, &hash);
-                }
-            }
-            if let (Some(id), Some(size)) = (row.batch_id, row.batch_partitions)
-                && size >= thresholds.batch_partitions
-            {
-                table.batches.add(row).max(Some(size));
-                remember(&mut table.batch_ids, id);
-            }
-        }
-        Kind::CoordinatorRead => {
-            if row.range_scan == Some(true) {
-                table.range_scans.add(row);
-                table.rows_returned_by_scans += positive(row.rows_returned);
-            }
-        }
-        Kind::ReplicaRead => {
-            table.tombstones_scanned += positive(row.tombstones_scanned);
-            if row
-                .tombstones_scanned
-                .is_some_and(|scanned| scanned > thresholds.tombstone_warn)
-            {
-                table.tombstone_reads.add(row).max(row.tombstones_scanned);
-            }
-        }
-        Kind::ReplicaWrite | Kind::Other => {}
-    }
-}
-
 /// hot_partition and large_partition: one finding per table listing its partitions.
-fn partition_findings(
-    tables: &BoundedMap<TableStats>,
-    partitions: &BoundedMap<PartitionStats>,
-    thresholds: &Thresholds,
-    findings: &mut Vec<Finding>,
-) {
+fn partition_findings(tallies: &Tallies, thresholds: &Thresholds, findings: &mut Vec<Finding>) {
+    let tables = &tallies.tables;
     // table → [(hash, stats)]
     let mut hot: BTreeMap<&str, Vec<(i64, &PartitionStats)>> = BTreeMap::new();
     let mut large: BTreeMap<&str, Vec<(i64, &PartitionStats)>> = BTreeMap::new();
-    for (key, stats) in partitions.iter() {
-        let Some((table, hash)) = key.rsplit_once(' ') else {
-            continue;
-        };
-        let Ok(hash) = hash.parse::<i64>() else {
-            continue;
-        };
+    for (table, hash, stats) in tallies.partitions() {
         let table_requests = tables.get(table).map_or(0, |t| t.requests);
         let requests = stats.requests.count;
         if requests >= thresholds.hot_min_requests
@@ -600,10 +403,16 @@ fn partition_findings(
             top.requests.count,
             ratio(top.requests.count, table_requests) * 100.0,
         );
-        let mut finding = Finding::new("hot_partition", table, message, &top.requests)
-            .share(top.requests.count, table_requests)
-            .detail("table_requests", json!(table_requests))
-            .detail("hot_partitions", json!(listed));
+        let mut finding = Finding::new(
+            "hot_partition",
+            table,
+            message,
+            &top.requests,
+            &tallies.roles,
+        )
+        .share(top.requests.count, table_requests)
+        .detail("table_requests", json!(table_requests))
+        .detail("hot_partitions", json!(listed));
         finding.partitions = list
             .iter()
             .take(LISTED_PARTITIONS)
@@ -629,10 +438,16 @@ fn partition_findings(
             top.rows,
             top.requests.count,
         );
-        let mut finding = Finding::new("large_partition", table, message, &top.requests)
-            .detail("bytes_written", json!(top.bytes))
-            .detail("rows_written", json!(top.rows))
-            .detail("large_partitions", json!(listed));
+        let mut finding = Finding::new(
+            "large_partition",
+            table,
+            message,
+            &top.requests,
+            &tallies.roles,
+        )
+        .detail("bytes_written", json!(top.bytes))
+        .detail("rows_written", json!(top.rows))
+        .detail("large_partitions", json!(listed));
         finding.partitions = list
             .iter()
             .take(LISTED_PARTITIONS)
@@ -643,7 +458,13 @@ fn partition_findings(
 }
 
 /// The per-table patterns.
-fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mut Vec<Finding>) {
+fn table_findings(
+    name: &str,
+    t: &TableStats,
+    roles: &Roles,
+    limits: &Thresholds,
+    findings: &mut Vec<Finding>,
+) {
     if t.tombstone_reads.count > 0 {
         findings.push(
             Finding::new(
@@ -654,6 +475,7 @@ fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mu
                     t.tombstone_reads.count, limits.tombstone_warn, t.tombstone_reads.max
                 ),
                 &t.tombstone_reads,
+                roles,
             )
             .detail("cause", json!("reads"))
             .detail("max_tombstones_scanned", json!(t.tombstone_reads.max))
@@ -675,6 +497,7 @@ fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mu
                     t.tombstones_written
                 ),
                 &t.deletes,
+                roles,
             )
             .share(deletes, t.writes)
             .detail("cause", json!("deletes"))
@@ -692,6 +515,7 @@ fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mu
                     limits.batch_partitions, t.batches.max
                 ),
                 &t.batches,
+                roles,
             )
             .detail("batches", json!(batches))
             .detail("max_batch_partitions", json!(t.batches.max))
@@ -711,6 +535,7 @@ fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mu
                     ratio(t.consistency_all.count, t.requests) * 100.0
                 ),
                 &t.consistency_all,
+                roles,
             )
             .share(t.consistency_all.count, t.requests),
         );
@@ -725,6 +550,7 @@ fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mu
                     t.range_scans.count, t.rows_returned_by_scans
                 ),
                 &t.range_scans,
+                roles,
             )
             .share(t.range_scans.count, t.requests)
             .detail("rows_returned", json!(t.rows_returned_by_scans)),
@@ -745,6 +571,7 @@ fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mu
                     t.lwt_retried.count, t.lwt_retried.max, t.lwt_failed.count
                 ),
                 &t.lwt,
+                roles,
             )
             .share(t.lwt_retried.count.max(t.lwt_failed.count), lwt)
             .detail("retried", json!(t.lwt_retried.count))
@@ -767,6 +594,7 @@ fn table_findings(name: &str, t: &TableStats, limits: &Thresholds, findings: &mu
                     t.ttl_writes.count
                 ),
                 &t.ttl_writes,
+                roles,
             )
             .share(t.ttl_cells, cells)
             .detail("ttl_cells", json!(t.ttl_cells))
@@ -782,10 +610,4 @@ fn ratio(part: u64, whole: u64) -> f64 {
     } else {
         part as f64 / whole as f64
     }
-}
-
-fn positive(value: Option<i64>) -> u64 {
-    value
-        .and_then(|value| u64::try_from(value).ok())
-        .unwrap_or(0)
 }

@@ -65,16 +65,21 @@ impl<V: Default> BoundedMap<V> {
     pub fn absorb(&mut self, part: BoundedMap<V>, merge: impl Fn(&mut V, &V)) {
         debug_assert!(!part.overflowed, "a partial map is unbounded");
         for (key, value) in part.map {
-            if let Some(known) = self.map.get_mut(&key) {
-                merge(known, &value);
-            } else if self.map.len() < self.limit {
-                let mut fresh = V::default();
-                merge(&mut fresh, &value);
-                self.map.insert(key, fresh);
-            } else {
-                self.overflowed = true;
-                merge(&mut self.overflow, &value);
-            }
+            self.absorb_one(key, &value, &merge);
+        }
+    }
+
+    /// Merges the partial value of one key (see [`BoundedMap::absorb`]).
+    pub fn absorb_one(&mut self, key: String, value: &V, merge: impl Fn(&mut V, &V)) {
+        if let Some(known) = self.map.get_mut(&key) {
+            merge(known, value);
+        } else if self.map.len() < self.limit {
+            let mut fresh = V::default();
+            merge(&mut fresh, value);
+            self.map.insert(key, fresh);
+        } else {
+            self.overflowed = true;
+            merge(&mut self.overflow, value);
         }
     }
 

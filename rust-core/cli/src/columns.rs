@@ -3,13 +3,20 @@
 //! (dictionary, large or view strings; any integer width; any timestamp unit), so files written by
 //! other tools read the same.
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int64Array, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
+use arrow::datatypes::{DataType, Int32Type, TimeUnit, TimestampMicrosecondType};
 use arrow::record_batch::RecordBatch;
 
-/// A VARCHAR column (empty strings read as NULL).
-pub struct TextColumn(Option<StringArray>);
+/// A VARCHAR column (empty strings read as NULL): plain strings, or the keys of a dictionary (what the
+/// reader gives for the columns of [`crate::reader::DICTIONARY_COLUMNS`]: each value decoded once per row
+/// group, not once per row).
+pub struct TextColumn(Option<Text>);
+
+enum Text {
+    Plain(StringArray),
+    Dictionary(Int32Array, StringArray),
+}
 
 impl TextColumn {
     /// The column `name` of `batch`.
@@ -17,6 +24,14 @@ impl TextColumn {
         let Some(array) = batch.column_by_name(name) else {
             return Ok(Self(None));
         };
+        if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
+            && let Some(values) = dictionary.values().as_string_opt::<i32>()
+        {
+            return Ok(Self(Some(Text::Dictionary(
+                dictionary.keys().clone(),
+                values.clone(),
+            ))));
+        }
         let utf8: ArrayRef = match array.data_type() {
             DataType::Null => return Ok(Self(None)),
             DataType::Utf8 => array.clone(),
@@ -25,16 +40,22 @@ impl TextColumn {
             }
             _ => return Err(unexpected(name, array, "a string")),
         };
-        Ok(Self(utf8.as_string_opt::<i32>().cloned()))
+        Ok(Self(utf8.as_string_opt::<i32>().cloned().map(Text::Plain)))
     }
 
     /// The value of `row`, `None` when NULL or empty.
     pub fn get(&self, row: usize) -> Option<&str> {
-        let array = self.0.as_ref()?;
-        if array.is_null(row) {
-            return None;
-        }
-        Some(array.value(row)).filter(|value| !value.is_empty())
+        let value = match self.0.as_ref()? {
+            Text::Plain(array) => (!array.is_null(row)).then(|| array.value(row))?,
+            Text::Dictionary(keys, values) => {
+                if keys.is_null(row) {
+                    return None;
+                }
+                let key = usize::try_from(keys.value(row)).ok()?;
+                (key < values.len() && !values.is_null(key)).then(|| values.value(key))?
+            }
+        };
+        Some(value).filter(|value| !value.is_empty())
     }
 }
 

@@ -4,11 +4,17 @@
 //! A parallel scan builds one partial [`Tally`] per unit (a row group) with [`Tally::add`] and merges the
 //! partials in unit order with [`Tally::absorb`]: the merged tally is exactly the one a sequential scan
 //! would have built row by row (same counts, same roles kept, same example partitions, same order).
+//! Nothing is allocated per tally: roles are ids into the [`Roles`] of whoever owns the tally (a partial,
+//! or the merged result; [`Roles::translation`] maps one to the other), up to two inline, and the example
+//! partitions are a fixed array. Role names are only looked up when a tally is reported.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use foldhash::fast::FixedState;
+use indexmap::IndexSet;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 use crate::rows::EventRow;
 use crate::time::format_time;
@@ -31,6 +37,51 @@ pub struct RoleCount {
     pub count: u64,
 }
 
+/// The index of a role name in a [`Roles`] table.
+pub type RoleId = usize;
+
+/// The role names a set of tallies refers to, each once, numbered in the order first seen.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    names: IndexSet<String, FixedState>,
+}
+
+impl Roles {
+    /// The id of `role`, added if new.
+    pub fn id(&mut self, role: &str) -> RoleId {
+        match self.names.get_index_of(role) {
+            Some(index) => index,
+            None => self.names.insert_full(role.to_string()).0,
+        }
+    }
+
+    /// The id of the role of a row with this `user_name` (`(no role)` when NULL).
+    pub fn of_user(&mut self, user: Option<&str>) -> RoleId {
+        self.id(user.unwrap_or(NO_ROLE))
+    }
+
+    /// The name of `id`.
+    pub fn name(&self, id: RoleId) -> &str {
+        &self.names[id]
+    }
+
+    /// How the ids of `part` map to ids of `self` (the names of `part` added to `self` if new), to
+    /// [`Tally::absorb`] tallies of `part` into tallies of `self`.
+    pub fn translation(&mut self, part: &Roles) -> Translation {
+        Translation {
+            ids: part.names.iter().map(|name| self.id(name)).collect(),
+            other: self.id(OTHER_ROLES),
+        }
+    }
+}
+
+/// Role ids of one [`Roles`] table as ids of another ([`Roles::translation`]).
+#[derive(Debug, Clone)]
+pub struct Translation {
+    ids: Vec<RoleId>,
+    other: RoleId,
+}
+
 /// The evidence of one pattern on one table or partition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -42,25 +93,24 @@ pub struct Tally {
     pub last: Option<i64>,
     /// The largest value recorded with [`Tally::max`].
     pub max: i64,
-    roles: Vec<RoleCount>,
-    partitions: Vec<i64>,
+    /// Rows per role, in the order first seen.
+    roles: SmallVec<[(RoleId, u64); 2]>,
+    /// Example partitions, in the order first seen: the first `examples` of `partitions`.
+    partitions: [i64; EXAMPLES],
+    examples: u8,
 }
 
 impl Tally {
-    /// Counts `row`: its time, role and partition. Roles are not bounded here — this builds the partial
-    /// tally of one unit of a scan, bounded by its rows — but by [`Tally::absorb`].
-    pub fn add(&mut self, row: &EventRow<'_>) -> &mut Self {
+    /// Counts `row` of the role `role`: its time, role and partition. Roles are not bounded here — this
+    /// builds the partial tally of one unit of a scan, bounded by its rows — but by [`Tally::absorb`].
+    pub fn add(&mut self, row: &EventRow<'_>, role: RoleId) -> &mut Self {
         self.count += 1;
         if let Some(time) = row.time {
             self.widen(time, time);
         }
-        let role = row.user.unwrap_or(NO_ROLE);
-        match self.roles.iter_mut().find(|known| known.role == role) {
-            Some(known) => known.count += 1,
-            None => self.roles.push(RoleCount {
-                role: role.to_string(),
-                count: 1,
-            }),
+        match self.roles.iter_mut().find(|known| known.0 == role) {
+            Some(known) => known.1 += 1,
+            None => self.roles.push((role, 1)),
         }
         if let Some(hash) = row.partition_key_hash {
             self.example(hash);
@@ -68,44 +118,35 @@ impl Tally {
         self
     }
 
-    /// Merges `part`, the partial tally of rows that follow those already counted, as if its rows had
-    /// been added one by one: roles in the order `part` first saw them, each kept while fewer than
-    /// [`ROLES`] are, else summed into `(other roles)` (a role's fate is decided when first seen); example
-    /// partitions in `part`'s order, while fewer than [`EXAMPLES`] are kept.
-    pub fn absorb(&mut self, part: &Tally) {
+    /// Merges `part`, the partial tally of rows that follow those already counted (its roles mapped by
+    /// `roles`), as if its rows had been added one by one: roles in the order `part` first saw them,
+    /// each kept while fewer than [`ROLES`] are, else summed into `(other roles)` (a role's fate is
+    /// decided when first seen); example partitions in `part`'s order, while fewer than [`EXAMPLES`]
+    /// are kept.
+    pub fn absorb(&mut self, part: &Tally, roles: &Translation) {
         self.count += part.count;
         if let (Some(first), Some(last)) = (part.first, part.last) {
             self.widen(first, last);
         }
         self.max = self.max.max(part.max);
-        for role in &part.roles {
-            self.count_role(&role.role, role.count);
+        for (role, count) in &part.roles {
+            self.count_role(roles.ids[*role], *count, roles.other);
         }
-        for hash in &part.partitions {
+        for hash in part.partitions() {
             self.example(*hash);
         }
     }
 
-    /// Counts `count` rows of `role` into the bounded role list.
-    fn count_role(&mut self, role: &str, count: u64) {
-        if let Some(known) = self.roles.iter_mut().find(|known| known.role == role) {
-            known.count += count;
+    /// Counts `count` rows of `role` into the bounded role list (`other`: the id of `(other roles)`).
+    fn count_role(&mut self, role: RoleId, count: u64, other: RoleId) {
+        if let Some(known) = self.roles.iter_mut().find(|known| known.0 == role) {
+            known.1 += count;
         } else if self.roles.len() < ROLES {
-            self.roles.push(RoleCount {
-                role: role.to_string(),
-                count,
-            });
-        } else if let Some(other) = self
-            .roles
-            .iter_mut()
-            .find(|known| known.role == OTHER_ROLES)
-        {
-            other.count += count;
+            self.roles.push((role, count));
+        } else if let Some(known) = self.roles.iter_mut().find(|known| known.0 == other) {
+            known.1 += count;
         } else {
-            self.roles.push(RoleCount {
-                role: OTHER_ROLES.to_string(),
-                count,
-            });
+            self.roles.push((other, count));
         }
     }
 
@@ -115,8 +156,10 @@ impl Tally {
     }
 
     fn example(&mut self, hash: i64) {
-        if self.partitions.len() < EXAMPLES && !self.partitions.contains(&hash) {
-            self.partitions.push(hash);
+        let kept = usize::from(self.examples);
+        if kept < EXAMPLES && !self.partitions[..kept].contains(&hash) {
+            self.partitions[kept] = hash;
+            self.examples += 1;
         }
     }
 
@@ -128,16 +171,23 @@ impl Tally {
         self
     }
 
-    /// The roles, busiest first.
-    pub fn roles(&self) -> Vec<RoleCount> {
-        let mut roles = self.roles.clone();
+    /// The roles (named by `names`, the table of this tally's ids), busiest first.
+    pub fn roles(&self, names: &Roles) -> Vec<RoleCount> {
+        let mut roles: Vec<RoleCount> = self
+            .roles
+            .iter()
+            .map(|(role, count)| RoleCount {
+                role: names.name(*role).to_string(),
+                count: *count,
+            })
+            .collect();
         roles.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.role.cmp(&b.role)));
         roles
     }
 
     /// Example partitions (keyed hashes), in the order first seen.
     pub fn partitions(&self) -> &[i64] {
-        &self.partitions
+        &self.partitions[..usize::from(self.examples)]
     }
 
     /// The first time, RFC 3339.
@@ -260,15 +310,42 @@ mod tests {
         assert_eq!(Distinct::<i64>::default().text(3, i64::to_string), "?");
     }
 
-    /// The tally of `rows` merged one row at a time: what a sequential scan builds.
-    fn sequential(rows: &[EventRow<'_>]) -> Tally {
+    /// The tally of `rows` merged one row at a time, each row a partial with its own role table: what a
+    /// sequential scan builds. With the role table of the result.
+    fn sequential(rows: &[EventRow<'_>]) -> (Tally, Roles) {
+        merged(rows, 1)
+    }
+
+    /// The tally of `rows` built as partials of `size` rows (each with its own role table) merged in
+    /// order, with the role table of the result.
+    fn merged(rows: &[EventRow<'_>], size: usize) -> (Tally, Roles) {
         let mut tally = Tally::default();
-        for row in rows {
+        let mut names = Roles::default();
+        for chunk in rows.chunks(size) {
             let mut part = Tally::default();
-            part.add(row).max(row.tombstones);
-            tally.absorb(&part);
+            let mut part_names = Roles::default();
+            for row in chunk {
+                let role = part_names.of_user(row.user);
+                part.add(row, role).max(row.tombstones);
+            }
+            tally.absorb(&part, &names.translation(&part_names));
         }
-        tally
+        (tally, names)
+    }
+
+    /// What a tally reports: everything but the role ids, roles by name.
+    fn report(
+        tally: &Tally,
+        names: &Roles,
+    ) -> (u64, Option<i64>, Option<i64>, i64, Vec<RoleCount>, Vec<i64>) {
+        (
+            tally.count,
+            tally.first,
+            tally.last,
+            tally.max,
+            tally.roles(names),
+            tally.partitions().to_vec(),
+        )
     }
 
     #[test]
@@ -280,10 +357,10 @@ mod tests {
             .map(|(i, name)| row(Some(name), i as i64, 100 - i as i64))
             .collect();
         rows.push(row(Some("r0"), 0, 500));
-        let tally = sequential(&rows);
+        let (tally, names) = sequential(&rows);
         assert_eq!(tally.count, 13);
         assert_eq!((tally.first, tally.last), (Some(89), Some(500)));
-        let roles = tally.roles();
+        let roles = tally.roles(&names);
         assert_eq!(roles.len(), 9);
         assert_eq!(
             (roles[0].role.as_str(), roles[0].count),
@@ -318,20 +395,44 @@ mod tests {
                 }
             })
             .collect();
-        let expected = sequential(&rows);
-        assert_eq!(expected.count, 400);
-        assert_eq!(expected.roles().len(), ROLES + 1);
-        assert_eq!(expected.partitions().len(), EXAMPLES);
+        let (expected, expected_names) = sequential(&rows);
+        let expected = report(&expected, &expected_names);
+        assert_eq!(expected.0, 400);
+        assert_eq!(expected.4.len(), ROLES + 1);
+        assert_eq!(expected.5.len(), EXAMPLES);
         for size in [1, 2, 3, 7, 50, 128, 399, 400] {
-            let mut merged = Tally::default();
-            for chunk in rows.chunks(size) {
-                let mut part = Tally::default();
-                for row in chunk {
-                    part.add(row).max(row.tombstones);
-                }
-                merged.absorb(&part);
-            }
-            assert_eq!(merged, expected, "partials of {size} rows");
+            let (tally, names) = merged(&rows, size);
+            assert_eq!(report(&tally, &names), expected, "partials of {size} rows");
         }
+    }
+
+    #[test]
+    fn a_role_named_like_the_bucket_of_other_roles_is_counted_as_before() {
+        // Role names are compared as names, whatever table numbers them: a user literally called
+        // "(other roles)" or "(no role)" lands where the string-keyed tallies put it.
+        let names: Vec<String> = (0..9).map(|i| format!("r{i}")).collect();
+        let mut rows: Vec<EventRow<'_>> = names.iter().map(|name| row(Some(name), 1, 10)).collect();
+        rows.push(row(Some("(other roles)"), 1, 10));
+        rows.push(row(None, 1, 10));
+        rows.push(row(Some("(no role)"), 1, 10));
+        let (tally, names) = merged(&rows, 4);
+        let roles = tally.roles(&names);
+        assert_eq!(
+            roles
+                .iter()
+                .map(|r| (r.role.as_str(), r.count))
+                .collect::<Vec<_>>(),
+            vec![
+                ("(other roles)", 4),
+                ("r0", 1),
+                ("r1", 1),
+                ("r2", 1),
+                ("r3", 1),
+                ("r4", 1),
+                ("r5", 1),
+                ("r6", 1),
+                ("r7", 1),
+            ]
+        );
     }
 }

@@ -9,6 +9,7 @@
 //! nodes, and the fixed limits of [`census`].
 
 pub mod accounting;
+pub mod antipattern_tallies;
 pub mod antipatterns;
 pub mod args;
 pub mod audit;

@@ -10,6 +10,9 @@ use std::fs::File;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -63,7 +66,7 @@ impl Footer {
                     .find(|entry| entry.key == SCHEMA_VERSION_KEY)
                     .and_then(|entry| entry.value.as_deref()),
             )?;
-            Ok(Footer(metadata))
+            Ok(Footer(with_dictionaries(metadata)))
         })
     }
 
@@ -92,6 +95,62 @@ impl Footer {
             .filter(|name| !columns.contains(name))
             .collect()
     }
+}
+
+/// The string columns of few distinct values (dictionary-encoded in the lineage files) read as
+/// dictionaries: each value is decoded once per row group instead of once per row
+/// ([`crate::columns::TextColumn`] reads both forms).
+pub const DICTIONARY_COLUMNS: [&str; 13] = [
+    "node",
+    "kind",
+    "keyspace_name",
+    "table_name",
+    "user_name",
+    "coordinator",
+    "statement_type",
+    "consistency",
+    "owner",
+    "team",
+    "identity_kind",
+    "driver_name",
+    "driver_version",
+];
+
+/// `metadata` with the [`DICTIONARY_COLUMNS`] the file has as plain strings read as dictionaries
+/// (unchanged if it has none, or if the reader refuses the change).
+fn with_dictionaries(metadata: ArrowReaderMetadata) -> ArrowReaderMetadata {
+    let schema = metadata.schema();
+    if !schema
+        .fields()
+        .iter()
+        .any(|field| becomes_dictionary(field))
+    {
+        return metadata;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            if becomes_dictionary(field) {
+                field.as_ref().clone().with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(DataType::Utf8),
+                ))
+            } else {
+                field.as_ref().clone()
+            }
+        })
+        .collect();
+    let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(
+        Arc::clone(metadata.metadata()),
+        ArrowReaderOptions::new().with_schema(schema),
+    )
+    .unwrap_or(metadata)
+}
+
+fn becomes_dictionary(field: &Field) -> bool {
+    *field.data_type() == DataType::Utf8 && DICTIONARY_COLUMNS.contains(&field.name().as_str())
 }
 
 /// Calls `each` with every record batch of `path`, projected on the `wanted` columns the file has.
