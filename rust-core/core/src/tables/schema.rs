@@ -8,7 +8,8 @@
 //! non-null items named `item`; files are zstd level 1.
 //! Tuning follows the measurements: `event_time` and `message_id` use DELTA_BINARY_PACKED without a
 //! dictionary, and unsorted low-cardinality (or random) strings carry no min/max statistics (they never
-//! prune).
+//! prune); the others carry row-group (chunk) statistics only, no page index: DuckDB prunes row groups
+//! with them, and nothing that reads these files (DuckDB, the CLI's reader) uses page-level statistics.
 
 use std::sync::Arc;
 
@@ -213,6 +214,7 @@ pub fn agent_stats_schema() -> SchemaRef {
 pub fn lineage_writer_properties(row_group_rows: usize) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(zstd_level()))
+        .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_max_row_group_bytes(None)
         .set_key_value_metadata(Some(vec![schema_version()]));
@@ -322,6 +324,16 @@ mod tests {
             assert_eq!(stamped[0].key, "cdflow.schema_version");
             assert_eq!(stamped[0].value.as_deref(), Some("1"));
         }
+    }
+
+    #[test]
+    fn lineage_columns_carry_chunk_statistics_only_or_none() {
+        let properties = lineage_writer_properties(10);
+        let level = |name: &str| properties.statistics_enabled(&ColumnPath::from(name));
+        assert_eq!(level("latency_us"), EnabledStatistics::Chunk);
+        assert_eq!(level("event_time"), EnabledStatistics::Chunk);
+        assert_eq!(level("token"), EnabledStatistics::None);
+        assert_eq!(level("kind"), EnabledStatistics::None);
     }
 
     #[test]
