@@ -257,7 +257,7 @@ def finish_record(record, config, node, run_dir, keep_all):
 
 def command_line(argv):
     """The command as typed (with the environment that changes it), for the record."""
-    env = [f"{k}={os.environ[k]}" for k in ("CDFLOW_ADDRESS_OFFSET", "CDFLOW_CASSANDRA_HEAP", "CDFLOW_JVM_OPTS") if k in os.environ]
+    env = [f"{k}={os.environ[k]}" for k in ("CDFLOW_ADDRESS_OFFSET", "CDFLOW_CASSANDRA_HEAP") if k in os.environ]
     return " ".join(env + ["scripts/bench", *map(shlex.quote, argv)])
 
 

@@ -11,7 +11,6 @@ its own Java and JVM flags (RUNTIMES); DIR remembers the version for restarts an
 """
 import os
 import pathlib
-import shlex
 import signal
 import socket
 import subprocess
@@ -24,8 +23,6 @@ from .paths import AGENT_JAR, RUN
 # Three evenly spread Murmur3 tokens per cluster size (num_tokens: 1, as ccm does).
 MIN_TOKEN, MAX_TOKEN = -(2 ** 63), 2 ** 63 - 1
 HEAP = os.environ.get("CDFLOW_CASSANDRA_HEAP", "512m")
-# Extra JVM flags for every node started (e.g. the JIT diagnostics of scripts/jit-report), split like a shell.
-EXTRA_JVM_FLAGS = shlex.split(os.environ.get("CDFLOW_JVM_OPTS", ""))
 START_TIMEOUT_S = 240
 # Loopback clusters of a few nodes: shorten Cassandra's waits sized for real networks. Without bootstrap
 # (auto_bootstrap: false) ring_delay no longer sleeps: it bounds how long a starting node waits for the seed's
@@ -178,7 +175,7 @@ auto_bootstrap: false
     def command(self, lib, agent_args, version=cassandra_dist.DEFAULT_SERIES):
         conf = self.dir / "conf"
         java, flags = RUNTIMES[cassandra_dist.series_of(version)]
-        cmd = [java(), f"-Xms{HEAP}", f"-Xmx{HEAP}", *flags, *EXTRA_JVM_FLAGS]
+        cmd = [java(), f"-Xms{HEAP}", f"-Xmx{HEAP}", *flags]
         jamm = sorted(lib.glob("jamm-*.jar"))
         if jamm:
             cmd.append(f"-javaagent:{jamm[0]}")

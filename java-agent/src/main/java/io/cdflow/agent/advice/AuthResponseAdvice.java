@@ -14,7 +14,7 @@ public final class AuthResponseAdvice {
         return AuthCapture.enter();
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object queryState,
                             @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object response,
                             @Advice.Thrown Throwable thrown,

@@ -16,7 +16,7 @@ public final class BatchAdvice {
         return BatchCapture.enter();
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         BatchCapture.exit(entered);
     }

@@ -18,7 +18,7 @@ public final class BatchlogAdvice {
         BatchCapture.batchlogWritten(uuid);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Argument(value = 2, typing = Assigner.Typing.DYNAMIC) Object uuid) {
         BatchlogCapture.written(uuid);
     }

@@ -17,7 +17,7 @@ public final class BatchlogVerbAdvice {
         return BatchlogCapture.verbEnter(message);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         BatchlogCapture.verbExit(entered);
     }

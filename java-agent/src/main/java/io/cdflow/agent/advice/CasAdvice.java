@@ -18,7 +18,7 @@ public final class CasAdvice {
         return CasCapture.enter(keyspace, table, key, serial, commit);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Return(typing = Assigner.Typing.DYNAMIC) Object result,
                             @Advice.Thrown Throwable thrown,
                             @Advice.Enter boolean entered) {

@@ -19,7 +19,7 @@ public final class ClientRequestAdvice {
         return RequestContext.enter(statement, queryState, options);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         RequestContext.exit(entered);
     }

@@ -19,7 +19,7 @@ public final class CompactionTaskAdvice {
         return CompactionCapture.taskEnter(transaction, cfs, type);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Thrown Throwable thrown, @Advice.Enter boolean entered) {
         CompactionCapture.taskExit(thrown, entered);
     }

@@ -14,7 +14,7 @@ public final class CoordinatorReadAdvice {
         return ReadCapture.singleEnter();
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object group,
                             @Advice.Argument(value = 1, typing = Assigner.Typing.DYNAMIC) Object consistency,
                             @Advice.Thrown Throwable thrown,

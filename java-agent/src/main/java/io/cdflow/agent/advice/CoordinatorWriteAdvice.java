@@ -17,7 +17,7 @@ public final class CoordinatorWriteAdvice {
         return WriteCapture.enter();
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object mutations,
                             @Advice.Argument(value = 1, typing = Assigner.Typing.DYNAMIC) Object consistency,
                             @Advice.Thrown Throwable thrown,

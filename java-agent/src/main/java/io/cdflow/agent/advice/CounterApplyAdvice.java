@@ -14,7 +14,7 @@ public final class CounterApplyAdvice {
         return CounterCapture.applyEnter(cm);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.This(typing = Assigner.Typing.DYNAMIC) Object cm,
                             @Advice.Thrown Throwable thrown,
                             @Advice.Enter long startNanos) {

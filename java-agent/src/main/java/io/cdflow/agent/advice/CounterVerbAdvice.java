@@ -15,7 +15,7 @@ public final class CounterVerbAdvice {
         return CounterCapture.messageEnter(message, respondTo);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         CounterCapture.messageExit(entered);
     }

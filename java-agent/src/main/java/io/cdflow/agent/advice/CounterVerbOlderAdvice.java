@@ -17,7 +17,7 @@ public final class CounterVerbOlderAdvice {
         return CounterCapture.verbEnter(message);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         CounterCapture.messageExit(entered);
     }

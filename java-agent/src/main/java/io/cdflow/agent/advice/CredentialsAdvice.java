@@ -12,7 +12,7 @@ public final class CredentialsAdvice {
     private CredentialsAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.FieldValue(value = "username", typing = Assigner.Typing.DYNAMIC) Object username) {
         AuthCapture.credentialsDecoded(username);
     }

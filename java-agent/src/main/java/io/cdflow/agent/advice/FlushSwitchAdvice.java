@@ -14,7 +14,7 @@ public final class FlushSwitchAdvice {
         return FlushCapture.switchEnter(reason);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         FlushCapture.switchExit(entered);
     }

@@ -9,7 +9,7 @@ public final class HintCreatedAdvice {
     private HintCreatedAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Return(typing = Assigner.Typing.DYNAMIC) Object hint,
                             @Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object mutation,
                             @Advice.Argument(1) long creationTime) {

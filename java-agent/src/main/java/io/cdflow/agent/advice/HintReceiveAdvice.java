@@ -14,7 +14,7 @@ public final class HintReceiveAdvice {
         return HintCapture.receiveEnter(message);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         HintCapture.receiveExit(entered);
     }

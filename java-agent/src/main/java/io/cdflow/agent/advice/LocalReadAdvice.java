@@ -14,7 +14,7 @@ public final class LocalReadAdvice {
         return ReplicaReadCapture.localEnter(command);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         ReplicaReadCapture.exit(entered);
     }

@@ -14,7 +14,7 @@ public final class LocalReadCreatedAdvice {
     private LocalReadCreatedAdvice() {
     }
 
-    @Advice.OnMethodExit(suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(suppress = Throwable.class)
     public static void exit() {
         ReadCapture.localReadCreated();
     }

@@ -9,7 +9,7 @@ public final class LocalReplicaAdvice {
     private LocalReplicaAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.This(typing = Assigner.Typing.DYNAMIC) Object mutation,
                             @Advice.Thrown Throwable thrown) {
         ReplicaCapture.localApplied(mutation, thrown);

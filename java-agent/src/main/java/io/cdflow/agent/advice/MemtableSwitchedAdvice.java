@@ -9,7 +9,7 @@ public final class MemtableSwitchedAdvice {
     private MemtableSwitchedAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Argument(0) boolean truncating,
                             @Advice.Return(typing = Assigner.Typing.DYNAMIC) Object previous) {
         FlushCapture.memtableSwitched(truncating, previous);

@@ -14,7 +14,7 @@ public final class PaxosAppliedAdvice {
         return commit;
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter Object commit, @Advice.Thrown Throwable thrown) {
         CasCapture.applied(commit, thrown);
     }

@@ -8,7 +8,7 @@ public final class RangeCloseAdvice {
     private RangeCloseAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit() {
         ReadCapture.rangeClosed();
     }

@@ -12,7 +12,7 @@ public final class ReadMetricsAdvice {
     private ReadMetricsAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.FieldValue(value = "this$0", typing = Assigner.Typing.DYNAMIC) Object command,
                             @Advice.FieldValue("tombstones") int tombstones,
                             @Advice.FieldValue("liveRows") int liveRows,

@@ -9,7 +9,7 @@ public final class RemoteReplicaAdvice {
     private RemoteReplicaAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object message,
                             @Advice.Argument(value = 1, typing = Assigner.Typing.DYNAMIC) Object respondTo,
                             @Advice.Thrown Throwable thrown) {

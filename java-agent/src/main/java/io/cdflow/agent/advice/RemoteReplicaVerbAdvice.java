@@ -17,7 +17,7 @@ public final class RemoteReplicaVerbAdvice {
         return ReplicaCapture.remoteVerbEnter(message);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Argument(value = 0, typing = Assigner.Typing.DYNAMIC) Object message,
                             @Advice.Thrown Throwable thrown,
                             @Advice.Enter boolean applies) {

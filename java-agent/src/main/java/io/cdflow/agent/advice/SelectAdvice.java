@@ -17,7 +17,7 @@ public final class SelectAdvice {
         return ReadCapture.selectEnter();
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Return(typing = Assigner.Typing.DYNAMIC) Object result,
                             @Advice.Thrown Throwable thrown,
                             @Advice.Enter boolean entered) {

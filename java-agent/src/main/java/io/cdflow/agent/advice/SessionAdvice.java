@@ -14,7 +14,7 @@ public final class SessionAdvice {
         return SessionCapture.enter(channel);
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Enter boolean entered) {
         SessionCapture.exit(entered);
     }

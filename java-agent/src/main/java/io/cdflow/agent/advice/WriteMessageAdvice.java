@@ -12,7 +12,7 @@ public final class WriteMessageAdvice {
     private WriteMessageAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class, backupArguments = false)
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.Return(typing = Assigner.Typing.DYNAMIC) Object message) {
         WriteCapture.messageSent(message);
     }
